@@ -1,0 +1,139 @@
+//! `kafedra bench`: the desk's speed on realistic volumes, on a real SQLite
+//! file in a temporary folder. Figures are printed, never asserted.
+
+use std::time::{Duration, Instant};
+
+use chrono::Local;
+use rand::rngs::StdRng;
+use rand::seq::IndexedRandom;
+use rand::{Rng, SeedableRng};
+
+use crate::config::{Paths, Settings, SlipLayout};
+use crate::desk::{self, Context};
+use crate::domain::reader::ReaderDraft;
+use crate::store::Store;
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} мс", d.as_secs_f64() * 1000.0)
+}
+
+fn report(label: &str, mut samples: Vec<Duration>) {
+    samples.sort();
+    println!(
+        "{label}: n={} p50={} p99={} max={}",
+        samples.len(),
+        ms(percentile(&samples, 0.5)),
+        ms(percentile(&samples, 0.99)),
+        ms(samples.last().copied().unwrap_or_default())
+    );
+}
+
+pub fn run(readers: usize, pool: usize) -> Result<(), String> {
+    let dir = tempfile_dir()?;
+    let paths = Paths::portable(&dir);
+    let settings = Settings::default();
+    let ctx = Context::new(settings, paths.clone());
+    let mut store = Store::open(&paths.db_file()).map_err(|e| e.to_string())?;
+    println!("Папка замера: {}", dir.display());
+    let build = if cfg!(debug_assertions) { "debug" } else { "release" };
+    println!("Сборка: {build}");
+
+    // 1. Pool import.
+    let csv = crate::demo::pool_csv(pool, 3, "BN-");
+    let t = Instant::now();
+    let record = desk::import_pool(&mut store, &ctx, &csv, "bench.csv", &mut |_, _| {}).map_err(|e| e.to_string())?;
+    println!("Загрузка пула: {} строк ({} КиБ) за {}", record.rows, csv.len() / 1024, ms(t.elapsed()));
+
+    // 2. Readers.
+    let today = Local::now().date_naive();
+    let t = Instant::now();
+    let mut rng = StdRng::seed_from_u64(5);
+    let chunk = 50_000;
+    let mut sample_people = Vec::new();
+    for start in (0..readers).step_by(chunk) {
+        let n = chunk.min(readers - start);
+        let people = crate::demo::readers(n, start as u64 + 1, &format!("B{:02}", start / chunk), today);
+        for (r, card) in people.iter().take(40) {
+            sample_people.push((r.surname.clone(), r.name.clone(), card.clone()));
+        }
+        store.insert_readers_bulk(&people, "bench").map_err(|e| e.to_string())?;
+    }
+    println!("Заполнение: {readers} читателей за {:.1} с", t.elapsed().as_secs_f64());
+
+    // 3. Search, keystroke by keystroke.
+    let mut queries: Vec<String> = Vec::new();
+    for _ in 0..300 {
+        let (surname, name, card) = sample_people.choose(&mut rng).cloned().unwrap_or_default();
+        let s: Vec<char> = surname.to_lowercase().chars().collect();
+        for k in 1..=s.len() {
+            queries.push(s[..k].iter().collect());
+        }
+        let full = format!("{} {}", surname.to_lowercase(), name.to_lowercase());
+        let f: Vec<char> = full.chars().collect();
+        for k in s.len() + 2..=f.len() {
+            queries.push(f[..k].iter().collect());
+        }
+        let c: Vec<char> = card.chars().collect();
+        for k in 1..=c.len() {
+            queries.push(c[..k].iter().collect());
+        }
+        // A part from the middle of the surname.
+        if s.len() > 4 {
+            let from = rng.random_range(1..s.len() - 3);
+            queries.push(s[from..from + 3].iter().collect());
+            queries.push(s[from..].iter().collect());
+        }
+    }
+    let _ = desk::search(&store, "иван").map_err(|e| e.to_string())?; // warm the cache
+    let mut samples = Vec::with_capacity(queries.len());
+    let mut worst = (Duration::ZERO, String::new());
+    for q in &queries {
+        let t = Instant::now();
+        let hits = desk::search(&store, q).map_err(|e| e.to_string())?;
+        let d = t.elapsed();
+        if d > worst.0 {
+            worst = (d, q.clone());
+        }
+        std::hint::black_box(hits);
+        samples.push(d);
+    }
+    report(&format!("Поиск по {readers} читателям (на каждое нажатие клавиши)"), samples);
+    println!("Самый медленный запрос: «{}» — {}", worst.1, ms(worst.0));
+
+    // 4. Register + bind + slip PDF.
+    let out = dir.join("slip.pdf");
+    let mut samples = Vec::new();
+    for i in 0..200 {
+        let draft = ReaderDraft {
+            surname: "Замерова".into(),
+            name: "Анна".into(),
+            patronymic: "Тестовна".into(),
+            birth_date: format!("{:02}.03.19{:02}", 1 + i % 28, 50 + i % 40),
+            email: format!("bench{i}@mail.ru"),
+            consent: true,
+            ..ReaderDraft::default()
+        };
+        let t = Instant::now();
+        let reader = desk::register_reader(&mut store, &ctx, &draft, true).map_err(|e| e.to_string())?;
+        desk::bind_login(&mut store, &ctx, reader.id, None).map_err(|e| e.to_string())?;
+        desk::save_slip(&mut store, &ctx, reader.id, SlipLayout::A5, &out).map_err(|e| e.to_string())?;
+        samples.push(t.elapsed());
+    }
+    report("Регистрация + выдача логина + памятка PDF", samples);
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+fn tempfile_dir() -> Result<std::path::PathBuf, String> {
+    let dir = std::env::temp_dir().join(format!("kafedra-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("Не удалось создать {}: {e}", dir.display()))?;
+    Ok(dir)
+}

@@ -1,0 +1,415 @@
+//! The command line: the same use cases as the screens, through the same
+//! services in [`crate::desk`], for admins and scripts.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::config::{Paths, Settings, SlipLayout};
+use crate::desk::{self, Context, DeskError, ImportProblem};
+use crate::domain::reader::{Channel, ReaderDraft};
+use crate::domain::BlockReason;
+use crate::store::Store;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kafedra",
+    version,
+    about = "Kafedra — АРМ «Читатели» с доступом к ЭБС",
+    long_about = "Без команды запускает рабочее место (окно). Команды ниже делают то же, что экраны, для администраторов и скриптов."
+)]
+pub struct Cli {
+    /// Папка данных (база, настройки, памятки) вместо папок пользователя.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Запустить окно на новой папке с примерами читателей и логинов.
+    #[arg(long)]
+    pub demo: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Пул логинов ЭБС.
+    Pool {
+        #[command(subcommand)]
+        command: PoolCommand,
+    },
+    /// Читатели.
+    Reader {
+        #[command(subcommand)]
+        command: ReaderCommand,
+    },
+    /// Выдать читателю (по № билета) следующий свободный логин.
+    Bind { card: String },
+    /// Заблокировать действующий логин читателя.
+    Block {
+        card: String,
+        #[arg(long, value_enum)]
+        reason: ReasonArg,
+        /// Пояснение (обязательно для --reason other).
+        #[arg(long, default_value = "")]
+        comment: String,
+    },
+    /// Памятка доступа читателя: сохранить в PDF и/или напечатать.
+    Slip {
+        card: String,
+        #[arg(long, value_name = "FILE.pdf", required_unless_present = "print")]
+        out: Option<PathBuf>,
+        #[arg(long, value_enum)]
+        layout: Option<LayoutArg>,
+        /// Отправить на принтер (CUPS lp).
+        #[arg(long)]
+        print: bool,
+    },
+    /// Последние записи журнала.
+    Journal {
+        #[arg(long, default_value_t = 30)]
+        limit: usize,
+        /// Только события читателя с этим № билета.
+        #[arg(long)]
+        card: Option<String>,
+    },
+    /// Замеры скорости: регистрация+выдача+памятка, поиск по 1 000 000 читателей, загрузка 100 000 логинов.
+    Bench {
+        #[arg(long, default_value_t = 1_000_000)]
+        readers: usize,
+        #[arg(long, default_value_t = 100_000)]
+        pool: usize,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PoolCommand {
+    /// Загрузить список логинов (CSV или XLSX) — целиком или никак.
+    Import { file: PathBuf },
+    /// Сколько логинов свободно, выдано, заблокировано.
+    Status,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReaderCommand {
+    /// Зарегистрировать читателя.
+    Add(AddArgs),
+    /// Найти читателя по фамилии, имени, № билета или логину.
+    Find { query: String },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AddArgs {
+    #[arg(long)]
+    surname: String,
+    #[arg(long)]
+    name: String,
+    #[arg(long, default_value = "")]
+    patronymic: String,
+    /// ГГГГ-ММ-ДД или ДД.ММ.ГГГГ.
+    #[arg(long)]
+    birth_date: String,
+    /// № билета; без него номер берётся по шаблону из настроек.
+    #[arg(long, default_value = "")]
+    card: String,
+    #[arg(long, default_value = "")]
+    email: String,
+    #[arg(long, default_value = "")]
+    phone: String,
+    #[arg(long, value_enum, default_value_t = ChannelArg::Desk)]
+    channel: ChannelArg,
+    /// Читатель (или законный представитель) подписал согласие на обработку ПДн.
+    #[arg(long)]
+    consent: bool,
+    /// ФИО законного представителя (для читателей младше 14 лет).
+    #[arg(long, default_value = "")]
+    representative: String,
+    /// Зарегистрировать, даже если похожий читатель уже есть.
+    #[arg(long)]
+    allow_duplicate: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ChannelArg {
+    Desk,
+    Email,
+    Web,
+    Qr,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LayoutArg {
+    A5,
+    Receipt,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ReasonArg {
+    Lost,
+    Compromised,
+    ReaderRequest,
+    Other,
+}
+
+/// Exit codes: 0 done; 1 refused (bad input, nothing changed); 2 bad
+/// arguments (clap); 3 could not work (database, files, printer).
+const REFUSED: u8 = 1;
+const FAILED: u8 = 3;
+
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl From<DeskError> for Failure {
+    fn from(e: DeskError) -> Self {
+        let code = match &e {
+            DeskError::Store(_) | DeskError::File(_) | DeskError::Slip(_) | DeskError::Print(_) => FAILED,
+            _ => REFUSED,
+        };
+        let message = match &e {
+            DeskError::Invalid(errors) => {
+                let mut m = String::from("Читатель не сохранён:");
+                for err in errors {
+                    m.push_str("\n  - ");
+                    m.push_str(&err.message);
+                }
+                m
+            }
+            DeskError::PossibleDuplicates(dups) => {
+                let mut m = String::from(
+                    "Читатель не сохранён: возможно, он уже зарегистрирован.",
+                );
+                for d in dups {
+                    let reasons: Vec<&str> = d.reasons.iter().map(|r| r.label()).collect();
+                    m.push_str(&format!(
+                        "\n  - {}, д. р. {}, билет № {} ({})",
+                        d.reader.full_name,
+                        d.reader.birth_date.format("%d.%m.%Y"),
+                        d.reader.card,
+                        reasons.join(", ")
+                    ));
+                }
+                m.push_str("\nЕсли это другой человек, повторите команду с --allow-duplicate.");
+                m
+            }
+            other => other.to_string(),
+        };
+        Failure { code, message }
+    }
+}
+
+impl From<crate::store::StoreError> for Failure {
+    fn from(e: crate::store::StoreError) -> Self {
+        Failure {
+            code: FAILED,
+            message: e.to_string(),
+        }
+    }
+}
+
+fn refused(message: impl Into<String>) -> Failure {
+    Failure {
+        code: REFUSED,
+        message: message.into(),
+    }
+}
+
+pub fn main() -> ExitCode {
+    init_logging();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("{}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KAFEDRA_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+struct Opened {
+    ctx: Context,
+    store: Store,
+    warning: Option<String>,
+}
+
+fn open(data_dir: Option<&Path>) -> Result<Opened, Failure> {
+    let paths = Paths::resolve(data_dir).map_err(|m| Failure { code: FAILED, message: m })?;
+    let (settings, warning) = Settings::load(&paths.settings_file);
+    let store = Store::open(&paths.db_file())?;
+    Ok(Opened {
+        ctx: Context::new(settings, paths),
+        store,
+        warning,
+    })
+}
+
+fn run(cli: Cli) -> Result<(), Failure> {
+    let Some(command) = cli.command else {
+        return run_gui(cli.data_dir.as_deref(), cli.demo);
+    };
+    if let Command::Bench { readers, pool } = command {
+        return crate::bench::run(readers, pool).map_err(|m| Failure { code: FAILED, message: m });
+    }
+    let Opened { ctx, mut store, warning } = open(cli.data_dir.as_deref())?;
+    if let Some(w) = warning {
+        eprintln!("{w}");
+    }
+    match command {
+        Command::Pool { command: PoolCommand::Import { file } } => {
+            let bytes = desk::read_file(&file)?;
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| file.display().to_string());
+            match desk::import_pool(&mut store, &ctx, &bytes, &name, &mut |_, _| {}) {
+                Ok(r) => {
+                    println!("Загружено {} логинов из «{}» (кодировка {}).", r.rows, r.file_name, r.encoding);
+                    print_pool(&store)?;
+                    Ok(())
+                }
+                Err(problem) => {
+                    let mut m = format!("Файл «{name}» не загружен, в пул ничего не записано.\n{problem}");
+                    if let ImportProblem::Rows(rows) = &problem {
+                        for r in rows {
+                            m.push_str(&format!("\n  строка {}: {}", r.line, r.message));
+                        }
+                    }
+                    Err(refused(m))
+                }
+            }
+        }
+        Command::Pool { command: PoolCommand::Status } => print_pool(&store),
+        Command::Reader { command: ReaderCommand::Add(a) } => {
+            let draft = ReaderDraft {
+                surname: a.surname,
+                name: a.name,
+                patronymic: a.patronymic,
+                birth_date: a.birth_date,
+                card: a.card,
+                email: a.email,
+                phone: a.phone,
+                channel: match a.channel {
+                    ChannelArg::Desk => Channel::Desk,
+                    ChannelArg::Email => Channel::Email,
+                    ChannelArg::Web => Channel::Web,
+                    ChannelArg::Qr => Channel::Qr,
+                },
+                consent: a.consent,
+                representative: a.representative,
+            };
+            let r = desk::register_reader(&mut store, &ctx, &draft, a.allow_duplicate)?;
+            println!("Зарегистрирован(а): {}, билет № {}", r.full_name(), r.card);
+            Ok(())
+        }
+        Command::Reader { command: ReaderCommand::Find { query } } => {
+            let hits = desk::search(&store, &query)?;
+            if hits.is_empty() {
+                return Err(refused(format!("Никого не нашлось по запросу «{query}».")));
+            }
+            for h in hits {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    h.card,
+                    h.full_name,
+                    h.birth_date.format("%d.%m.%Y"),
+                    h.login.as_deref().unwrap_or("—")
+                );
+            }
+            Ok(())
+        }
+        Command::Bind { card } => {
+            let reader = desk::find_by_card(&store, &card)?;
+            let b = desk::bind_login(&mut store, &ctx, reader.id, None)?;
+            println!("{}, билет № {}: выдан логин {}", reader.full_name(), reader.card, b.account.login);
+            Ok(())
+        }
+        Command::Block { card, reason, comment } => {
+            let reader = desk::find_by_card(&store, &card)?;
+            let reason = match reason {
+                ReasonArg::Lost => BlockReason::Lost,
+                ReasonArg::Compromised => BlockReason::Compromised,
+                ReasonArg::ReaderRequest => BlockReason::ReaderRequest,
+                ReasonArg::Other => BlockReason::Other,
+            };
+            let b = desk::block_login(&mut store, &ctx, reader.id, reason, &comment)?;
+            println!("Логин {} читателя {} заблокирован. Выдайте новый: kafedra bind {}", b.account.login, reader.full_name(), reader.card);
+            Ok(())
+        }
+        Command::Slip { card, out, layout, print } => {
+            let reader = desk::find_by_card(&store, &card)?;
+            let layout = match layout {
+                Some(LayoutArg::A5) => SlipLayout::A5,
+                Some(LayoutArg::Receipt) => SlipLayout::Receipt,
+                None => ctx.settings.slip_layout,
+            };
+            if let Some(out) = out {
+                let path = desk::save_slip(&mut store, &ctx, reader.id, layout, &out)?;
+                println!("Памятка сохранена: {}", path.display());
+            }
+            if print {
+                let job = desk::print_slip(&mut store, &ctx, reader.id, layout)?;
+                println!("Памятка отправлена на печать: {job}");
+            }
+            Ok(())
+        }
+        Command::Journal { limit, card } => {
+            let reader = match card {
+                Some(c) => Some(desk::find_by_card(&store, &c)?.id),
+                None => None,
+            };
+            for e in store.journal(reader, None, limit)? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{} ({})",
+                    e.at.with_timezone(&chrono::Local).format("%d.%m.%Y %H:%M:%S"),
+                    e.label(),
+                    e.reader_name.as_deref().unwrap_or(""),
+                    e.details,
+                    e.staff,
+                    e.desk
+                );
+            }
+            Ok(())
+        }
+        Command::Bench { .. } => Ok(()),
+    }
+}
+
+fn print_pool(store: &Store) -> Result<(), Failure> {
+    let c = store.pool_counts(desk::PROVIDER)?;
+    println!(
+        "Пул логинов: свободно {}, выдано {}, заблокировано {}, всего {}.",
+        c.free,
+        c.assigned,
+        c.blocked,
+        c.total()
+    );
+    Ok(())
+}
+
+fn run_gui(data_dir: Option<&Path>, demo: bool) -> Result<(), Failure> {
+    let (ctx, store, warning) = if demo {
+        let dir = match data_dir {
+            Some(d) => d.to_path_buf(),
+            None => std::env::temp_dir().join(format!(
+                "kafedra-demo-{}",
+                chrono::Local::now().format("%Y%m%d-%H%M%S")
+            )),
+        };
+        let (ctx, store) = crate::demo::prepare(&dir).map_err(|m| Failure { code: FAILED, message: m })?;
+        eprintln!("Демо-режим: данные в {}", dir.display());
+        (ctx, store, None)
+    } else {
+        let Opened { ctx, store, warning } = open(data_dir)?;
+        (ctx, store, warning)
+    };
+    crate::ui::run(ctx, store, crate::ui::Dialogs::Native, warning).map_err(|e| Failure {
+        code: FAILED,
+        message: format!("Не удалось открыть окно программы: {e}"),
+    })
+}

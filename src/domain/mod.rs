@@ -1,0 +1,12 @@
+//! Pure types and rules of the reference desk. No iced, no SQL, no HTTP.
+
+pub mod account;
+pub mod card;
+pub mod event;
+pub mod reader;
+pub mod records;
+pub mod text;
+
+pub use account::{AccountStatus, BlockReason};
+pub use event::EventKind;
+pub use reader::{Channel, Field, FieldError, ReaderDraft, ValidReader};

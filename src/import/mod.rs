@@ -1,0 +1,4 @@
+//! File imports.
+
+#[path = "../stub_pool.rs"]
+pub mod pool;

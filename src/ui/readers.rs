@@ -1,0 +1,192 @@
+//! The search box and its results: find a reader by name, card or login.
+
+use iced::widget::{button, column, container, row, scrollable, text};
+use iced::{Element, Fill, Task};
+
+use super::style::{self, FONT_BOLD, FONT_MONO};
+use super::{Action, Notice};
+use crate::desk;
+use crate::domain::reader::ReaderDraft;
+use crate::domain::records::{ReaderHit, ReaderId};
+use crate::domain::text::compact_code;
+use crate::store::Db;
+
+#[derive(Debug, Clone)]
+pub enum Message {
+    QueryChanged(String),
+    Submit,
+    Found {
+        generation: u64,
+        submit: bool,
+        result: Result<Vec<ReaderHit>, String>,
+    },
+    Open(ReaderId),
+    RegisterNew,
+}
+
+#[derive(Debug, Default)]
+pub struct Search {
+    query: String,
+    /// The query the shown hits belong to.
+    shown_for: String,
+    hits: Vec<ReaderHit>,
+    /// Results of older keystrokes arriving late are dropped.
+    generation: u64,
+    loaded: bool,
+}
+
+impl Search {
+    pub fn query(&self) -> &str {
+        &self.query
+    }
+
+    /// Searches for the current query in the background.
+    pub fn run(&mut self, db: &Db, submit: bool) -> Task<Message> {
+        self.generation += 1;
+        let generation = self.generation;
+        let query = self.query.clone();
+        Task::perform(
+            db.call(move |s| desk::search(s, &query).map_err(|e| e.to_string())),
+            move |result| Message::Found {
+                generation,
+                submit,
+                result,
+            },
+        )
+    }
+
+    pub fn update(&mut self, message: Message, db: &Db) -> Action<Message> {
+        match message {
+            Message::QueryChanged(q) => {
+                self.query = q;
+                Action::Run(self.run(db, false))
+            }
+            Message::Submit => Action::Run(self.run(db, true)),
+            Message::Found {
+                generation,
+                submit,
+                result,
+            } => {
+                if generation != self.generation {
+                    return Action::None;
+                }
+                let hits = match result {
+                    Ok(h) => h,
+                    Err(e) => return Action::notify(Notice::error(e)),
+                };
+                self.hits = hits;
+                self.shown_for = self.query.clone();
+                self.loaded = true;
+                if submit && !self.query.trim().is_empty() {
+                    if let Some(hit) = self.exact_or_only() {
+                        return Action::OpenReader(hit);
+                    }
+                    if self.hits.is_empty() {
+                        return Action::Register(draft_from_query(&self.query));
+                    }
+                }
+                Action::None
+            }
+            Message::Open(id) => Action::OpenReader(id),
+            Message::RegisterNew => Action::Register(draft_from_query(&self.query)),
+        }
+    }
+
+    /// The reader to open on Enter: an exact card or login match (a scanned
+    /// card), or the only result.
+    fn exact_or_only(&self) -> Option<ReaderId> {
+        let code = compact_code(&self.query);
+        let exact = self.hits.iter().find(|h| {
+            compact_code(&h.card) == code || h.login.as_deref().is_some_and(|l| compact_code(l) == code)
+        });
+        match (exact, self.hits.as_slice()) {
+            (Some(h), _) => Some(h.id),
+            (None, [only]) => Some(only.id),
+            _ => None,
+        }
+    }
+
+    pub fn view(&self) -> Element<'_, Message> {
+        if !self.loaded {
+            return text("Загрузка…").into();
+        }
+        let q = self.shown_for.trim();
+        let heading = if q.is_empty() {
+            "Недавно зарегистрированные читатели".to_string()
+        } else if self.hits.len() >= desk::SEARCH_LIMIT {
+            format!("Найдено больше {} — уточните запрос «{q}»", desk::SEARCH_LIMIT)
+        } else {
+            format!("Найдено: {}", self.hits.len())
+        };
+        if self.hits.is_empty() && !q.is_empty() {
+            return container(
+                column![
+                    text(format!("Никого не нашлось по запросу «{q}».")).size(18),
+                    text("Нажмите Enter в поле поиска или кнопку ниже, чтобы зарегистрировать нового читателя."),
+                    button(text("Зарегистрировать нового читателя"))
+                        .on_press(Message::RegisterNew)
+                        .padding([8, 14])
+                        .style(button::primary),
+                ]
+                .spacing(12),
+            )
+            .padding(16)
+            .style(style::panel)
+            .width(Fill)
+            .into();
+        }
+        if self.hits.is_empty() {
+            return text("Читателей пока нет. Начните с регистрации (Ctrl+N).").into();
+        }
+        let header = row![
+            text("ФИО").font(FONT_BOLD).width(Fill),
+            text("Дата рождения").font(FONT_BOLD).width(140),
+            text("№ билета").font(FONT_BOLD).width(160),
+            text("Логин ЭБС").font(FONT_BOLD).width(160),
+        ]
+        .spacing(8)
+        .padding([4, 8]);
+        let rows = self.hits.iter().fold(column![].spacing(2), |col, hit| {
+            col.push(
+                button(
+                    row![
+                        text(&hit.full_name).width(Fill),
+                        text(hit.birth_date.format("%d.%m.%Y").to_string()).width(140),
+                        text(&hit.card).font(FONT_MONO).width(160),
+                        text(hit.login.as_deref().unwrap_or("—")).font(FONT_MONO).width(160),
+                    ]
+                    .spacing(8),
+                )
+                .on_press(Message::Open(hit.id))
+                .padding([6, 8])
+                .width(Fill)
+                .style(button::subtle),
+            )
+        });
+        column![
+            text(heading).style(text::secondary),
+            container(column![header, scrollable(rows).height(Fill)]).style(style::panel).padding(4),
+        ]
+        .spacing(8)
+        .into()
+    }
+}
+
+/// Prefills the registration form from what was searched: a number goes to
+/// the card field, words to surname, name and patronymic.
+pub fn draft_from_query(query: &str) -> ReaderDraft {
+    let q = query.trim();
+    let mut draft = ReaderDraft::default();
+    if q.is_empty() {
+        return draft;
+    }
+    if q.chars().any(|c| c.is_ascii_digit()) && !q.chars().any(char::is_alphabetic) {
+        draft.card = q.to_string();
+        return draft;
+    }
+    let mut words = q.split_whitespace();
+    draft.surname = words.next().map(crate::domain::text::capitalize_name).unwrap_or_default();
+    draft.name = words.next().map(crate::domain::text::capitalize_name).unwrap_or_default();
+    draft.patronymic = words.next().map(crate::domain::text::capitalize_name).unwrap_or_default();
+    draft
+}
