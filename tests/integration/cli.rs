@@ -1,0 +1,109 @@
+//! The command line: the same services as the screens, with clear Russian
+//! messages and non-zero exits on refusal.
+
+use crate::support::{Desk, kafedra, pdf_text, pool_csv, run, squash};
+
+#[test]
+fn add_bind_and_slip_from_the_command_line() {
+    let d = Desk::new();
+    let guard = d.release();
+    let dir = guard.path().to_path_buf();
+    let pool = dir.join("pool.csv");
+    std::fs::write(&pool, pool_csv(3)).unwrap();
+
+    let (code, out, err) = run(kafedra(&dir).args(["pool", "import"]).arg(&pool));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Загружено 3 логинов"), "{out}");
+
+    let (code, out, err) = run(kafedra(&dir).args([
+        "reader", "add", "--surname", "Орлова", "--name", "Вера", "--birth-date", "1979-06-01",
+        "--email", "orlova@mail.ru", "--channel", "email", "--consent",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Орлова Вера"), "{out}");
+    let card = out.trim().rsplit(' ').next().unwrap().to_string();
+
+    let (code, out, err) = run(kafedra(&dir).arg("bind").arg(&card));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("выдан логин LR-0001"), "{out}");
+
+    // Binding twice is refused, nothing changes.
+    let (code, _, err) = run(kafedra(&dir).arg("bind").arg(&card));
+    assert_eq!(code, 1);
+    assert!(err.contains("уже есть логин ЭБС «LR-0001»"), "{err}");
+
+    for layout in ["a5", "receipt"] {
+        let pdf = dir.join(format!("slip-{layout}.pdf"));
+        let (code, _, err) = run(kafedra(&dir).args(["slip", &card, "--layout", layout, "--out"]).arg(&pdf));
+        assert_eq!(code, 0, "{err}");
+        let text = squash(&pdf_text(&pdf));
+        for needle in ["Орлова", "Вера", card.as_str(), "LR-0001", "Pw0O1lI-0001"] {
+            assert!(text.contains(needle), "{layout}: {needle:?} not in {text}");
+        }
+    }
+
+    let (code, out, _) = run(kafedra(&dir).args(["journal", "--card", &card]));
+    assert_eq!(code, 0);
+    assert_eq!(out.matches("Памятка сохранена в PDF").count(), 2, "{out}");
+    assert!(out.contains("Выдан логин ЭБС"), "{out}");
+    assert!(!out.contains("Pw0O1lI"), "no password in the journal: {out}");
+}
+
+#[test]
+fn refused_input_says_what_to_fix_and_exits_non_zero() {
+    let d = Desk::new();
+    let guard = d.release();
+    let dir = guard.path().to_path_buf();
+    let (code, _, err) = run(kafedra(&dir).args([
+        "reader", "add", "--surname", "Орлова", "--name", "", "--birth-date", "2090-01-01",
+        "--phone", "12345",
+    ]));
+    assert_eq!(code, 1);
+    for m in [
+        "Укажите имя читателя.",
+        "Дата рождения в будущем — проверьте год.",
+        "Телефон «12345» указан неверно",
+        "Отметьте согласие на обработку персональных данных",
+    ] {
+        assert!(err.contains(m), "{m:?} not in {err}");
+    }
+
+    let (code, _, err) = run(kafedra(&dir).args(["bind", "000"]));
+    assert_eq!(code, 1);
+    assert!(err.contains("Читатель с билетом № 000 не найден."), "{err}");
+
+    let bad = dir.join("bad.csv");
+    std::fs::write(&bad, "login;password\nA;1\nA;2\n").unwrap();
+    let (code, _, err) = run(kafedra(&dir).args(["pool", "import"]).arg(&bad));
+    assert_eq!(code, 1);
+    assert!(err.contains("не загружен"), "{err}");
+    assert!(err.contains("строка 3"), "{err}");
+    let (_, out, _) = run(kafedra(&dir).args(["pool", "status"]));
+    assert!(out.contains("всего 0"), "{out}");
+
+    // Unknown arguments: clap's usage error, exit 2.
+    let (code, _, _) = run(kafedra(&dir).args(["reader", "add", "--nonsense"]));
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn possible_duplicates_are_refused_unless_confirmed() {
+    let d = Desk::new();
+    let guard = d.release();
+    let dir = guard.path().to_path_buf();
+    let add = |extra: &[&str]| {
+        let mut c = kafedra(&dir);
+        c.args([
+            "reader", "add", "--surname", "Белова", "--name", "Нина", "--birth-date", "01.02.1960",
+            "--phone", "+79120000000", "--consent",
+        ]);
+        c.args(extra);
+        run(&mut c)
+    };
+    assert_eq!(add(&[]).0, 0);
+    let (code, _, err) = add(&[]);
+    assert_eq!(code, 1);
+    assert!(err.contains("возможно, он уже зарегистрирован"), "{err}");
+    assert!(err.contains("то же ФИО и дата рождения, тот же телефон"), "{err}");
+    assert_eq!(add(&["--allow-duplicate"]).0, 0);
+}

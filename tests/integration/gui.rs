@@ -1,0 +1,354 @@
+//! The real iced screens driven by `iced_test`: clicks and keystrokes go into
+//! the widgets, the messages they produce go through `App::update`, and the
+//! tasks `update` returns run for real (SQLite on a file, PDFs on disk).
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+
+use iced::Task;
+use iced::futures::StreamExt;
+use iced::keyboard::key::Named;
+use iced_test::runtime::Action;
+use iced_test::selector::id;
+use iced_test::{Error, Simulator};
+
+use kafedra::config::Settings;
+use kafedra::desk;
+use kafedra::domain::EventKind;
+use kafedra::ui::{App, Dialogs, Message, fonts};
+
+use crate::support::{Desk, pdf_text, pool_csv, squash};
+
+const CONSENT_LABEL: &str =
+    "Читатель подписал(а) согласие на обработку персональных данных (версия 2025-09) *";
+
+struct Harness {
+    app: App,
+    rt: tokio::runtime::Runtime,
+    desk_dir: tempfile::TempDir,
+}
+
+impl Harness {
+    fn new(desk: Desk, dialogs: Dialogs) -> Harness {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let Desk { dir, ctx, store } = desk;
+        let (app, task) = App::new(ctx, store, dialogs, None);
+        let mut h = Harness { app, rt, desk_dir: dir };
+        h.run(task);
+        h
+    }
+
+    /// Runs a task to completion, feeding every message it produces back
+    /// into `update` (and the tasks those return, and so on). Widget
+    /// operations (focus) have no window to act on here and are skipped.
+    fn run(&mut self, task: Task<Message>) {
+        let mut queue = VecDeque::from([task]);
+        while let Some(task) = queue.pop_front() {
+            let Some(stream) = iced_test::runtime::task::into_stream(task) else {
+                continue;
+            };
+            let actions: Vec<Action<Message>> = self.rt.block_on(stream.collect());
+            for action in actions {
+                if let Action::Output(message) = action {
+                    queue.push_back(self.app.update(message));
+                }
+            }
+        }
+    }
+
+    /// Builds the current view, lets `f` interact with it, then delivers the
+    /// messages the interaction produced.
+    fn ui<R>(&mut self, f: impl FnOnce(&mut Simulator<'_, Message>) -> Result<R, Error>) -> R {
+        let settings = iced::Settings {
+            fonts: fonts(),
+            default_font: kafedra::ui::FONT_REGULAR,
+            ..iced::Settings::default()
+        };
+        let mut ui = Simulator::with_size(settings, (1280.0, 1700.0), self.app.view());
+        let result = f(&mut ui).unwrap_or_else(|e| panic!("interaction failed: {e}"));
+        let messages: Vec<Message> = ui.into_messages().collect();
+        for m in messages {
+            let task = self.app.update(m);
+            self.run(task);
+        }
+        result
+    }
+
+    /// Saves a picture of the current screen when `KAFEDRA_SCREENS` names a folder.
+    fn picture(&mut self, name: &str) {
+        let Some(dir) = std::env::var_os("KAFEDRA_SCREENS").map(PathBuf::from) else {
+            return;
+        };
+        std::fs::create_dir_all(&dir).expect("screens dir");
+        let path = dir.join(format!("{name}.png"));
+        let _ = std::fs::remove_file(&path);
+        let theme = self.app.theme();
+        self.ui(|ui| ui.snapshot(&theme)?.matches_image(&path));
+    }
+
+    fn store(&self) -> kafedra::store::Store {
+        kafedra::store::Store::open(&self.desk_dir.path().join("kafedra.sqlite3")).expect("store")
+    }
+
+    fn type_into(&mut self, field: &'static str, text: &str) {
+        self.ui(|ui| {
+            ui.click(id(field))?;
+            ui.typewrite(text);
+            Ok(())
+        });
+    }
+}
+
+fn desk_without_auto_print() -> Desk {
+    Desk::with_settings(Settings {
+        staff_name: "Тестова Т. Т.".into(),
+        desk_name: "кафедра 1".into(),
+        print_after_bind: false,
+        ..Settings::default()
+    })
+}
+
+#[test]
+fn walk_in_reader_is_registered_bound_and_gets_a_slip() {
+    let mut d = desk_without_auto_print();
+    d.import(&pool_csv(5));
+    let slip = d.path().join("slip.pdf");
+    let mut h = Harness::new(
+        d,
+        Dialogs::Preset {
+            open: None,
+            save: Some(slip.clone()),
+        },
+    );
+    h.picture("01-empty-search");
+
+    // A surname nobody has: Enter opens the registration form, prefilled.
+    h.type_into(kafedra::ui::SEARCH_ID, "новикова");
+    h.ui(|ui| {
+        ui.find("Никого не нашлось по запросу «новикова».")?;
+        ui.click(id(kafedra::ui::SEARCH_ID))?;
+        ui.tap_key(Named::Enter);
+        Ok(())
+    });
+    h.ui(|ui| {
+        ui.find("Новый читатель")?;
+        ui.find("Новикова")
+    });
+
+    h.type_into("reg-name", "Ольга");
+    h.type_into("reg-patronymic", "Игоревна");
+    h.type_into("reg-birth", "12.04.1988");
+    h.type_into("reg-email", "novikova@mail.ru");
+    h.ui(|ui| ui.click(CONSENT_LABEL));
+    h.picture("02-register-filled");
+    h.ui(|ui| ui.click("Сохранить (Ctrl+S)"));
+
+    // The card opens with the next free login proposed.
+    h.ui(|ui| {
+        ui.find("Новикова Ольга Игоревна")?;
+        ui.find("Доступ к ЭБС")?;
+        ui.find("Будет выдан логин: ")?;
+        ui.find("LR-0001")
+    });
+    h.picture("03-card-before-bind");
+    h.ui(|ui| ui.click("Выдать логин (Ctrl+L)"));
+    h.ui(|ui| {
+        ui.find("Печать памятки (Ctrl+P)")?;
+        ui.find("LR-0001")?;
+        ui.find("••••••••")
+    });
+    h.picture("04-card-bound");
+
+    h.ui(|ui| ui.click("Сохранить PDF…"));
+    assert!(slip.exists(), "the slip PDF was written");
+    let text = squash(&pdf_text(&slip));
+    for needle in ["Новикова", "Ольга", "LR-0001", "Pw0O1lI-0001"] {
+        assert!(text.contains(needle), "{needle:?} not in the slip: {text}");
+    }
+
+    let store = h.store();
+    let reader = desk::search(&store, "Новикова").unwrap().remove(0);
+    assert_eq!(reader.login.as_deref(), Some("LR-0001"));
+    assert!(text.contains(&reader.card), "card {} not in the slip", reader.card);
+    assert_eq!(store.count_events(EventKind::ReaderRegistered, Some(reader.id)).unwrap(), 1);
+    assert_eq!(store.count_events(EventKind::LoginBound, Some(reader.id)).unwrap(), 1);
+    assert_eq!(store.count_events(EventKind::SlipSaved, Some(reader.id)).unwrap(), 1);
+    let consent = store.consent(reader.id).unwrap().unwrap();
+    assert_eq!(consent.staff, "Тестова Т. Т.");
+
+    // Show password is journaled.
+    h.ui(|ui| ui.click("Показать пароль"));
+    h.ui(|ui| ui.find("Pw0O1lI-0001"));
+    assert_eq!(h.store().count_events(EventKind::PasswordShown, Some(reader.id)).unwrap(), 1);
+}
+
+#[test]
+fn registration_shows_each_problem_and_saves_nothing() {
+    let d = desk_without_auto_print();
+    let mut h = Harness::new(d, Dialogs::default());
+    h.ui(|ui| ui.click("Новый читатель (Ctrl+N)"));
+    h.type_into("reg-surname", "Петров");
+    h.type_into("reg-birth", "01.01.2090");
+    h.type_into("reg-email", "petrov@mail");
+    h.ui(|ui| ui.click("Сохранить (Ctrl+S)"));
+    h.ui(|ui| {
+        ui.find("Укажите имя читателя.")?;
+        ui.find("Дата рождения в будущем — проверьте год.")?;
+        ui.find("Адрес e-mail «petrov@mail» указан неверно: нужен вид имя@домен.ру, без пробелов, например ivanova@mail.ru.")?;
+        ui.find("Отметьте согласие на обработку персональных данных: без него читателя зарегистрировать нельзя.")
+    });
+    h.picture("05-register-errors");
+    assert_eq!(h.store().reader_count().unwrap(), 0);
+
+    // Fixing the date makes its message go away as you type.
+    h.ui(|ui| {
+        ui.click(id("reg-birth"))?;
+        for _ in 0..10 {
+            ui.tap_key(Named::Backspace);
+        }
+        ui.typewrite("01.01.2020");
+        Ok(())
+    });
+    h.ui(|ui| {
+        assert!(ui.find("Дата рождения в будущем — проверьте год.").is_err());
+        // A six-year-old: the consent comes from a legal representative.
+        ui.find("Читателю нет 14 лет: согласие подписывает законный представитель — укажите его ФИО.")
+    });
+}
+
+#[test]
+fn a_possible_duplicate_is_shown_before_saving() {
+    let mut d = desk_without_auto_print();
+    let existing = d.register("Иванова", "Мария", "05.03.1990", "ivanova@mail.ru");
+    let mut h = Harness::new(d, Dialogs::default());
+    h.ui(|ui| ui.click("Новый читатель (Ctrl+N)"));
+    h.type_into("reg-surname", "иванова");
+    h.type_into("reg-name", "мария");
+    h.type_into("reg-birth", "05.03.1990");
+    h.type_into("reg-phone", "+7 912 111-22-33");
+    h.ui(|ui| ui.click(CONSENT_LABEL));
+    h.ui(|ui| ui.click("Сохранить (Ctrl+S)"));
+    let line = format!(
+        "д. р. 05.03.1990 · билет № {} · то же ФИО и дата рождения",
+        existing.card
+    );
+    h.ui(|ui| {
+        ui.find("Возможно, этот читатель уже зарегистрирован")?;
+        ui.find(line.as_str())
+    });
+    h.picture("06-duplicate");
+    assert_eq!(h.store().reader_count().unwrap(), 1, "nothing saved yet");
+
+    // Open the existing reader instead.
+    h.ui(|ui| ui.click("Открыть карточку"));
+    h.ui(|ui| {
+        ui.find("Иванова Мария")?;
+        ui.find(existing.card.as_str())
+    });
+    assert_eq!(h.store().reader_count().unwrap(), 1);
+}
+
+#[test]
+fn a_confirmed_namesake_is_saved() {
+    let mut d = desk_without_auto_print();
+    d.register("Иванова", "Мария", "05.03.1990", "ivanova@mail.ru");
+    let mut h = Harness::new(d, Dialogs::default());
+    h.ui(|ui| ui.click("Новый читатель (Ctrl+N)"));
+    h.type_into("reg-surname", "Иванова");
+    h.type_into("reg-name", "Мария");
+    h.type_into("reg-birth", "05.03.1990");
+    h.type_into("reg-phone", "89121112233");
+    h.ui(|ui| ui.click(CONSENT_LABEL));
+    h.ui(|ui| ui.click("Сохранить (Ctrl+S)"));
+    h.ui(|ui| ui.click("Это другой человек — сохранить"));
+    h.ui(|ui| ui.find("Доступ к ЭБС"));
+    assert_eq!(h.store().reader_count().unwrap(), 2);
+}
+
+#[test]
+fn a_bad_pool_file_lists_its_row_errors_and_imports_nothing() {
+    let d = desk_without_auto_print();
+    let bad = d.path().join("logins.csv");
+    let content = "login;password\nLR-1;secret1\n;secret2\nLR-1;secret3\nLR-4\n";
+    std::fs::write(&bad, content).unwrap();
+    let expected = match kafedra::import::pool::parse_pool(content.as_bytes(), "logins.csv") {
+        Err(kafedra::import::pool::PoolFileError::Rows(rows)) => rows,
+        other => panic!("the parser must refuse this file: {other:?}"),
+    };
+    assert!(expected.len() >= 3, "{expected:?}");
+    let mut h = Harness::new(
+        d,
+        Dialogs::Preset {
+            open: Some(bad),
+            save: None,
+        },
+    );
+    h.ui(|ui| ui.click("Пул логинов"));
+    h.ui(|ui| ui.click("Загрузить файл… (CSV, XLSX)"));
+    h.ui(|ui| {
+        for row in &expected {
+            ui.find(format!("Строка {}: {}", row.line, row.message))?;
+        }
+        ui.find("Файл не загружен: 3 строки с ошибками. Исправьте их и загрузите файл снова.")
+    });
+    h.picture("07-bad-import");
+    assert_eq!(h.store().pool_counts(desk::PROVIDER).unwrap().total(), 0);
+}
+
+#[test]
+fn a_good_pool_file_is_imported_and_counted() {
+    let d = desk_without_auto_print();
+    let good = d.path().join("good.csv");
+    std::fs::write(&good, pool_csv(25)).unwrap();
+    let mut h = Harness::new(
+        d,
+        Dialogs::Preset {
+            open: Some(good),
+            save: None,
+        },
+    );
+    h.ui(|ui| ui.click("Пул логинов"));
+    h.ui(|ui| ui.click("Загрузить файл… (CSV, XLSX)"));
+    h.ui(|ui| {
+        ui.find("Загружено 25 логинов из файла «good.csv» (кодировка UTF-8).")?;
+        ui.find("Свободных логинов: 25")
+    });
+    h.picture("08-pool");
+    assert_eq!(h.store().pool_counts(desk::PROVIDER).unwrap().free, 25);
+}
+
+#[test]
+fn scanning_a_card_opens_the_reader_and_blocking_replaces_the_login() {
+    let mut d = desk_without_auto_print();
+    d.import(&pool_csv(3));
+    let r = d.register("Соколова", "Анна", "01.02.1970", "sokolova@mail.ru");
+    kafedra::desk::bind_login(&mut d.store, &d.ctx, r.id, None).unwrap();
+    let mut h = Harness::new(d, Dialogs::default());
+    // A scanner types the number and presses Enter.
+    h.type_into(kafedra::ui::SEARCH_ID, &r.card);
+    h.ui(|ui| {
+        ui.click(id(kafedra::ui::SEARCH_ID))?;
+        ui.tap_key(Named::Enter);
+        Ok(())
+    });
+    h.ui(|ui| {
+        ui.find("Соколова Анна")?;
+        ui.find("LR-0001")
+    });
+    h.ui(|ui| ui.click("Заблокировать логин…"));
+    h.ui(|ui| ui.click("Заблокировать"));
+    h.ui(|ui| {
+        ui.find("Будет выдан логин: ")?;
+        ui.find("LR-0002")
+    });
+    h.ui(|ui| ui.click("Выдать логин (Ctrl+L)"));
+    h.ui(|ui| ui.find("LR-0002"));
+    let store = h.store();
+    assert_eq!(store.bindings_of(r.id).unwrap().len(), 2);
+    assert_eq!(store.count_events(EventKind::LoginBlocked, Some(r.id)).unwrap(), 1);
+    assert_eq!(store.count_events(EventKind::ReaderViewed, Some(r.id)).unwrap(), 1);
+}

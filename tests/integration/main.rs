@@ -1,0 +1,7 @@
+//! Integration tests: the real screens (iced_test), the real binary (CLI and
+//! two processes on one database), real SQLite files and real PDFs.
+
+mod cli;
+mod concurrency;
+mod gui;
+mod support;
