@@ -43,14 +43,24 @@ pub fn run(readers: usize, pool: usize) -> Result<(), String> {
     let ctx = Context::new(settings, paths.clone());
     let mut store = Store::open(&paths.db_file()).map_err(|e| e.to_string())?;
     println!("Папка замера: {}", dir.display());
-    let build = if cfg!(debug_assertions) { "debug" } else { "release" };
+    let build = if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    };
     println!("Сборка: {build}");
 
     // 1. Pool import.
     let csv = crate::demo::pool_csv(pool, 3, "BN-");
     let t = Instant::now();
-    let record = desk::import_pool(&mut store, &ctx, &csv, "bench.csv", &mut |_, _| {}).map_err(|e| e.to_string())?;
-    println!("Загрузка пула: {} строк ({} КиБ) за {}", record.rows, csv.len() / 1024, ms(t.elapsed()));
+    let record = desk::import_pool(&mut store, &ctx, &csv, "bench.csv", &mut |_, _| {})
+        .map_err(|e| e.to_string())?;
+    println!(
+        "Загрузка пула: {} строк ({} КиБ) за {}",
+        record.rows,
+        csv.len() / 1024,
+        ms(t.elapsed())
+    );
 
     // 2. Readers.
     let today = Local::now().date_naive();
@@ -60,13 +70,23 @@ pub fn run(readers: usize, pool: usize) -> Result<(), String> {
     let mut sample_people = Vec::new();
     for start in (0..readers).step_by(chunk) {
         let n = chunk.min(readers - start);
-        let people = crate::demo::readers(n, start as u64 + 1, &format!("B{:02}", start / chunk), today);
+        let people = crate::demo::readers(
+            n,
+            start as u64 + 1,
+            &format!("B{:02}", start / chunk),
+            today,
+        );
         for (r, card) in people.iter().take(40) {
             sample_people.push((r.surname.clone(), r.name.clone(), card.clone()));
         }
-        store.insert_readers_bulk(&people, "bench").map_err(|e| e.to_string())?;
+        store
+            .insert_readers_bulk(&people, "bench")
+            .map_err(|e| e.to_string())?;
     }
-    println!("Заполнение: {readers} читателей за {:.1} с", t.elapsed().as_secs_f64());
+    println!(
+        "Заполнение: {readers} читателей за {:.1} с",
+        t.elapsed().as_secs_f64()
+    );
 
     // 3. Search, keystroke by keystroke.
     let mut queries: Vec<String> = Vec::new();
@@ -105,7 +125,10 @@ pub fn run(readers: usize, pool: usize) -> Result<(), String> {
         std::hint::black_box(hits);
         samples.push(d);
     }
-    report(&format!("Поиск по {readers} читателям (на каждое нажатие клавиши)"), samples);
+    report(
+        &format!("Поиск по {readers} читателям (на каждое нажатие клавиши)"),
+        samples,
+    );
     println!("Самый медленный запрос: «{}» — {}", worst.1, ms(worst.0));
 
     // 4. Register + bind + slip PDF.
@@ -122,9 +145,11 @@ pub fn run(readers: usize, pool: usize) -> Result<(), String> {
             ..ReaderDraft::default()
         };
         let t = Instant::now();
-        let reader = desk::register_reader(&mut store, &ctx, &draft, true).map_err(|e| e.to_string())?;
+        let reader =
+            desk::register_reader(&mut store, &ctx, &draft, true).map_err(|e| e.to_string())?;
         desk::bind_login(&mut store, &ctx, reader.id, None).map_err(|e| e.to_string())?;
-        desk::save_slip(&mut store, &ctx, reader.id, SlipLayout::A5, &out).map_err(|e| e.to_string())?;
+        desk::save_slip(&mut store, &ctx, reader.id, SlipLayout::A5, &out)
+            .map_err(|e| e.to_string())?;
         samples.push(t.elapsed());
     }
     report("Регистрация + выдача логина + памятка PDF", samples);
@@ -134,6 +159,7 @@ pub fn run(readers: usize, pool: usize) -> Result<(), String> {
 
 fn tempfile_dir() -> Result<std::path::PathBuf, String> {
     let dir = std::env::temp_dir().join(format!("kafedra-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| format!("Не удалось создать {}: {e}", dir.display()))?;
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| format!("Не удалось создать {}: {e}", dir.display()))?;
     Ok(dir)
 }

@@ -8,8 +8,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::config::{Paths, Settings, SlipLayout};
 use crate::desk::{self, Context, DeskError, ImportProblem};
-use crate::domain::reader::{Channel, ReaderDraft};
 use crate::domain::BlockReason;
+use crate::domain::reader::{Channel, ReaderDraft};
 use crate::store::Store;
 
 #[derive(Debug, Parser)]
@@ -163,7 +163,9 @@ struct Failure {
 impl From<DeskError> for Failure {
     fn from(e: DeskError) -> Self {
         let code = match &e {
-            DeskError::Store(_) | DeskError::File(_) | DeskError::Slip(_) | DeskError::Print(_) => FAILED,
+            DeskError::Store(_) | DeskError::File(_) | DeskError::Slip(_) | DeskError::Print(_) => {
+                FAILED
+            }
             _ => REFUSED,
         };
         let message = match &e {
@@ -176,9 +178,7 @@ impl From<DeskError> for Failure {
                 m
             }
             DeskError::PossibleDuplicates(dups) => {
-                let mut m = String::from(
-                    "Читатель не сохранён: возможно, он уже зарегистрирован.",
-                );
+                let mut m = String::from("Читатель не сохранён: возможно, он уже зарегистрирован.");
                 for d in dups {
                     let reasons: Vec<&str> = d.reasons.iter().map(|r| r.label()).collect();
                     m.push_str(&format!(
@@ -229,7 +229,10 @@ pub fn main() -> ExitCode {
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("KAFEDRA_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 struct Opened {
@@ -239,7 +242,10 @@ struct Opened {
 }
 
 fn open(data_dir: Option<&Path>) -> Result<Opened, Failure> {
-    let paths = Paths::resolve(data_dir).map_err(|m| Failure { code: FAILED, message: m })?;
+    let paths = Paths::resolve(data_dir).map_err(|m| Failure {
+        code: FAILED,
+        message: m,
+    })?;
     let (settings, warning) = Settings::load(&paths.settings_file);
     let store = Store::open(&paths.db_file())?;
     Ok(Opened {
@@ -254,14 +260,23 @@ fn run(cli: Cli) -> Result<(), Failure> {
         return run_gui(cli.data_dir.as_deref(), cli.demo);
     };
     if let Command::Bench { readers, pool } = command {
-        return crate::bench::run(readers, pool).map_err(|m| Failure { code: FAILED, message: m });
+        return crate::bench::run(readers, pool).map_err(|m| Failure {
+            code: FAILED,
+            message: m,
+        });
     }
-    let Opened { ctx, mut store, warning } = open(cli.data_dir.as_deref())?;
+    let Opened {
+        ctx,
+        mut store,
+        warning,
+    } = open(cli.data_dir.as_deref())?;
     if let Some(w) = warning {
         eprintln!("{w}");
     }
     match command {
-        Command::Pool { command: PoolCommand::Import { file } } => {
+        Command::Pool {
+            command: PoolCommand::Import { file },
+        } => {
             let bytes = desk::read_file(&file)?;
             let name = file
                 .file_name()
@@ -269,12 +284,16 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 .unwrap_or_else(|| file.display().to_string());
             match desk::import_pool(&mut store, &ctx, &bytes, &name, &mut |_, _| {}) {
                 Ok(r) => {
-                    println!("Загружено {} логинов из «{}» (кодировка {}).", r.rows, r.file_name, r.encoding);
+                    println!(
+                        "Загружено {} логинов из «{}» (кодировка {}).",
+                        r.rows, r.file_name, r.encoding
+                    );
                     print_pool(&store)?;
                     Ok(())
                 }
                 Err(problem) => {
-                    let mut m = format!("Файл «{name}» не загружен, в пул ничего не записано.\n{problem}");
+                    let mut m =
+                        format!("Файл «{name}» не загружен, в пул ничего не записано.\n{problem}");
                     if let ImportProblem::Rows(rows) = &problem {
                         for r in rows {
                             m.push_str(&format!("\n  строка {}: {}", r.line, r.message));
@@ -284,8 +303,12 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 }
             }
         }
-        Command::Pool { command: PoolCommand::Status } => print_pool(&store),
-        Command::Reader { command: ReaderCommand::Add(a) } => {
+        Command::Pool {
+            command: PoolCommand::Status,
+        } => print_pool(&store),
+        Command::Reader {
+            command: ReaderCommand::Add(a),
+        } => {
             let draft = ReaderDraft {
                 surname: a.surname,
                 name: a.name,
@@ -307,7 +330,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
             println!("Зарегистрирован(а): {}, билет № {}", r.full_name(), r.card);
             Ok(())
         }
-        Command::Reader { command: ReaderCommand::Find { query } } => {
+        Command::Reader {
+            command: ReaderCommand::Find { query },
+        } => {
             let hits = desk::search(&store, &query)?;
             if hits.is_empty() {
                 return Err(refused(format!("Никого не нашлось по запросу «{query}».")));
@@ -326,10 +351,19 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Bind { card } => {
             let reader = desk::find_by_card(&store, &card)?;
             let b = desk::bind_login(&mut store, &ctx, reader.id, None)?;
-            println!("{}, билет № {}: выдан логин {}", reader.full_name(), reader.card, b.account.login);
+            println!(
+                "{}, билет № {}: выдан логин {}",
+                reader.full_name(),
+                reader.card,
+                b.account.login
+            );
             Ok(())
         }
-        Command::Block { card, reason, comment } => {
+        Command::Block {
+            card,
+            reason,
+            comment,
+        } => {
             let reader = desk::find_by_card(&store, &card)?;
             let reason = match reason {
                 ReasonArg::Lost => BlockReason::Lost,
@@ -338,10 +372,20 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 ReasonArg::Other => BlockReason::Other,
             };
             let b = desk::block_login(&mut store, &ctx, reader.id, reason, &comment)?;
-            println!("Логин {} читателя {} заблокирован. Выдайте новый: kafedra bind {}", b.account.login, reader.full_name(), reader.card);
+            println!(
+                "Логин {} читателя {} заблокирован. Выдайте новый: kafedra bind {}",
+                b.account.login,
+                reader.full_name(),
+                reader.card
+            );
             Ok(())
         }
-        Command::Slip { card, out, layout, print } => {
+        Command::Slip {
+            card,
+            out,
+            layout,
+            print,
+        } => {
             let reader = desk::find_by_card(&store, &card)?;
             let layout = match layout {
                 Some(LayoutArg::A5) => SlipLayout::A5,
@@ -366,7 +410,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
             for e in store.journal(reader, None, limit)? {
                 println!(
                     "{}\t{}\t{}\t{}\t{} ({})",
-                    e.at.with_timezone(&chrono::Local).format("%d.%m.%Y %H:%M:%S"),
+                    e.at.with_timezone(&chrono::Local)
+                        .format("%d.%m.%Y %H:%M:%S"),
                     e.label(),
                     e.reader_name.as_deref().unwrap_or(""),
                     e.details,
@@ -401,11 +446,18 @@ fn run_gui(data_dir: Option<&Path>, demo: bool) -> Result<(), Failure> {
                 chrono::Local::now().format("%Y%m%d-%H%M%S")
             )),
         };
-        let (ctx, store) = crate::demo::prepare(&dir).map_err(|m| Failure { code: FAILED, message: m })?;
+        let (ctx, store) = crate::demo::prepare(&dir).map_err(|m| Failure {
+            code: FAILED,
+            message: m,
+        })?;
         eprintln!("Демо-режим: данные в {}", dir.display());
         (ctx, store, None)
     } else {
-        let Opened { ctx, store, warning } = open(data_dir)?;
+        let Opened {
+            ctx,
+            store,
+            warning,
+        } = open(data_dir)?;
         (ctx, store, warning)
     };
     crate::ui::run(ctx, store, crate::ui::Dialogs::Native, warning).map_err(|e| Failure {

@@ -110,7 +110,8 @@ impl Default for SlipTexts {
             instructions: vec![
                 "Откройте сайт или установите приложение «ЛитРес: Библиотека».".into(),
                 "Нажмите «Войти» и введите логин и пароль с этой памятки.".into(),
-                "Выберите книгу и нажмите «Взять в библиотеке» — запрос придёт библиотекарю.".into(),
+                "Выберите книгу и нажмите «Взять в библиотеке» — запрос придёт библиотекарю."
+                    .into(),
                 "Книга появится на полке приложения, когда библиотека её выдаст.".into(),
             ],
             footer: "Вопросы — у библиотекаря на кафедре обслуживания.".into(),
@@ -250,17 +251,35 @@ impl Settings {
                 out.push(name);
             }
         };
-        check(self.library_name != other.library_name, "название библиотеки");
+        check(
+            self.library_name != other.library_name,
+            "название библиотеки",
+        );
         check(self.staff_name != other.staff_name, "сотрудник");
         check(self.desk_name != other.desk_name, "место");
-        check(self.provider_site_url != other.provider_site_url, "сайт ЭБС");
-        check(self.library_page_url != other.library_page_url, "страница библиотеки");
+        check(
+            self.provider_site_url != other.provider_site_url,
+            "сайт ЭБС",
+        );
+        check(
+            self.library_page_url != other.library_page_url,
+            "страница библиотеки",
+        );
         check(self.slip != other.slip, "тексты памятки");
         check(self.slip_layout != other.slip_layout, "формат памятки");
         check(self.printer != other.printer, "принтер");
-        check(self.card_pattern != other.card_pattern, "шаблон номера билета");
-        check(self.pool_low_water != other.pool_low_water, "порог свободных логинов");
-        check(self.print_after_bind != other.print_after_bind, "печать после выдачи");
+        check(
+            self.card_pattern != other.card_pattern,
+            "шаблон номера билета",
+        );
+        check(
+            self.pool_low_water != other.pool_low_water,
+            "порог свободных логинов",
+        );
+        check(
+            self.print_after_bind != other.print_after_bind,
+            "печать после выдачи",
+        );
         out
     }
 }
@@ -292,9 +311,11 @@ mod tests {
         assert_eq!(s, Settings::default());
         assert!(warn.is_none());
 
-        let mut s = Settings::default();
-        s.library_name = "Библиотека им. Пушкина".into();
-        s.pool_low_water = 7;
+        let s = Settings {
+            library_name: "Библиотека им. Пушкина".into(),
+            pool_low_water: 7,
+            ..Settings::default()
+        };
         s.save(&path).unwrap();
         assert_eq!(Settings::load(&path).0, s);
 

@@ -194,7 +194,11 @@ fn load_card(store: &Store, reader: Reader) -> Result<ReaderCard> {
 }
 
 /// Reveals the reader's e-mail and phone; journaled.
-pub fn reveal_contacts(store: &mut Store, ctx: &Context, id: ReaderId) -> Result<(Option<String>, Option<String>)> {
+pub fn reveal_contacts(
+    store: &mut Store,
+    ctx: &Context,
+    id: ReaderId,
+) -> Result<(Option<String>, Option<String>)> {
     let reader = store
         .reader(id)?
         .ok_or_else(|| DeskError::NotFound("Читатель не найден.".into()))?;
@@ -285,7 +289,12 @@ fn slip_data(store: &Store, ctx: &Context, reader: ReaderId) -> Result<(slip::Sl
     Ok((data, binding))
 }
 
-fn render_slip(store: &Store, ctx: &Context, reader: ReaderId, layout: SlipLayout) -> Result<(Vec<u8>, Binding)> {
+fn render_slip(
+    store: &Store,
+    ctx: &Context,
+    reader: ReaderId,
+    layout: SlipLayout,
+) -> Result<(Vec<u8>, Binding)> {
     let (data, binding) = slip_data(store, ctx, reader)?;
     let layout = match layout {
         SlipLayout::A5 => slip::Layout::A5,
@@ -295,10 +304,19 @@ fn render_slip(store: &Store, ctx: &Context, reader: ReaderId, layout: SlipLayou
     Ok((pdf, binding))
 }
 
-fn slip_details(store: &Store, reader: ReaderId, layout: SlipLayout, extra: &str) -> Result<String> {
+fn slip_details(
+    store: &Store,
+    reader: ReaderId,
+    layout: SlipLayout,
+    extra: &str,
+) -> Result<String> {
     let before = store.count_events(EventKind::SlipPrinted, Some(reader))?
         + store.count_events(EventKind::SlipSaved, Some(reader))?;
-    let kind = if before == 0 { "первая печать" } else { "повторная печать" };
+    let kind = if before == 0 {
+        "первая печать"
+    } else {
+        "повторная печать"
+    };
     Ok(format!("{}, {kind}{extra}", layout.label()))
 }
 
@@ -313,25 +331,45 @@ pub fn save_slip(
     let (pdf, binding) = render_slip(store, ctx, reader, layout)?;
     write_atomically(path, &pdf)?;
     let details = slip_details(store, reader, layout, &format!(", файл {}", path.display()))?;
-    store.record_event(&ctx.actor, EventKind::SlipSaved, Some(reader), Some(binding.account.id), &details)?;
+    store.record_event(
+        &ctx.actor,
+        EventKind::SlipSaved,
+        Some(reader),
+        Some(binding.account.id),
+        &details,
+    )?;
     Ok(path.to_path_buf())
 }
 
 /// Sends the slip to the printer from Settings (or the system default);
 /// journaled. The PDF stays in the slips folder until it is printed.
-pub fn print_slip(store: &mut Store, ctx: &Context, reader: ReaderId, layout: SlipLayout) -> Result<String> {
+pub fn print_slip(
+    store: &mut Store,
+    ctx: &Context,
+    reader: ReaderId,
+    layout: SlipLayout,
+) -> Result<String> {
     let (pdf, binding) = render_slip(store, ctx, reader, layout)?;
     let dir = ctx.paths.slips_dir();
     std::fs::create_dir_all(&dir)
         .map_err(|e| DeskError::File(format!("Не удалось создать папку {}: {e}", dir.display())))?;
-    let path = dir.join(format!("slip-{reader}-{}.pdf", Local::now().format("%Y%m%d-%H%M%S")));
+    let path = dir.join(format!(
+        "slip-{reader}-{}.pdf",
+        Local::now().format("%Y%m%d-%H%M%S")
+    ));
     write_atomically(&path, &pdf)?;
     let printer = ctx.settings.printer.trim();
     let job = slip::print_pdf(&path, (!printer.is_empty()).then_some(printer))
         .map_err(|e| DeskError::Print(e.to_string()))?;
     let _ = std::fs::remove_file(&path);
     let details = slip_details(store, reader, layout, &format!(", {job}"))?;
-    store.record_event(&ctx.actor, EventKind::SlipPrinted, Some(reader), Some(binding.account.id), &details)?;
+    store.record_event(
+        &ctx.actor,
+        EventKind::SlipPrinted,
+        Some(reader),
+        Some(binding.account.id),
+        &details,
+    )?;
     Ok(job)
 }
 
@@ -400,13 +438,18 @@ pub fn import_pool(
 
 /// Reads a file for import with a Russian error.
 pub fn read_file(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| DeskError::File(format!("Не удалось прочитать файл {}: {e}", path.display())))
+    std::fs::read(path)
+        .map_err(|e| DeskError::File(format!("Не удалось прочитать файл {}: {e}", path.display())))
 }
 
 // ---------------------------------------------------------------- settings
 
 /// Saves the settings after checking them; journals which ones changed.
-pub fn save_settings(store: &mut Store, ctx: &Context, new: &Settings) -> Result<Vec<String>, Vec<String>> {
+pub fn save_settings(
+    store: &mut Store,
+    ctx: &Context,
+    new: &Settings,
+) -> Result<Vec<String>, Vec<String>> {
     let problems = new.problems();
     if !problems.is_empty() {
         return Err(problems);
@@ -415,7 +458,13 @@ pub fn save_settings(store: &mut Store, ctx: &Context, new: &Settings) -> Result
     new.save(&ctx.paths.settings_file).map_err(|e| vec![e])?;
     if !changed.is_empty() {
         store
-            .record_event(&new.actor(), EventKind::SettingsChanged, None, None, &changed.join(", "))
+            .record_event(
+                &new.actor(),
+                EventKind::SettingsChanged,
+                None,
+                None,
+                &changed.join(", "),
+            )
             .map_err(|e| vec![e.to_string()])?;
     }
     Ok(changed.into_iter().map(String::from).collect())

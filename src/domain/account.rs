@@ -108,7 +108,12 @@ impl PoolCounts {
             Some(format!(
                 "Осталось {} {} — меньше порога {}. Запросите у поставщика новые логины.",
                 self.free,
-                plural(self.free, "свободный логин", "свободных логина", "свободных логинов"),
+                plural(
+                    self.free,
+                    "свободный логин",
+                    "свободных логина",
+                    "свободных логинов"
+                ),
                 low_water
             ))
         } else {
@@ -123,13 +128,21 @@ mod tests {
 
     #[test]
     fn low_water_warning() {
-        let c = |free| PoolCounts { free, assigned: 10, blocked: 1 };
+        let c = |free| PoolCounts {
+            free,
+            assigned: 10,
+            blocked: 1,
+        };
         assert!(c(50).low_warning(20).is_none());
         assert_eq!(
             c(2).low_warning(20).unwrap(),
             "Осталось 2 свободных логина — меньше порога 20. Запросите у поставщика новые логины."
         );
-        assert!(c(0).low_warning(20).unwrap().starts_with("Свободных логинов не осталось"));
+        assert!(
+            c(0).low_warning(20)
+                .unwrap()
+                .starts_with("Свободных логинов не осталось")
+        );
         assert_eq!(c(5).total(), 16);
     }
 }

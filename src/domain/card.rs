@@ -79,7 +79,9 @@ impl CardPattern {
         let pattern = CardPattern { parts };
         let probe = pattern.format(NaiveDate::MIN, 1);
         if let Some(problem) = super::reader::card_problem(&probe) {
-            return Err(format!("Шаблон даёт неподходящий номер «{probe}»: {problem}"));
+            return Err(format!(
+                "Шаблон даёт неподходящий номер «{probe}»: {problem}"
+            ));
         }
         Ok(pattern)
     }
@@ -120,16 +122,39 @@ mod tests {
         assert_eq!(p.format(day(), 42), "2026000042");
         let p = CardPattern::parse("ЦБ-{YY}{MM}-{N:4}").unwrap();
         assert_eq!(p.format(day(), 7), "ЦБ-2603-0007");
-        assert_ne!(p.counter_key(day()), p.counter_key(NaiveDate::from_ymd_opt(2026, 4, 1).unwrap()));
+        assert_ne!(
+            p.counter_key(day()),
+            p.counter_key(NaiveDate::from_ymd_opt(2026, 4, 1).unwrap())
+        );
     }
 
     #[test]
     fn bad_patterns_are_explained() {
-        assert!(CardPattern::parse("{YYYY}").unwrap_err().contains("ровно одна"));
-        assert!(CardPattern::parse("{N}{N}").unwrap_err().contains("ровно одна"));
-        assert!(CardPattern::parse("{Q}{N}").unwrap_err().contains("неизвестная вставка"));
-        assert!(CardPattern::parse("{N:0}").unwrap_err().contains("от 1 до 12"));
+        assert!(
+            CardPattern::parse("{YYYY}")
+                .unwrap_err()
+                .contains("ровно одна")
+        );
+        assert!(
+            CardPattern::parse("{N}{N}")
+                .unwrap_err()
+                .contains("ровно одна")
+        );
+        assert!(
+            CardPattern::parse("{Q}{N}")
+                .unwrap_err()
+                .contains("неизвестная вставка")
+        );
+        assert!(
+            CardPattern::parse("{N:0}")
+                .unwrap_err()
+                .contains("от 1 до 12")
+        );
         assert!(CardPattern::parse("{N").unwrap_err().contains("не закрыта"));
-        assert!(CardPattern::parse("A B{N}").unwrap_err().contains("неподходящий"));
+        assert!(
+            CardPattern::parse("A B{N}")
+                .unwrap_err()
+                .contains("неподходящий")
+        );
     }
 }

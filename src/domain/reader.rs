@@ -297,9 +297,7 @@ fn check_name(
     if let Some(bad) = value.chars().find(|c| !allowed(*c)) {
         errors.push(FieldError::new(
             field,
-            format!(
-                "{label} содержит «{bad}»: допустимы только буквы, пробел, дефис и апостроф."
-            ),
+            format!("{label} содержит «{bad}»: допустимы только буквы, пробел, дефис и апостроф."),
         ));
         return None;
     }
@@ -310,7 +308,11 @@ fn check_name(
     Some(capitalize_name(&value))
 }
 
-fn check_birth_date(raw: &str, today: NaiveDate, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
+fn check_birth_date(
+    raw: &str,
+    today: NaiveDate,
+    errors: &mut Vec<FieldError>,
+) -> Option<NaiveDate> {
     let raw = raw.trim();
     if raw.is_empty() {
         errors.push(FieldError::new(
@@ -348,7 +350,9 @@ fn check_birth_date(raw: &str, today: NaiveDate, errors: &mut Vec<FieldError>) -
     if age > MAX_AGE_YEARS {
         errors.push(FieldError::new(
             Field::BirthDate,
-            format!("Получается возраст {age} лет — больше {MAX_AGE_YEARS}. Проверьте год рождения."),
+            format!(
+                "Получается возраст {age} лет — больше {MAX_AGE_YEARS}. Проверьте год рождения."
+            ),
         ));
         return None;
     }
@@ -381,12 +385,19 @@ pub fn is_email(s: &str) -> bool {
         return false;
     }
     let labels: Vec<&str> = domain.split('.').collect();
-    if labels.len() < 2 || labels.iter().any(|l| l.is_empty() || l.starts_with('-') || l.ends_with('-')) {
+    if labels.len() < 2
+        || labels
+            .iter()
+            .any(|l| l.is_empty() || l.starts_with('-') || l.ends_with('-'))
+    {
         return false;
     }
     let tld = labels[labels.len() - 1];
-    tld.chars().count() >= 2 && tld.chars().all(char::is_alphabetic)
-        && labels.iter().all(|l| l.chars().all(|c| c.is_alphanumeric() || c == '-'))
+    tld.chars().count() >= 2
+        && tld.chars().all(char::is_alphabetic)
+        && labels
+            .iter()
+            .all(|l| l.chars().all(|c| c.is_alphanumeric() || c == '-'))
         && !local.starts_with('.')
         && !local.ends_with('.')
         && !local.contains("..")
@@ -395,7 +406,9 @@ pub fn is_email(s: &str) -> bool {
 /// Normalises a Russian phone number to `+7XXXXXXXXXX`; international numbers
 /// typed with `+` are kept as `+` and 8–15 digits.
 pub fn normalize_phone(s: &str) -> Option<String> {
-    if s.chars().any(|c| !(c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')'))) {
+    if s.chars()
+        .any(|c| !(c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')')))
+    {
         return None;
     }
     let plus = s.trim_start().starts_with('+');
@@ -519,7 +532,10 @@ mod tests {
         let mut d = good();
         d.surname = "  ".into();
         d.name = String::new();
-        assert_eq!(messages_for(&d, Field::Surname), ["Укажите фамилию читателя."]);
+        assert_eq!(
+            messages_for(&d, Field::Surname),
+            ["Укажите фамилию читателя."]
+        );
         assert_eq!(messages_for(&d, Field::Name), ["Укажите имя читателя."]);
     }
 
@@ -580,7 +596,14 @@ mod tests {
 
     #[test]
     fn malformed_email() {
-        for bad in ["ivanova@mail", "ivanova mail.ru", "@mail.ru", "a@b.c", "a@@b.ru", "a..b@mail.ru"] {
+        for bad in [
+            "ivanova@mail",
+            "ivanova mail.ru",
+            "@mail.ru",
+            "a@b.c",
+            "a@@b.ru",
+            "a..b@mail.ru",
+        ] {
             let mut d = good();
             d.email = bad.into();
             let m = messages_for(&d, Field::Email);
@@ -594,16 +617,30 @@ mod tests {
 
     #[test]
     fn malformed_phone() {
-        for bad in ["12345", "8 912 345 67 8", "+7 912 ABC", "7-912-345-67-89-00"] {
+        for bad in [
+            "12345",
+            "8 912 345 67 8",
+            "+7 912 ABC",
+            "7-912-345-67-89-00",
+        ] {
             let mut d = good();
             d.phone = bad.into();
             let m = messages_for(&d, Field::Phone);
             assert_eq!(m.len(), 1, "{bad}");
             assert!(m[0].contains("нужно 10 цифр"), "{m:?}");
         }
-        assert_eq!(normalize_phone("9123456789").as_deref(), Some("+79123456789"));
-        assert_eq!(normalize_phone("+7 912 345-67-89").as_deref(), Some("+79123456789"));
-        assert_eq!(normalize_phone("+375 29 123-45-67").as_deref(), Some("+375291234567"));
+        assert_eq!(
+            normalize_phone("9123456789").as_deref(),
+            Some("+79123456789")
+        );
+        assert_eq!(
+            normalize_phone("+7 912 345-67-89").as_deref(),
+            Some("+79123456789")
+        );
+        assert_eq!(
+            normalize_phone("+375 29 123-45-67").as_deref(),
+            Some("+375291234567")
+        );
         assert_eq!(format_phone("+79123456789"), "+7 912 345-67-89");
     }
 
@@ -651,7 +688,13 @@ mod tests {
         let d = ReaderDraft::default();
         let errs = validate(&d, today()).unwrap_err();
         let fields: Vec<Field> = errs.iter().map(|e| e.field).collect();
-        for f in [Field::Surname, Field::Name, Field::BirthDate, Field::Contact, Field::Consent] {
+        for f in [
+            Field::Surname,
+            Field::Name,
+            Field::BirthDate,
+            Field::Contact,
+            Field::Consent,
+        ] {
             assert!(fields.contains(&f), "{f:?} missing in {fields:?}");
         }
     }

@@ -100,6 +100,7 @@ impl Store {
     /// Tries to rewrite history; used by a test to prove the journal refuses it.
     #[cfg(test)]
     pub(crate) fn try_tamper_journal(&self) -> rusqlite::Result<usize> {
-        self.conn.execute("UPDATE events SET staff = 'someone else'", [])
+        self.conn
+            .execute("UPDATE events SET staff = 'someone else'", [])
     }
 }

@@ -65,7 +65,8 @@ fn binding_from_row(r: &Row<'_>) -> rusqlite::Result<Binding> {
         login: r.get(8)?,
         password: r.get(9)?,
         provider_card: r.get(10)?,
-        status: AccountStatus::from_code(&r.get::<_, String>(11)?).unwrap_or(AccountStatus::Blocked),
+        status: AccountStatus::from_code(&r.get::<_, String>(11)?)
+            .unwrap_or(AccountStatus::Blocked),
         blocked_reason: r.get(12)?,
     };
     let ended: Option<String> = r.get(4)?;
@@ -80,7 +81,8 @@ fn binding_from_row(r: &Row<'_>) -> rusqlite::Result<Binding> {
     })
 }
 
-const BINDING_SELECT: &str = "SELECT b.id, b.reader_id, b.bound_at, b.bound_by, b.ended_at, b.end_reason,
+const BINDING_SELECT: &str =
+    "SELECT b.id, b.reader_id, b.bound_at, b.bound_by, b.ended_at, b.end_reason,
         a.id, a.provider, a.login, a.password, a.provider_card, a.status, a.blocked_reason
      FROM bindings b JOIN accounts a ON a.id = b.account_id";
 
@@ -165,7 +167,9 @@ impl Store {
         let mut q = self.conn.prepare_cached(
             "SELECT status, count(*) FROM accounts WHERE provider = ?1 GROUP BY status",
         )?;
-        let rows = q.query_map([provider], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        let rows = q.query_map([provider], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })?;
         for row in rows {
             let (status, n) = row?;
             match AccountStatus::from_code(&status) {
@@ -281,8 +285,9 @@ impl Store {
             Some(account.id),
             &format!("логин {}", account.login),
         )?;
-        let binding = active_binding(&tx, provider, reader)?
-            .ok_or_else(|| BindError::Store(StoreError::Refused("привязка не записалась".into())))?;
+        let binding = active_binding(&tx, provider, reader)?.ok_or_else(|| {
+            BindError::Store(StoreError::Refused("привязка не записалась".into()))
+        })?;
         tx.commit()?;
         Ok(binding)
     }
@@ -331,9 +336,9 @@ impl Store {
 
     /// Every login the reader ever had, newest first.
     pub fn bindings_of(&self, reader: ReaderId) -> Result<Vec<Binding>> {
-        let mut q = self
-            .conn
-            .prepare_cached(&format!("{BINDING_SELECT} WHERE b.reader_id = ?1 ORDER BY b.id DESC"))?;
+        let mut q = self.conn.prepare_cached(&format!(
+            "{BINDING_SELECT} WHERE b.reader_id = ?1 ORDER BY b.id DESC"
+        ))?;
         let rows = q.query_map([reader], binding_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -364,7 +369,9 @@ fn next_free(conn: &Connection, provider: &str) -> rusqlite::Result<Option<Accou
 fn active_binding(conn: &Connection, provider: &str, reader: ReaderId) -> Result<Option<Binding>> {
     Ok(conn
         .query_row(
-            &format!("{BINDING_SELECT} WHERE b.reader_id = ?1 AND b.provider = ?2 AND b.ended_at IS NULL"),
+            &format!(
+                "{BINDING_SELECT} WHERE b.reader_id = ?1 AND b.provider = ?2 AND b.ended_at IS NULL"
+            ),
             params![reader, provider],
             binding_from_row,
         )

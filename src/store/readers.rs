@@ -9,9 +9,7 @@ use super::{Result, Store, StoreError, now_text, parse_ts};
 use crate::domain::card::CardPattern;
 use crate::domain::event::Actor;
 use crate::domain::reader::{Channel, ValidReader};
-use crate::domain::records::{
-    Consent, DuplicateHit, DuplicateReason, Reader, ReaderHit, ReaderId,
-};
+use crate::domain::records::{Consent, DuplicateHit, DuplicateReason, Reader, ReaderHit, ReaderId};
 use crate::domain::text::{compact_code, normalize};
 
 /// What the store needs to insert a reader: the validated form plus the
@@ -45,7 +43,8 @@ fn reader_from_row(r: &Row<'_>) -> rusqlite::Result<Reader> {
     })
 }
 
-const HIT_SELECT: &str = "SELECT r.id, r.surname, r.name, r.patronymic, r.birth_date, r.card, a.login
+const HIT_SELECT: &str =
+    "SELECT r.id, r.surname, r.name, r.patronymic, r.birth_date, r.card, a.login
      FROM readers r
      LEFT JOIN bindings b ON b.reader_id = r.id AND b.ended_at IS NULL
      LEFT JOIN accounts a ON a.id = b.account_id";
@@ -118,11 +117,22 @@ impl Store {
             ],
         )?;
         let id = tx.last_insert_rowid();
-        let given_by = if v.representative.is_some() { "representative" } else { "reader" };
+        let given_by = if v.representative.is_some() {
+            "representative"
+        } else {
+            "reader"
+        };
         tx.execute(
             "INSERT INTO consents (reader_id, version, given_at, given_by, representative, staff)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![id, new.consent_version, now, given_by, v.representative, actor.staff],
+            params![
+                id,
+                new.consent_version,
+                now,
+                given_by,
+                v.representative,
+                actor.staff
+            ],
         )?;
         Store::append_event(
             &tx,
@@ -133,7 +143,10 @@ impl Store {
             &format!("билет № {card}, канал: {}", v.channel.label()),
         )?;
         let consent_details = match &v.representative {
-            Some(r) => format!("версия {}, подписал законный представитель {r}", new.consent_version),
+            Some(r) => format!(
+                "версия {}, подписал законный представитель {r}",
+                new.consent_version
+            ),
             None => format!("версия {}", new.consent_version),
         };
         Store::append_event(
@@ -155,7 +168,11 @@ impl Store {
 
     /// Inserts many readers at once without journal entries (demo data and
     /// benchmarks only).
-    pub fn insert_readers_bulk(&mut self, readers: &[(ValidReader, String)], staff: &str) -> Result<()> {
+    pub fn insert_readers_bulk(
+        &mut self,
+        readers: &[(ValidReader, String)],
+        staff: &str,
+    ) -> Result<()> {
         let tx = self.immediate()?;
         {
             let now = now_text();
@@ -242,7 +259,8 @@ impl Store {
     pub fn reader_count(&self) -> Result<u64> {
         Ok(self
             .conn
-            .query_row("SELECT count(*) FROM readers", [], |r| r.get::<_, i64>(0))? as u64)
+            .query_row("SELECT count(*) FROM readers", [], |r| r.get::<_, i64>(0))?
+            as u64)
     }
 
     /// Readers that may be the same person as the one being registered.
@@ -345,9 +363,15 @@ impl Store {
         let looks_like_name = q.chars().any(char::is_alphabetic);
         if looks_like_name && ids.len() < want {
             let rest: Vec<&str> = tokens[1..].to_vec();
-            push(self.ids_by_prefix("surname_norm", tokens[0], &rest, want)?, &mut ids);
+            push(
+                self.ids_by_prefix("surname_norm", tokens[0], &rest, want)?,
+                &mut ids,
+            );
             if ids.len() < want {
-                push(self.ids_by_prefix("name_norm", tokens[0], &rest, want)?, &mut ids);
+                push(
+                    self.ids_by_prefix("name_norm", tokens[0], &rest, want)?,
+                    &mut ids,
+                );
             }
             if ids.len() < want {
                 push(self.ids_by_substring(&tokens, want)?, &mut ids);
@@ -397,9 +421,7 @@ impl Store {
         others: &[&str],
         limit: usize,
     ) -> Result<Vec<ReaderId>> {
-        let mut sql = format!(
-            "SELECT id FROM readers WHERE {column} >= ?1 AND {column} < ?2"
-        );
+        let mut sql = format!("SELECT id FROM readers WHERE {column} >= ?1 AND {column} < ?2");
         for i in 0..others.len() {
             sql.push_str(&format!(" AND instr(full_norm, ?{}) > 0", i + 4));
         }

@@ -91,8 +91,18 @@ fn registration_generates_cards_and_records_consent_and_journal() {
     let c = f.store.consent(a.id).unwrap().unwrap();
     assert_eq!(c.version, "2025-09");
     assert_eq!(c.staff, "Смирнова О. В.");
-    assert_eq!(f.store.count_events(EventKind::ReaderRegistered, Some(a.id)).unwrap(), 1);
-    assert_eq!(f.store.count_events(EventKind::ConsentGiven, Some(a.id)).unwrap(), 1);
+    assert_eq!(
+        f.store
+            .count_events(EventKind::ReaderRegistered, Some(a.id))
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        f.store
+            .count_events(EventKind::ConsentGiven, Some(a.id))
+            .unwrap(),
+        1
+    );
     // A typed card that collides with the pattern is skipped by the generator.
     let mut typed = person("Сидорова", "Ольга", (1970, 5, 5));
     typed.card = Some("2026000003".into());
@@ -134,7 +144,12 @@ fn search_finds_by_any_part_case_and_yo_insensitive() {
     let ivanova = add(&mut f, &person("Иванова", "Мария", (1991, 3, 5)));
     let smith = add(&mut f, &person("Smith", "Anna", (1992, 3, 5)));
     let ids = |q: &str| -> Vec<i64> {
-        f.store.search_readers(q, 50).unwrap().into_iter().map(|h| h.id).collect()
+        f.store
+            .search_readers(q, 50)
+            .unwrap()
+            .into_iter()
+            .map(|h| h.id)
+            .collect()
     };
     assert_eq!(ids("елк"), [elkina.id]);
     assert_eq!(ids("ЁЛКИНА"), [elkina.id]);
@@ -146,8 +161,16 @@ fn search_finds_by_any_part_case_and_yo_insensitive() {
     assert_eq!(ids("ANNA"), [smith.id]);
     assert_eq!(ids("и"), [ivanova.id], "one letter: prefix");
     assert_eq!(ids(&ivanova.card), [ivanova.id], "card");
-    assert_eq!(ids("2026"), [elkina.id, ivanova.id, smith.id], "card prefix");
-    assert_eq!(ids("петровна").len(), 3, "patronymic is part of the full name");
+    assert_eq!(
+        ids("2026"),
+        [elkina.id, ivanova.id, smith.id],
+        "card prefix"
+    );
+    assert_eq!(
+        ids("петровна").len(),
+        3,
+        "patronymic is part of the full name"
+    );
     assert!(ids("zzz").is_empty());
     // Empty query: newest first.
     assert_eq!(ids(""), [smith.id, ivanova.id, elkina.id]);
@@ -162,7 +185,10 @@ fn search_by_login_and_duplicates() {
         .import_accounts("litres", &rows, "a.csv", "UTF-8", &f.actor, &mut |_, _| {})
         .unwrap()
         .unwrap();
-    let b = f.store.bind_free_account("litres", r.id, None, &f.actor).unwrap();
+    let b = f
+        .store
+        .bind_free_account("litres", r.id, None, &f.actor)
+        .unwrap();
     assert_eq!(b.account.login, "LR-0001");
     let hits = f.store.search_readers("lr-0001", 50).unwrap();
     assert_eq!(hits.len(), 1);
@@ -189,21 +215,41 @@ fn search_by_login_and_duplicates() {
 fn import_is_all_or_nothing() {
     let mut f = fixture();
     f.store
-        .import_accounts("litres", &accounts(5), "a.csv", "UTF-8", &f.actor, &mut |_, _| {})
+        .import_accounts(
+            "litres",
+            &accounts(5),
+            "a.csv",
+            "UTF-8",
+            &f.actor,
+            &mut |_, _| {},
+        )
         .unwrap()
         .unwrap();
     let mut second = accounts(8);
     second.drain(0..3); // LR-0004 .. LR-0008: two already in the pool
     let conflicts = f
         .store
-        .import_accounts("litres", &second, "b.csv", "UTF-8", &f.actor, &mut |_, _| {})
+        .import_accounts(
+            "litres",
+            &second,
+            "b.csv",
+            "UTF-8",
+            &f.actor,
+            &mut |_, _| {},
+        )
         .unwrap()
         .unwrap_err();
-    assert_eq!(conflicts, [(5, "LR-0004".to_string()), (6, "LR-0005".to_string())]);
+    assert_eq!(
+        conflicts,
+        [(5, "LR-0004".to_string()), (6, "LR-0005".to_string())]
+    );
     let counts = f.store.pool_counts("litres").unwrap();
     assert_eq!(counts.free, 5, "nothing of the refused file was written");
     assert_eq!(f.store.imports(10).unwrap().len(), 1);
-    assert_eq!(f.store.count_events(EventKind::PoolImported, None).unwrap(), 1);
+    assert_eq!(
+        f.store.count_events(EventKind::PoolImported, None).unwrap(),
+        1
+    );
 }
 
 #[test]
@@ -213,16 +259,29 @@ fn binding_rules() {
     let b = add(&mut f, &person("Петрова", "Анна", (1985, 1, 1)));
     let c = add(&mut f, &person("Сидорова", "Ольга", (1980, 1, 1)));
     f.store
-        .import_accounts("litres", &accounts(2), "a.csv", "UTF-8", &f.actor, &mut |_, _| {})
+        .import_accounts(
+            "litres",
+            &accounts(2),
+            "a.csv",
+            "UTF-8",
+            &f.actor,
+            &mut |_, _| {},
+        )
         .unwrap()
         .unwrap();
     let proposed = f.store.peek_free_account("litres").unwrap().unwrap();
     assert_eq!(proposed.login, "LR-0001");
     // Another desk takes the proposed login first…
-    let first = f.store.bind_free_account("litres", b.id, Some(proposed.id), &f.actor).unwrap();
+    let first = f
+        .store
+        .bind_free_account("litres", b.id, Some(proposed.id), &f.actor)
+        .unwrap();
     assert_eq!(first.account.login, "LR-0001");
     // …so this desk's confirmation binds the next free one.
-    let second = f.store.bind_free_account("litres", a.id, Some(proposed.id), &f.actor).unwrap();
+    let second = f
+        .store
+        .bind_free_account("litres", a.id, Some(proposed.id), &f.actor)
+        .unwrap();
     assert_eq!(second.account.login, "LR-0002");
     // One active login per reader.
     assert!(matches!(
@@ -236,19 +295,45 @@ fn binding_rules() {
     ));
     // Block and replace.
     f.store
-        .import_accounts("litres", &[NewAccount { line: 1, login: "LR-9".into(), password: "x".into(), provider_card: None }], "c.csv", "UTF-8", &f.actor, &mut |_, _| {})
+        .import_accounts(
+            "litres",
+            &[NewAccount {
+                line: 1,
+                login: "LR-9".into(),
+                password: "x".into(),
+                provider_card: None,
+            }],
+            "c.csv",
+            "UTF-8",
+            &f.actor,
+            &mut |_, _| {},
+        )
         .unwrap()
         .unwrap();
-    let ended = f.store.block_active_account("litres", a.id, "памятка утеряна", &f.actor).unwrap();
+    let ended = f
+        .store
+        .block_active_account("litres", a.id, "памятка утеряна", &f.actor)
+        .unwrap();
     assert!(ended.ended_at.is_some());
     assert_eq!(ended.account.status, crate::domain::AccountStatus::Blocked);
-    let new = f.store.bind_free_account("litres", a.id, None, &f.actor).unwrap();
+    let new = f
+        .store
+        .bind_free_account("litres", a.id, None, &f.actor)
+        .unwrap();
     assert_eq!(new.account.login, "LR-9");
     assert_eq!(f.store.bindings_of(a.id).unwrap().len(), 2);
     let counts = f.store.pool_counts("litres").unwrap();
     assert_eq!((counts.free, counts.assigned, counts.blocked), (0, 2, 1));
-    assert_eq!(f.store.count_events(EventKind::LoginBound, None).unwrap(), 3);
-    assert_eq!(f.store.count_events(EventKind::LoginBlocked, Some(a.id)).unwrap(), 1);
+    assert_eq!(
+        f.store.count_events(EventKind::LoginBound, None).unwrap(),
+        3
+    );
+    assert_eq!(
+        f.store
+            .count_events(EventKind::LoginBlocked, Some(a.id))
+            .unwrap(),
+        1
+    );
 }
 
 #[test]
@@ -259,6 +344,13 @@ fn journal_is_append_only() {
     assert!(err.to_string().contains("append-only"), "{err}");
     let entries = f.store.journal(None, None, 10).unwrap();
     assert_eq!(entries.len(), 2);
-    assert!(entries.iter().all(|e| e.staff == "Смирнова О. В." && e.desk == "кафедра 1"));
-    assert_eq!(entries[0].reader_name.as_deref(), Some("Иванова Мария Петровна"));
+    assert!(
+        entries
+            .iter()
+            .all(|e| e.staff == "Смирнова О. В." && e.desk == "кафедра 1")
+    );
+    assert_eq!(
+        entries[0].reader_name.as_deref(),
+        Some("Иванова Мария Петровна")
+    );
 }

@@ -18,7 +18,7 @@ use crate::store::Db;
 
 #[derive(Debug, Clone)]
 pub enum Message {
-    Loaded(Result<ReaderCard, DeskError>),
+    Loaded(Result<Box<ReaderCard>, DeskError>),
     ShowContacts,
     Contacts(Result<(Option<String>, Option<String>), DeskError>),
     ShowPassword,
@@ -79,9 +79,9 @@ impl Card {
         Task::perform(
             db.call(move |s| {
                 if journal_view {
-                    desk::open_reader(s, &ctx, id)
+                    desk::open_reader(s, &ctx, id).map(Box::new)
                 } else {
-                    desk::reload_reader(s, id)
+                    desk::reload_reader(s, id).map(Box::new)
                 }
             }),
             Message::Loaded,
@@ -92,11 +92,17 @@ impl Card {
         self.card.as_ref().map(|c| c.reader.channel)
     }
 
-    pub fn update(&mut self, message: Message, db: &Db, ctx: &Context, dialogs: &Dialogs) -> Action<Message> {
+    pub fn update(
+        &mut self,
+        message: Message,
+        db: &Db,
+        ctx: &Context,
+        dialogs: &Dialogs,
+    ) -> Action<Message> {
         let id = self.id;
         match message {
             Message::Loaded(Ok(card)) => {
-                self.card = Some(card);
+                self.card = Some(*card);
                 Action::None
             }
             Message::Loaded(Err(e)) => {
@@ -105,7 +111,10 @@ impl Card {
             }
             Message::ShowContacts => {
                 let ctx = ctx.clone();
-                Action::Run(Task::perform(db.call(move |s| desk::reveal_contacts(s, &ctx, id)), Message::Contacts))
+                Action::Run(Task::perform(
+                    db.call(move |s| desk::reveal_contacts(s, &ctx, id)),
+                    Message::Contacts,
+                ))
             }
             Message::Contacts(Ok(c)) => {
                 self.contacts = Some(c);
@@ -113,7 +122,10 @@ impl Card {
             }
             Message::ShowPassword => {
                 let ctx = ctx.clone();
-                Action::Run(Task::perform(db.call(move |s| desk::reveal_password(s, &ctx, id)), Message::Password))
+                Action::Run(Task::perform(
+                    db.call(move |s| desk::reveal_password(s, &ctx, id)),
+                    Message::Password,
+                ))
             }
             Message::Password(Ok(p)) => {
                 self.password = Some(p);
@@ -124,7 +136,9 @@ impl Card {
                 Action::None
             }
             Message::Bind => {
-                let Some(card) = &self.card else { return Action::None };
+                let Some(card) = &self.card else {
+                    return Action::None;
+                };
                 if self.busy || card.binding.is_some() {
                     return Action::None;
                 }
@@ -139,7 +153,11 @@ impl Card {
             }
             Message::Bound(Ok(binding)) => {
                 self.busy = false;
-                let proposed = self.card.as_ref().and_then(|c| c.proposed.as_ref()).map(|a| a.login.clone());
+                let proposed = self
+                    .card
+                    .as_ref()
+                    .and_then(|c| c.proposed.as_ref())
+                    .map(|a| a.login.clone());
                 let mut text = format!("Выдан логин {}.", binding.account.login);
                 if proposed.is_some_and(|p| p != binding.account.login) {
                     text.push_str(" Предложенный логин успели выдать с другого места — выдан следующий свободный.");
@@ -152,7 +170,10 @@ impl Card {
                 } else {
                     Task::none()
                 };
-                Action::PoolChanged(Notice::success(text), Task::batch([self.load(db, ctx, false), then]))
+                Action::PoolChanged(
+                    Notice::success(text),
+                    Task::batch([self.load(db, ctx, false), then]),
+                )
             }
             Message::Layout(l) => {
                 self.layout = l;
@@ -164,7 +185,10 @@ impl Card {
                 }
                 self.busy = true;
                 let (ctx, layout) = (ctx.clone(), self.layout);
-                Action::Run(Task::perform(db.call(move |s| desk::print_slip(s, &ctx, id, layout)), Message::Printed))
+                Action::Run(Task::perform(
+                    db.call(move |s| desk::print_slip(s, &ctx, id, layout)),
+                    Message::Printed,
+                ))
             }
             Message::Printed(Ok(job)) => {
                 self.busy = false;
@@ -224,7 +248,9 @@ impl Card {
                 Action::None
             }
             Message::ConfirmBlock => {
-                let Some(b) = &self.block else { return Action::None };
+                let Some(b) = &self.block else {
+                    return Action::None;
+                };
                 if self.busy {
                     return Action::None;
                 }
@@ -280,8 +306,14 @@ impl Card {
                 p.as_deref().map(format_phone).unwrap_or_else(|| "—".into()),
             ),
             None => (
-                r.email.as_deref().map(mask_contact).unwrap_or_else(|| "—".into()),
-                r.phone.as_deref().map(|p| mask_contact(&format_phone(p))).unwrap_or_else(|| "—".into()),
+                r.email
+                    .as_deref()
+                    .map(mask_contact)
+                    .unwrap_or_else(|| "—".into()),
+                r.phone
+                    .as_deref()
+                    .map(|p| mask_contact(&format_phone(p)))
+                    .unwrap_or_else(|| "—".into()),
             ),
         };
         let consent = match &card.consent {
@@ -308,7 +340,11 @@ impl Card {
             style::field("№ билета", text(&r.card).font(FONT_MONO_BOLD).size(18)),
             style::field(
                 "Дата рождения",
-                text(format!("{} ({} лет)", r.birth_date.format("%d.%m.%Y"), age_on(r.birth_date, today)))
+                text(format!(
+                    "{} ({} лет)",
+                    r.birth_date.format("%d.%m.%Y"),
+                    age_on(r.birth_date, today)
+                ))
             ),
             style::field("Канал регистрации", text(r.channel.label())),
             style::field(
@@ -341,9 +377,13 @@ impl Card {
         let history = card.history.iter().fold(column![].spacing(4), |col, e| {
             col.push(
                 row![
-                    text(e.at.with_timezone(&Local).format("%d.%m.%Y %H:%M").to_string())
-                        .width(130)
-                        .size(13),
+                    text(
+                        e.at.with_timezone(&Local)
+                            .format("%d.%m.%Y %H:%M")
+                            .to_string()
+                    )
+                    .width(130)
+                    .size(13),
                     text(e.label()).width(280).size(13),
                     text(&e.details).width(Fill).size(13),
                     text(&e.staff).width(160).size(13).style(text::secondary),
@@ -354,8 +394,14 @@ impl Card {
 
         let mut body = column![
             row![
-                container(details).padding(16).style(style::panel).width(FillPortion(1)),
-                container(access).padding(16).style(style::panel).width(FillPortion(1)),
+                container(details)
+                    .padding(16)
+                    .style(style::panel)
+                    .width(FillPortion(1)),
+                container(access)
+                    .padding(16)
+                    .style(style::panel)
+                    .width(FillPortion(1)),
             ]
             .spacing(12),
         ]
@@ -369,7 +415,11 @@ impl Card {
                 .style(style::panel)
                 .width(Fill),
         );
-        body = body.push(button(text("← К поиску (Esc)")).on_press(Message::Back).style(button::text));
+        body = body.push(
+            button(text("← К поиску (Esc)"))
+                .on_press(Message::Back)
+                .style(button::text),
+        );
         scrollable(body).into()
     }
 
@@ -380,12 +430,18 @@ impl Card {
                 col = col.push(text("Логин не выдан."));
                 match &card.proposed {
                     Some(a) => {
-                        col = col.push(row![
-                            text("Будет выдан логин: "),
-                            text(&a.login).font(FONT_MONO_BOLD).size(18)
-                        ]
-                        .align_y(iced::Center));
-                        let label = if self.busy { "Выдача…" } else { "Выдать логин (Ctrl+L)" };
+                        col = col.push(
+                            row![
+                                text("Будет выдан логин: "),
+                                text(&a.login).font(FONT_MONO_BOLD).size(18)
+                            ]
+                            .align_y(iced::Center),
+                        );
+                        let label = if self.busy {
+                            "Выдача…"
+                        } else {
+                            "Выдать логин (Ctrl+L)"
+                        };
                         col = col.push(
                             button(text(label).font(FONT_BOLD))
                                 .on_press_maybe((!self.busy).then_some(Message::Bind))
@@ -414,7 +470,9 @@ impl Card {
                 let password: Element<'_, Message> = match &self.password {
                     Some(p) => row![
                         text(p).font(FONT_MONO_BOLD).size(18),
-                        button(text("Скрыть").size(13)).on_press(Message::HidePassword).style(button::text),
+                        button(text("Скрыть").size(13))
+                            .on_press(Message::HidePassword)
+                            .style(button::text),
                     ]
                     .spacing(8)
                     .align_y(iced::Center)
@@ -431,7 +489,10 @@ impl Card {
                     .into(),
                 };
                 col = col
-                    .push(style::field("Логин", text(&b.account.login).font(FONT_MONO_BOLD).size(18)))
+                    .push(style::field(
+                        "Логин",
+                        text(&b.account.login).font(FONT_MONO_BOLD).size(18),
+                    ))
                     .push(style::field("Пароль", password))
                     .push(style::field(
                         "Выдан",
@@ -444,7 +505,8 @@ impl Card {
                     .push(
                         row![
                             text("Памятка").style(text::secondary).width(170),
-                            pick_list(SlipLayout::ALL, Some(self.layout), Message::Layout).padding(6),
+                            pick_list(SlipLayout::ALL, Some(self.layout), Message::Layout)
+                                .padding(6),
                         ]
                         .spacing(8)
                         .align_y(iced::Center),
@@ -471,15 +533,25 @@ impl Card {
                     ),
                     Some(form) => container(
                         column![
-                            text("Блокировка логина: он больше не будет выдан никому.").font(FONT_BOLD),
+                            text("Блокировка логина: он больше не будет выдан никому.")
+                                .font(FONT_BOLD),
                             row![
                                 text("Причина").width(90),
-                                pick_list(BlockReason::ALL, Some(form.reason), Message::BlockReason).padding(6),
+                                pick_list(
+                                    BlockReason::ALL,
+                                    Some(form.reason),
+                                    Message::BlockReason
+                                )
+                                .padding(6),
                             ]
                             .spacing(8)
                             .align_y(iced::Center),
                             text_input(
-                                if form.reason.needs_comment() { "Опишите причину (обязательно)" } else { "Комментарий (необязательно)" },
+                                if form.reason.needs_comment() {
+                                    "Опишите причину (обязательно)"
+                                } else {
+                                    "Комментарий (необязательно)"
+                                },
                                 &form.comment
                             )
                             .on_input(Message::BlockComment)
@@ -489,7 +561,9 @@ impl Card {
                                 button(text("Заблокировать"))
                                     .on_press_maybe((!self.busy).then_some(Message::ConfirmBlock))
                                     .style(button::danger),
-                                button(text("Отмена")).on_press(Message::CancelBlock).style(button::secondary),
+                                button(text("Отмена"))
+                                    .on_press(Message::CancelBlock)
+                                    .style(button::secondary),
                             ]
                             .spacing(8),
                         ]
@@ -502,17 +576,22 @@ impl Card {
             }
         }
         if !card.past_bindings.is_empty() {
-            let past = card.past_bindings.iter().fold(column![text("Прежние логины").font(FONT_BOLD)].spacing(4), |c, b| {
-                c.push(
-                    text(format!(
-                        "{} — заблокирован {}: {}",
-                        b.account.login,
-                        b.ended_at.map(|t| t.with_timezone(&Local).format("%d.%m.%Y").to_string()).unwrap_or_default(),
-                        b.end_reason.as_deref().unwrap_or("")
-                    ))
-                    .size(13),
-                )
-            });
+            let past = card.past_bindings.iter().fold(
+                column![text("Прежние логины").font(FONT_BOLD)].spacing(4),
+                |c, b| {
+                    c.push(
+                        text(format!(
+                            "{} — заблокирован {}: {}",
+                            b.account.login,
+                            b.ended_at
+                                .map(|t| t.with_timezone(&Local).format("%d.%m.%Y").to_string())
+                                .unwrap_or_default(),
+                            b.end_reason.as_deref().unwrap_or("")
+                        ))
+                        .size(13),
+                    )
+                },
+            );
             col = col.push(past);
         }
         col.into()

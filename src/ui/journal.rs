@@ -59,18 +59,29 @@ impl Journal {
             };
             col.push(
                 row![
-                    text(e.at.with_timezone(&Local).format("%d.%m.%Y %H:%M:%S").to_string()).size(13).width(150),
+                    text(
+                        e.at.with_timezone(&Local)
+                            .format("%d.%m.%Y %H:%M:%S")
+                            .to_string()
+                    )
+                    .size(13)
+                    .width(150),
                     text(e.label()).size(13).width(260),
                     container(who).width(260),
                     text(&e.details).size(13).width(Fill),
-                    text(format!("{} · {}", e.staff, e.desk)).size(13).width(220).style(text::secondary),
+                    text(format!("{} · {}", e.staff, e.desk))
+                        .size(13)
+                        .width(220)
+                        .style(text::secondary),
                 ]
                 .spacing(8),
             )
         });
         let mut col = column![
             style::title("Журнал событий"),
-            text("Записи журнала нельзя изменить или удалить. По нему строится статистика.").size(13).style(text::secondary),
+            text("Записи журнала нельзя изменить или удалить. По нему строится статистика.")
+                .size(13)
+                .style(text::secondary),
             row![
                 text("Когда").font(FONT_BOLD).width(150),
                 text("Событие").font(FONT_BOLD).width(260),
@@ -83,7 +94,11 @@ impl Journal {
         ]
         .spacing(8);
         if !self.complete {
-            col = col.push(button(text("Показать ещё")).on_press(Message::More).style(button::secondary));
+            col = col.push(
+                button(text("Показать ещё"))
+                    .on_press(Message::More)
+                    .style(button::secondary),
+            );
         }
         scrollable(container(col).padding(12).style(style::panel).width(Fill)).into()
     }

@@ -81,8 +81,8 @@ pub enum Tab {
 /// What fills the main area.
 enum Main {
     Results,
-    Register(register::Register),
-    Card(card::Card),
+    Register(Box<register::Register>),
+    Card(Box<card::Card>),
     Pool(pool::Pool),
     Journal(journal::Journal),
     Settings(settings::SettingsForm),
@@ -103,13 +103,22 @@ pub struct Notice {
 
 impl Notice {
     pub fn info(text: impl Into<String>) -> Notice {
-        Notice { kind: NoticeKind::Info, text: text.into() }
+        Notice {
+            kind: NoticeKind::Info,
+            text: text.into(),
+        }
     }
     pub fn success(text: impl Into<String>) -> Notice {
-        Notice { kind: NoticeKind::Success, text: text.into() }
+        Notice {
+            kind: NoticeKind::Success,
+            text: text.into(),
+        }
     }
     pub fn error(text: impl Into<String>) -> Notice {
-        Notice { kind: NoticeKind::Error, text: text.into() }
+        Notice {
+            kind: NoticeKind::Error,
+            text: text.into(),
+        }
     }
 }
 
@@ -177,7 +186,12 @@ pub struct App {
 impl App {
     /// Builds the application around an open store. The returned task loads
     /// the first data (pool counts, recent readers) and focuses the search.
-    pub fn new(ctx: Context, store: Store, dialogs: Dialogs, settings_warning: Option<String>) -> (App, Task<Message>) {
+    pub fn new(
+        ctx: Context,
+        store: Store,
+        dialogs: Dialogs,
+        settings_warning: Option<String>,
+    ) -> (App, Task<Message>) {
         let db = Db::new(store);
         let mut app = App {
             search: readers::Search::default(),
@@ -211,7 +225,8 @@ impl App {
 
     fn refresh_pool_counts(&self) -> Task<Message> {
         Task::perform(
-            self.db.call(|s| s.pool_counts(desk::PROVIDER).map_err(|e| e.to_string())),
+            self.db
+                .call(|s| s.pool_counts(desk::PROVIDER).map_err(|e| e.to_string())),
             Message::PoolCounts,
         )
     }
@@ -278,7 +293,11 @@ impl App {
         }
     }
 
-    fn perform<M: Send + 'static>(&mut self, action: Action<M>, wrap: fn(M) -> Message) -> Task<Message> {
+    fn perform<M: Send + 'static>(
+        &mut self,
+        action: Action<M>,
+        wrap: fn(M) -> Message,
+    ) -> Task<Message> {
         match action {
             Action::None => Task::none(),
             Action::Run(task) => task.map(wrap),
@@ -314,15 +333,19 @@ impl App {
 
     fn open_reader(&mut self, id: ReaderId) -> Task<Message> {
         let (card, task) = card::Card::open(id, &self.db, &self.ctx);
-        self.main = Main::Card(card);
+        self.main = Main::Card(Box::new(card));
         // Keep the cursor in the search box with its text selected, so the
         // next scanned card replaces it.
-        Task::batch([task.map(Message::Card), operation::focus(SEARCH_ID), operation::select_all(SEARCH_ID)])
+        Task::batch([
+            task.map(Message::Card),
+            operation::focus(SEARCH_ID),
+            operation::select_all(SEARCH_ID),
+        ])
     }
 
     fn open_register(&mut self, draft: ReaderDraft) -> Task<Message> {
         let (form, task) = register::Register::new(draft, &self.db, &self.ctx);
-        self.main = Main::Register(form);
+        self.main = Main::Register(Box::new(form));
         task.map(Message::Register)
     }
 
@@ -354,7 +377,10 @@ impl App {
 
     fn shortcut(&mut self, s: Shortcut) -> Task<Message> {
         match s {
-            Shortcut::FocusSearch => Task::batch([operation::focus(SEARCH_ID), operation::select_all(SEARCH_ID)]),
+            Shortcut::FocusSearch => Task::batch([
+                operation::focus(SEARCH_ID),
+                operation::select_all(SEARCH_ID),
+            ]),
             Shortcut::NewReader => {
                 let draft = readers::draft_from_query(self.search.query());
                 self.open_register(draft)
@@ -394,19 +420,44 @@ impl App {
             Main::Settings(_) => Tab::Settings,
         };
         let nav = row![
-            style::nav_button("Читатели", "F2", tab == Tab::Readers, Message::Open(Tab::Readers)),
-            style::nav_button("Пул логинов", "F3", tab == Tab::Pool, Message::Open(Tab::Pool)),
-            style::nav_button("Журнал", "F4", tab == Tab::Journal, Message::Open(Tab::Journal)),
-            style::nav_button("Настройки", "F9", tab == Tab::Settings, Message::Open(Tab::Settings)),
+            style::nav_button(
+                "Читатели",
+                "F2",
+                tab == Tab::Readers,
+                Message::Open(Tab::Readers)
+            ),
+            style::nav_button(
+                "Пул логинов",
+                "F3",
+                tab == Tab::Pool,
+                Message::Open(Tab::Pool)
+            ),
+            style::nav_button(
+                "Журнал",
+                "F4",
+                tab == Tab::Journal,
+                Message::Open(Tab::Journal)
+            ),
+            style::nav_button(
+                "Настройки",
+                "F9",
+                tab == Tab::Settings,
+                Message::Open(Tab::Settings)
+            ),
         ]
         .spacing(4);
 
         let header = row![
             column![
-                text(&self.ctx.settings.library_name).size(18).font(FONT_BOLD),
-                text(format!("АРМ «Читатели» · {} · {}", self.ctx.actor.staff, self.ctx.actor.desk))
-                    .size(13)
-                    .style(text::secondary),
+                text(&self.ctx.settings.library_name)
+                    .size(18)
+                    .font(FONT_BOLD),
+                text(format!(
+                    "АРМ «Читатели» · {} · {}",
+                    self.ctx.actor.staff, self.ctx.actor.desk
+                ))
+                .size(13)
+                .style(text::secondary),
             ]
             .spacing(2),
             space::horizontal(),
@@ -415,12 +466,15 @@ impl App {
         .spacing(16)
         .align_y(iced::Center);
 
-        let search = text_input("Фамилия, имя, № билета или логин — и Enter", self.search.query())
-            .id(SEARCH_ID)
-            .on_input(|q| Message::Readers(readers::Message::QueryChanged(q)))
-            .on_submit(Message::Readers(readers::Message::Submit))
-            .padding(10)
-            .size(18);
+        let search = text_input(
+            "Фамилия, имя, № билета или логин — и Enter",
+            self.search.query(),
+        )
+        .id(SEARCH_ID)
+        .on_input(|q| Message::Readers(readers::Message::QueryChanged(q)))
+        .on_submit(Message::Readers(readers::Message::Submit))
+        .padding(10)
+        .size(18);
         let search_row = row![
             search,
             button(text("Новый читатель (Ctrl+N)"))
@@ -441,7 +495,9 @@ impl App {
         };
 
         column![
-            container(column![header, search_row].spacing(12)).padding([12, 16]).style(style::header),
+            container(column![header, search_row].spacing(12))
+                .padding([12, 16])
+                .style(style::header),
             container(main).padding([12, 16]).width(Fill).height(Fill),
             self.status_bar(),
         ]
@@ -473,7 +529,10 @@ impl App {
                     NoticeKind::Success => text::success,
                     NoticeKind::Error => text::danger,
                 }),
-                button(text("×")).on_press(Message::DismissNotice).style(button::text).padding([0, 6]),
+                button(text("×"))
+                    .on_press(Message::DismissNotice)
+                    .style(button::text)
+                    .padding([0, 6]),
             ]
             .spacing(6)
             .align_y(iced::Center)
@@ -481,14 +540,16 @@ impl App {
             (None, Some(w)) => text(w).style(text::danger).into(),
             (None, None) => space::horizontal().into(),
         };
-        container(
-            column![
-                rule::horizontal(1),
-                row![pool, space::horizontal().width(24), container(notice).width(Fill)]
-                    .align_y(iced::Center)
-                    .padding([6, 16])
-            ],
-        )
+        container(column![
+            rule::horizontal(1),
+            row![
+                pool,
+                space::horizontal().width(24),
+                container(notice).width(Fill)
+            ]
+            .align_y(iced::Center)
+            .padding([6, 16])
+        ])
         .style(style::status)
         .into()
     }
@@ -496,7 +557,11 @@ impl App {
 
 /// Keyboard shortcuts. Letters are matched by their Latin key position
 /// (`to_latin`), so they work on a Russian layout too.
-fn shortcut_of(event: iced::Event, status: event::Status, _window: iced::window::Id) -> Option<Shortcut> {
+fn shortcut_of(
+    event: iced::Event,
+    status: event::Status,
+    _window: iced::window::Id,
+) -> Option<Shortcut> {
     let iced::Event::Keyboard(keyboard::Event::KeyPressed {
         key,
         physical_key,
@@ -521,18 +586,25 @@ fn shortcut_of(event: iced::Event, status: event::Status, _window: iced::window:
         Key::Named(key::Named::F3) => Some(Shortcut::Tab(Tab::Pool)),
         Key::Named(key::Named::F4) => Some(Shortcut::Tab(Tab::Journal)),
         Key::Named(key::Named::F9) => Some(Shortcut::Tab(Tab::Settings)),
-        Key::Named(key::Named::Tab) if status == event::Status::Ignored => Some(if modifiers.shift() {
-            Shortcut::PreviousField
-        } else {
-            Shortcut::NextField
-        }),
+        Key::Named(key::Named::Tab) if status == event::Status::Ignored => {
+            Some(if modifiers.shift() {
+                Shortcut::PreviousField
+            } else {
+                Shortcut::NextField
+            })
+        }
         Key::Named(key::Named::Escape) if status == event::Status::Ignored => Some(Shortcut::Back),
         _ => None,
     }
 }
 
 /// Runs the workstation window.
-pub fn run(ctx: Context, store: Store, dialogs: Dialogs, settings_warning: Option<String>) -> iced::Result {
+pub fn run(
+    ctx: Context,
+    store: Store,
+    dialogs: Dialogs,
+    settings_warning: Option<String>,
+) -> iced::Result {
     // The boot closure may be called more than once (iced's contract), but
     // there is one store: hand it over once.
     let boot_state = std::sync::Mutex::new(Some((ctx, store, dialogs, settings_warning)));
@@ -561,4 +633,161 @@ pub fn run(ctx: Context, store: Store, dialogs: Dialogs, settings_warning: Optio
     })
     .window_size((1200.0, 820.0))
     .run()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use iced::keyboard::key::{Code, Physical};
+    use iced::keyboard::{Location, Modifiers};
+
+    fn press(key: Key, code: Code, modifiers: Modifiers) -> iced::Event {
+        iced::Event::Keyboard(keyboard::Event::KeyPressed {
+            key: key.clone(),
+            modified_key: key,
+            physical_key: Physical::Code(code),
+            location: Location::Standard,
+            modifiers,
+            text: None,
+            repeat: false,
+        })
+    }
+
+    fn shortcut(
+        key: Key,
+        code: Code,
+        modifiers: Modifiers,
+        status: event::Status,
+    ) -> Option<Shortcut> {
+        shortcut_of(
+            press(key, code, modifiers),
+            status,
+            iced::window::Id::unique(),
+        )
+    }
+
+    #[test]
+    fn shortcuts_work_on_a_russian_layout() {
+        let captured = event::Status::Captured;
+        // Ctrl+S typed on ЙЦУКЕН arrives as «ы» on the physical S key.
+        assert_eq!(
+            shortcut(
+                Key::Character("ы".into()),
+                Code::KeyS,
+                Modifiers::CTRL,
+                captured
+            ),
+            Some(Shortcut::Save)
+        );
+        assert_eq!(
+            shortcut(
+                Key::Character("s".into()),
+                Code::KeyS,
+                Modifiers::CTRL,
+                captured
+            ),
+            Some(Shortcut::Save)
+        );
+        assert_eq!(
+            shortcut(
+                Key::Character("т".into()),
+                Code::KeyN,
+                Modifiers::CTRL,
+                captured
+            ),
+            Some(Shortcut::NewReader)
+        );
+        assert_eq!(
+            shortcut(
+                Key::Character("д".into()),
+                Code::KeyL,
+                Modifiers::CTRL,
+                captured
+            ),
+            Some(Shortcut::BindLogin)
+        );
+        assert_eq!(
+            shortcut(
+                Key::Character("з".into()),
+                Code::KeyP,
+                Modifiers::CTRL,
+                captured
+            ),
+            Some(Shortcut::Print)
+        );
+        assert_eq!(
+            shortcut(
+                Key::Character("а".into()),
+                Code::KeyF,
+                Modifiers::CTRL,
+                captured
+            ),
+            Some(Shortcut::FocusSearch)
+        );
+        // Plain letters are typing, not shortcuts.
+        assert_eq!(
+            shortcut(
+                Key::Character("ы".into()),
+                Code::KeyS,
+                Modifiers::empty(),
+                captured
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn tab_and_escape_only_when_no_widget_took_them() {
+        let tab = Key::Named(key::Named::Tab);
+        assert_eq!(
+            shortcut(
+                tab.clone(),
+                Code::Tab,
+                Modifiers::empty(),
+                event::Status::Ignored
+            ),
+            Some(Shortcut::NextField)
+        );
+        assert_eq!(
+            shortcut(
+                tab.clone(),
+                Code::Tab,
+                Modifiers::SHIFT,
+                event::Status::Ignored
+            ),
+            Some(Shortcut::PreviousField)
+        );
+        assert_eq!(
+            shortcut(tab, Code::Tab, Modifiers::empty(), event::Status::Captured),
+            None
+        );
+        let esc = Key::Named(key::Named::Escape);
+        assert_eq!(
+            shortcut(
+                esc.clone(),
+                Code::Escape,
+                Modifiers::empty(),
+                event::Status::Ignored
+            ),
+            Some(Shortcut::Back)
+        );
+        assert_eq!(
+            shortcut(
+                esc,
+                Code::Escape,
+                Modifiers::empty(),
+                event::Status::Captured
+            ),
+            None
+        );
+        assert_eq!(
+            shortcut(
+                Key::Named(key::Named::F3),
+                Code::F3,
+                Modifiers::empty(),
+                event::Status::Captured
+            ),
+            Some(Shortcut::Tab(Tab::Pool))
+        );
+    }
 }

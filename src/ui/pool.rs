@@ -41,7 +41,13 @@ impl Pool {
         (pool, load(db))
     }
 
-    pub fn update(&mut self, message: Message, db: &Db, ctx: &Context, dialogs: &Dialogs) -> Action<Message> {
+    pub fn update(
+        &mut self,
+        message: Message,
+        db: &Db,
+        ctx: &Context,
+        dialogs: &Dialogs,
+    ) -> Action<Message> {
         match message {
             Message::Loaded(Ok(imports)) => {
                 self.imports = imports;
@@ -77,7 +83,9 @@ impl Pool {
                 if ok {
                     Action::PoolChanged(Notice::success("Список логинов загружен."), load(db))
                 } else {
-                    Action::notify(Notice::error("Файл не загружен: в нём есть ошибки, ничего не записано."))
+                    Action::notify(Notice::error(
+                        "Файл не загружен: в нём есть ошибки, ничего не записано.",
+                    ))
                 }
             }
         }
@@ -86,10 +94,16 @@ impl Pool {
     pub fn view(&self, counts: Option<PoolCounts>, ctx: &Context) -> Element<'_, Message> {
         let c = counts.unwrap_or_default();
         let number = |label: &'static str, n: u64| {
-            container(column![text(n.to_string()).size(30).font(FONT_BOLD), text(label).style(text::secondary)].spacing(2))
-                .padding(14)
-                .width(180)
-                .style(style::panel)
+            container(
+                column![
+                    text(n.to_string()).size(30).font(FONT_BOLD),
+                    text(label).style(text::secondary)
+                ]
+                .spacing(2),
+            )
+            .padding(14)
+            .width(180)
+            .style(style::panel)
         };
         let mut col = column![
             style::title("Пул логинов ЭБС"),
@@ -103,9 +117,18 @@ impl Pool {
         ]
         .spacing(14);
         if let Some(w) = c.low_warning(ctx.settings.pool_low_water) {
-            col = col.push(container(text(w)).padding(10).width(Fill).style(style::warning_box));
+            col = col.push(
+                container(text(w))
+                    .padding(10)
+                    .width(Fill)
+                    .style(style::warning_box),
+            );
         }
-        let load_label = if self.importing.is_some() { "Загрузка…" } else { "Загрузить файл… (CSV, XLSX)" };
+        let load_label = if self.importing.is_some() {
+            "Загрузка…"
+        } else {
+            "Загрузить файл… (CSV, XLSX)"
+        };
         col = col.push(
             column![
                 button(text(load_label).font(FONT_BOLD))
@@ -124,7 +147,11 @@ impl Pool {
         );
         if let Some(name) = &self.importing {
             let (done, total) = self.progress.unwrap_or((0, 0));
-            let share = if total == 0 { 0.0 } else { done as f32 / total as f32 };
+            let share = if total == 0 {
+                0.0
+            } else {
+                done as f32 / total as f32
+            };
             col = col.push(
                 column![
                     text(format!("Загружается «{name}»: {done} из {total}")),
@@ -148,23 +175,29 @@ impl Pool {
             Some(Err(problem)) => {
                 let mut lines = vec![problem.to_string()];
                 if let ImportProblem::Rows(rows) = problem {
-                    lines.extend(rows.iter().map(|r| format!("Строка {}: {}", r.line, r.message)));
+                    lines.extend(
+                        rows.iter()
+                            .map(|r| format!("Строка {}: {}", r.line, r.message)),
+                    );
                 }
                 col = col.push(scrollable(style::errors(lines)).height(iced::Length::Shrink));
             }
             None => {}
         }
         if !self.imports.is_empty() {
-            let list = self.imports.iter().fold(column![text("Загрузки").font(FONT_BOLD)].spacing(4), |c, i| {
-                c.push(text(format!(
-                    "{} · «{}» · {} логинов · {} · {}",
-                    i.at.with_timezone(&Local).format("%d.%m.%Y %H:%M"),
-                    i.file_name,
-                    i.rows,
-                    i.encoding,
-                    i.staff
-                )))
-            });
+            let list = self.imports.iter().fold(
+                column![text("Загрузки").font(FONT_BOLD)].spacing(4),
+                |c, i| {
+                    c.push(text(format!(
+                        "{} · «{}» · {} логинов · {} · {}",
+                        i.at.with_timezone(&Local).format("%d.%m.%Y %H:%M"),
+                        i.file_name,
+                        i.rows,
+                        i.encoding,
+                        i.staff
+                    )))
+                },
+            );
             col = col.push(container(list).padding(12).width(Fill).style(style::panel));
         }
         scrollable(col).into()
@@ -172,7 +205,10 @@ impl Pool {
 }
 
 fn load(db: &Db) -> Task<Message> {
-    Task::perform(db.call(|s| s.imports(20).map_err(|e| e.to_string())), Message::Loaded)
+    Task::perform(
+        db.call(|s| s.imports(20).map_err(|e| e.to_string())),
+        Message::Loaded,
+    )
 }
 
 /// Reads and imports the file off the UI thread, streaming progress.
@@ -183,7 +219,8 @@ fn import_task(db: &Db, ctx: Context, path: PathBuf, name: String) -> Task<Messa
         let progress_tx = tx.clone();
         let result = db
             .call(move |s| {
-                let bytes = desk::read_file(&path).map_err(|e| ImportProblem::Unreadable(e.to_string()))?;
+                let bytes =
+                    desk::read_file(&path).map_err(|e| ImportProblem::Unreadable(e.to_string()))?;
                 desk::import_pool(s, &ctx, &bytes, &name, &mut |done, total| {
                     let _ = progress_tx.unbounded_send(Message::Progress(done, total));
                 })

@@ -97,7 +97,8 @@ impl Search {
     fn exact_or_only(&self) -> Option<ReaderId> {
         let code = compact_code(&self.query);
         let exact = self.hits.iter().find(|h| {
-            compact_code(&h.card) == code || h.login.as_deref().is_some_and(|l| compact_code(l) == code)
+            compact_code(&h.card) == code
+                || h.login.as_deref().is_some_and(|l| compact_code(l) == code)
         });
         match (exact, self.hits.as_slice()) {
             (Some(h), _) => Some(h.id),
@@ -114,7 +115,10 @@ impl Search {
         let heading = if q.is_empty() {
             "Недавно зарегистрированные читатели".to_string()
         } else if self.hits.len() >= desk::SEARCH_LIMIT {
-            format!("Найдено больше {} — уточните запрос «{q}»", desk::SEARCH_LIMIT)
+            format!(
+                "Найдено больше {} — уточните запрос «{q}»",
+                desk::SEARCH_LIMIT
+            )
         } else {
             format!("Найдено: {}", self.hits.len())
         };
@@ -153,7 +157,9 @@ impl Search {
                         text(&hit.full_name).width(Fill),
                         text(hit.birth_date.format("%d.%m.%Y").to_string()).width(140),
                         text(&hit.card).font(FONT_MONO).width(160),
-                        text(hit.login.as_deref().unwrap_or("—")).font(FONT_MONO).width(160),
+                        text(hit.login.as_deref().unwrap_or("—"))
+                            .font(FONT_MONO)
+                            .width(160),
                     ]
                     .spacing(8),
                 )
@@ -165,7 +171,9 @@ impl Search {
         });
         column![
             text(heading).style(text::secondary),
-            container(column![header, scrollable(rows).height(Fill)]).style(style::panel).padding(4),
+            container(column![header, scrollable(rows).height(Fill)])
+                .style(style::panel)
+                .padding(4),
         ]
         .spacing(8)
         .into()
@@ -185,8 +193,17 @@ pub fn draft_from_query(query: &str) -> ReaderDraft {
         return draft;
     }
     let mut words = q.split_whitespace();
-    draft.surname = words.next().map(crate::domain::text::capitalize_name).unwrap_or_default();
-    draft.name = words.next().map(crate::domain::text::capitalize_name).unwrap_or_default();
-    draft.patronymic = words.next().map(crate::domain::text::capitalize_name).unwrap_or_default();
+    draft.surname = words
+        .next()
+        .map(crate::domain::text::capitalize_name)
+        .unwrap_or_default();
+    draft.name = words
+        .next()
+        .map(crate::domain::text::capitalize_name)
+        .unwrap_or_default();
+    draft.patronymic = words
+        .next()
+        .map(crate::domain::text::capitalize_name)
+        .unwrap_or_default();
     draft
 }

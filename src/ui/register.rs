@@ -1,13 +1,17 @@
 //! The registration form of a new reader.
 
-use iced::widget::{button, checkbox, column, container, operation, pick_list, row, scrollable, text, text_input};
+use iced::widget::{
+    button, checkbox, column, container, operation, pick_list, row, scrollable, text, text_input,
+};
 use iced::{Element, Fill, Task};
 
 use super::style::{self, FONT_BOLD};
 use super::{Action, Notice};
 use crate::config::{CONSENT_TEXT, CONSENT_VERSION};
 use crate::desk::{self, Context, DeskError};
-use crate::domain::reader::{CONSENT_SELF_AGE, Channel, Field, FieldError, ReaderDraft, age_on, parse_date, validate};
+use crate::domain::reader::{
+    CONSENT_SELF_AGE, Channel, Field, FieldError, ReaderDraft, age_on, parse_date, validate,
+};
 use crate::domain::records::{DuplicateHit, Reader, ReaderId};
 use crate::store::Db;
 
@@ -179,19 +183,31 @@ impl Register {
     }
 
     fn errors_of(&self, fields: &[Field]) -> Option<Element<'_, Message>> {
-        let lines: Vec<&FieldError> = self.errors.iter().filter(|e| fields.contains(&e.field)).collect();
+        let lines: Vec<&FieldError> = self
+            .errors
+            .iter()
+            .filter(|e| fields.contains(&e.field))
+            .collect();
         if lines.is_empty() {
             return None;
         }
         Some(
             lines
                 .into_iter()
-                .fold(column![].spacing(2), |c, e| c.push(text(&e.message).size(13).style(text::danger)))
+                .fold(column![].spacing(2), |c, e| {
+                    c.push(text(&e.message).size(13).style(text::danger))
+                })
                 .into(),
         )
     }
 
-    fn input<'a>(&'a self, label: &'a str, placeholder: &'a str, field: Field, required: bool) -> Element<'a, Message> {
+    fn input<'a>(
+        &'a self,
+        label: &'a str,
+        placeholder: &'a str,
+        field: Field,
+        required: bool,
+    ) -> Element<'a, Message> {
         let value = match field {
             Field::Surname => &self.draft.surname,
             Field::Name => &self.draft.name,
@@ -203,7 +219,13 @@ impl Register {
             _ => &self.draft.representative,
         };
         let mut col = column![
-            text(if required { format!("{label} *") } else { label.to_string() }).size(13).style(text::secondary),
+            text(if required {
+                format!("{label} *")
+            } else {
+                label.to_string()
+            })
+            .size(13)
+            .style(text::secondary),
             text_input(placeholder, value)
                 .id(field_id(field))
                 .on_input(move |v| Message::Edit(field, v))
@@ -238,7 +260,9 @@ impl Register {
         };
         let card_field = {
             let mut col = column![
-                text("№ читательского билета").size(13).style(text::secondary),
+                text("№ читательского билета")
+                    .size(13)
+                    .style(text::secondary),
                 row![
                     text_input(&card_placeholder, &self.draft.card)
                         .id(CARD_ID)
@@ -320,7 +344,9 @@ impl Register {
                 self.input("Телефон", "+7 912 345-67-89", Field::Phone, false),
             ]
             .spacing(12),
-            text("Нужен хотя бы один способ связи: e-mail или телефон.").size(12).style(text::secondary),
+            text("Нужен хотя бы один способ связи: e-mail или телефон.")
+                .size(12)
+                .style(text::secondary),
             row![
                 text("Канал регистрации").style(text::secondary),
                 pick_list(Channel::ALL, Some(self.draft.channel), Message::Channel).padding(6),
@@ -344,14 +370,21 @@ impl Register {
             form = form.push(self.duplicates_view());
         }
 
-        let save_label = if self.saving { "Сохранение…" } else { "Сохранить (Ctrl+S)" };
+        let save_label = if self.saving {
+            "Сохранение…"
+        } else {
+            "Сохранить (Ctrl+S)"
+        };
         form = form.push(
             row![
                 button(text(save_label).font(FONT_BOLD))
                     .on_press_maybe((!self.saving).then_some(Message::Save))
                     .padding([10, 18])
                     .style(button::primary),
-                button(text("Отмена (Esc)")).on_press(Message::Cancel).padding([10, 18]).style(button::secondary),
+                button(text("Отмена (Esc)"))
+                    .on_press(Message::Cancel)
+                    .padding([10, 18])
+                    .style(button::secondary),
             ]
             .spacing(10),
         );
@@ -361,7 +394,12 @@ impl Register {
 
     fn duplicates_view(&self) -> Element<'_, Message> {
         let list = self.duplicates.iter().fold(column![].spacing(6), |col, d| {
-            let reasons = d.reasons.iter().map(|r| r.label()).collect::<Vec<_>>().join(", ");
+            let reasons = d
+                .reasons
+                .iter()
+                .map(|r| r.label())
+                .collect::<Vec<_>>()
+                .join(", ");
             col.push(
                 row![
                     column![

@@ -1,7 +1,9 @@
 //! Settings of this desk and of the library (slip texts, card numbers, pool).
 
 use chrono::Local;
-use iced::widget::{button, checkbox, column, container, pick_list, row, scrollable, text, text_editor, text_input};
+use iced::widget::{
+    button, checkbox, column, container, pick_list, row, scrollable, text, text_editor, text_input,
+};
 use iced::{Element, Fill, Task};
 
 use super::style::{self, FONT_BOLD, FONT_MONO};
@@ -47,7 +49,9 @@ impl SettingsForm {
     pub fn new(ctx: &Context) -> SettingsForm {
         SettingsForm {
             low_water: ctx.settings.pool_low_water.to_string(),
-            instructions: text_editor::Content::with_text(&ctx.settings.slip.instructions.join("\n")),
+            instructions: text_editor::Content::with_text(
+                &ctx.settings.slip.instructions.join("\n"),
+            ),
             s: ctx.settings.clone(),
             problems: Vec::new(),
             saving: false,
@@ -152,7 +156,12 @@ impl SettingsForm {
     pub fn view(&self) -> Element<'_, Message> {
         let s = &self.s;
         let preview = match CardPattern::parse(&s.card_pattern) {
-            Ok(p) => text(format!("Пример: {}", p.format(Local::now().date_naive(), 1))).font(FONT_MONO).size(13),
+            Ok(p) => text(format!(
+                "Пример: {}",
+                p.format(Local::now().date_naive(), 1)
+            ))
+            .font(FONT_MONO)
+            .size(13),
             Err(e) => text(e).size(13).style(text::danger),
         };
         let mut col = column![
@@ -207,10 +216,17 @@ impl SettingsForm {
             col = col.push(style::errors(self.problems.clone()));
         }
         col = col.push(
-            button(text(if self.saving { "Сохранение…" } else { "Сохранить (Ctrl+S)" }).font(FONT_BOLD))
-                .on_press_maybe((!self.saving).then_some(Message::Save))
-                .padding([10, 18])
-                .style(button::primary),
+            button(
+                text(if self.saving {
+                    "Сохранение…"
+                } else {
+                    "Сохранить (Ctrl+S)"
+                })
+                .font(FONT_BOLD),
+            )
+            .on_press_maybe((!self.saving).then_some(Message::Save))
+            .padding([10, 18])
+            .style(button::primary),
         );
         scrollable(container(col).padding(16).style(style::panel).width(Fill)).into()
     }

@@ -105,12 +105,25 @@ pub fn error_box(theme: &Theme) -> container::Style {
     }
 }
 
-pub fn nav_button<'a, M: Clone + 'a>(label: &'a str, key: &'a str, active: bool, on_press: M) -> Element<'a, M> {
-    button(row![text(label), text(key).size(11).style(text::secondary)].spacing(6).align_y(iced::Center))
-        .on_press(on_press)
-        .padding([6, 12])
-        .style(if active { button::primary } else { button::text })
-        .into()
+pub fn nav_button<'a, M: Clone + 'a>(
+    label: &'a str,
+    key: &'a str,
+    active: bool,
+    on_press: M,
+) -> Element<'a, M> {
+    button(
+        row![text(label), text(key).size(11).style(text::secondary)]
+            .spacing(6)
+            .align_y(iced::Center),
+    )
+    .on_press(on_press)
+    .padding([6, 12])
+    .style(if active {
+        button::primary
+    } else {
+        button::text
+    })
+    .into()
 }
 
 /// A labelled value on the reader card.
@@ -128,8 +141,12 @@ pub fn title<'a, M: 'a>(s: impl text::IntoFragment<'a>) -> Element<'a, M> {
 
 /// A list of error lines in a red box.
 pub fn errors<'a, M: 'a>(lines: impl IntoIterator<Item = String>) -> Element<'a, M> {
-    let col = lines
-        .into_iter()
-        .fold(column![].spacing(4), |c, l| c.push(text(l).style(text::danger)));
-    container(col).padding(10).width(iced::Fill).style(error_box).into()
+    let col = lines.into_iter().fold(column![].spacing(4), |c, l| {
+        c.push(text(l).style(text::danger))
+    });
+    container(col)
+        .padding(10)
+        .width(iced::Fill)
+        .style(error_box)
+        .into()
 }

@@ -16,8 +16,19 @@ fn add_bind_and_slip_from_the_command_line() {
     assert!(out.contains("Загружено 3 логинов"), "{out}");
 
     let (code, out, err) = run(kafedra(&dir).args([
-        "reader", "add", "--surname", "Орлова", "--name", "Вера", "--birth-date", "1979-06-01",
-        "--email", "orlova@mail.ru", "--channel", "email", "--consent",
+        "reader",
+        "add",
+        "--surname",
+        "Орлова",
+        "--name",
+        "Вера",
+        "--birth-date",
+        "1979-06-01",
+        "--email",
+        "orlova@mail.ru",
+        "--channel",
+        "email",
+        "--consent",
     ]));
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("Орлова Вера"), "{out}");
@@ -34,7 +45,9 @@ fn add_bind_and_slip_from_the_command_line() {
 
     for layout in ["a5", "receipt"] {
         let pdf = dir.join(format!("slip-{layout}.pdf"));
-        let (code, _, err) = run(kafedra(&dir).args(["slip", &card, "--layout", layout, "--out"]).arg(&pdf));
+        let (code, _, err) = run(kafedra(&dir)
+            .args(["slip", &card, "--layout", layout, "--out"])
+            .arg(&pdf));
         assert_eq!(code, 0, "{err}");
         let text = squash(&pdf_text(&pdf));
         for needle in ["Орлова", "Вера", card.as_str(), "LR-0001", "Pw0O1lI-0001"] {
@@ -46,7 +59,10 @@ fn add_bind_and_slip_from_the_command_line() {
     assert_eq!(code, 0);
     assert_eq!(out.matches("Памятка сохранена в PDF").count(), 2, "{out}");
     assert!(out.contains("Выдан логин ЭБС"), "{out}");
-    assert!(!out.contains("Pw0O1lI"), "no password in the journal: {out}");
+    assert!(
+        !out.contains("Pw0O1lI"),
+        "no password in the journal: {out}"
+    );
 }
 
 #[test]
@@ -55,8 +71,16 @@ fn refused_input_says_what_to_fix_and_exits_non_zero() {
     let guard = d.release();
     let dir = guard.path().to_path_buf();
     let (code, _, err) = run(kafedra(&dir).args([
-        "reader", "add", "--surname", "Орлова", "--name", "", "--birth-date", "2090-01-01",
-        "--phone", "12345",
+        "reader",
+        "add",
+        "--surname",
+        "Орлова",
+        "--name",
+        "",
+        "--birth-date",
+        "2090-01-01",
+        "--phone",
+        "12345",
     ]));
     assert_eq!(code, 1);
     for m in [
@@ -94,8 +118,17 @@ fn possible_duplicates_are_refused_unless_confirmed() {
     let add = |extra: &[&str]| {
         let mut c = kafedra(&dir);
         c.args([
-            "reader", "add", "--surname", "Белова", "--name", "Нина", "--birth-date", "01.02.1960",
-            "--phone", "+79120000000", "--consent",
+            "reader",
+            "add",
+            "--surname",
+            "Белова",
+            "--name",
+            "Нина",
+            "--birth-date",
+            "01.02.1960",
+            "--phone",
+            "+79120000000",
+            "--consent",
         ]);
         c.args(extra);
         run(&mut c)
@@ -104,6 +137,9 @@ fn possible_duplicates_are_refused_unless_confirmed() {
     let (code, _, err) = add(&[]);
     assert_eq!(code, 1);
     assert!(err.contains("возможно, он уже зарегистрирован"), "{err}");
-    assert!(err.contains("то же ФИО и дата рождения, тот же телефон"), "{err}");
+    assert!(
+        err.contains("то же ФИО и дата рождения, тот же телефон"),
+        "{err}"
+    );
     assert_eq!(add(&["--allow-duplicate"]).0, 0);
 }

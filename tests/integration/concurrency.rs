@@ -14,7 +14,15 @@ fn two_processes_binding_at_once_never_share_a_login() {
     let mut d = Desk::new();
     d.import(&pool_csv(READERS));
     let cards: Vec<String> = (0..READERS)
-        .map(|i| d.register(&format!("Читатель{}", "а".repeat(i % 5 + 1)), "Тест", &format!("{:02}.01.1980", i % 28 + 1), &format!("r{i}@mail.ru")).card)
+        .map(|i| {
+            d.register(
+                &format!("Читатель{}", "а".repeat(i % 5 + 1)),
+                "Тест",
+                &format!("{:02}.01.1980", i % 28 + 1),
+                &format!("r{i}@mail.ru"),
+            )
+            .card
+        })
         .collect();
     let guard = d.release();
     let dir = guard.path().to_path_buf();
@@ -37,12 +45,20 @@ fn two_processes_binding_at_once_never_share_a_login() {
             .spawn()
             .expect("spawn desk")
     };
-    let (even, odd): (Vec<_>, Vec<_>) = cards.iter().cloned().enumerate().partition(|(i, _)| i % 2 == 0);
+    let (even, odd): (Vec<_>, Vec<_>) = cards
+        .iter()
+        .cloned()
+        .enumerate()
+        .partition(|(i, _)| i % 2 == 0);
     let desk_a = spawn(even.into_iter().map(|(_, c)| c).collect());
     let desk_b = spawn(odd.into_iter().map(|(_, c)| c).collect());
     let a = desk_a.wait_with_output().unwrap();
     let b = desk_b.wait_with_output().unwrap();
-    let errors = format!("{}{}", String::from_utf8_lossy(&a.stderr), String::from_utf8_lossy(&b.stderr));
+    let errors = format!(
+        "{}{}",
+        String::from_utf8_lossy(&a.stderr),
+        String::from_utf8_lossy(&b.stderr)
+    );
     assert!(!errors.contains("FAIL"), "a desk was refused: {errors}");
 
     let store = kafedra::store::Store::open(&dir.join("kafedra.sqlite3")).unwrap();
@@ -53,7 +69,11 @@ fn two_processes_binding_at_once_never_share_a_login() {
     assert_eq!(readers.len(), READERS, "one login per reader");
     assert_eq!(logins.len(), READERS, "no login bound twice");
     let counts = store.pool_counts(PROVIDER).unwrap();
-    assert_eq!((counts.free, counts.assigned), (0, READERS as u64), "none lost");
+    assert_eq!(
+        (counts.free, counts.assigned),
+        (0, READERS as u64),
+        "none lost"
+    );
 }
 
 #[test]
@@ -61,7 +81,15 @@ fn when_the_pool_runs_out_the_extra_desk_is_refused_cleanly() {
     let mut d = Desk::new();
     d.import(&pool_csv(5));
     let cards: Vec<String> = (0..8)
-        .map(|i| d.register("Петрова", "Анна", &format!("{:02}.02.1990", i + 1), &format!("p{i}@mail.ru")).card)
+        .map(|i| {
+            d.register(
+                "Петрова",
+                "Анна",
+                &format!("{:02}.02.1990", i + 1),
+                &format!("p{i}@mail.ru"),
+            )
+            .card
+        })
         .collect();
     let guard = d.release();
     let dir = guard.path().to_path_buf();
@@ -79,7 +107,10 @@ fn when_the_pool_runs_out_the_extra_desk_is_refused_cleanly() {
                 .unwrap()
         })
         .collect();
-    let outputs: Vec<_> = children.into_iter().map(|c| c.wait_with_output().unwrap()).collect();
+    let outputs: Vec<_> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
     let ok = outputs.iter().filter(|o| o.status.success()).count();
     let refused: Vec<String> = outputs
         .iter()
@@ -88,8 +119,18 @@ fn when_the_pool_runs_out_the_extra_desk_is_refused_cleanly() {
         .collect();
     assert_eq!(ok, 5);
     assert_eq!(refused.len(), 3);
-    assert!(refused.iter().all(|e| e.contains("Свободных логинов не осталось")), "{refused:?}");
+    assert!(
+        refused
+            .iter()
+            .all(|e| e.contains("Свободных логинов не осталось")),
+        "{refused:?}"
+    );
     let store = kafedra::store::Store::open(&dir.join("kafedra.sqlite3")).unwrap();
-    let logins: HashSet<String> = store.active_bindings(PROVIDER).unwrap().into_iter().map(|(_, l)| l).collect();
+    let logins: HashSet<String> = store
+        .active_bindings(PROVIDER)
+        .unwrap()
+        .into_iter()
+        .map(|(_, l)| l)
+        .collect();
     assert_eq!(logins.len(), 5);
 }

@@ -37,7 +37,11 @@ impl Harness {
             .expect("runtime");
         let Desk { dir, ctx, store } = desk;
         let (app, task) = App::new(ctx, store, dialogs, None);
-        let mut h = Harness { app, rt, desk_dir: dir };
+        let mut h = Harness {
+            app,
+            rt,
+            desk_dir: dir,
+        };
         h.run(task);
         h
     }
@@ -173,17 +177,41 @@ fn walk_in_reader_is_registered_bound_and_gets_a_slip() {
     let store = h.store();
     let reader = desk::search(&store, "Новикова").unwrap().remove(0);
     assert_eq!(reader.login.as_deref(), Some("LR-0001"));
-    assert!(text.contains(&reader.card), "card {} not in the slip", reader.card);
-    assert_eq!(store.count_events(EventKind::ReaderRegistered, Some(reader.id)).unwrap(), 1);
-    assert_eq!(store.count_events(EventKind::LoginBound, Some(reader.id)).unwrap(), 1);
-    assert_eq!(store.count_events(EventKind::SlipSaved, Some(reader.id)).unwrap(), 1);
+    assert!(
+        text.contains(&reader.card),
+        "card {} not in the slip",
+        reader.card
+    );
+    assert_eq!(
+        store
+            .count_events(EventKind::ReaderRegistered, Some(reader.id))
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .count_events(EventKind::LoginBound, Some(reader.id))
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .count_events(EventKind::SlipSaved, Some(reader.id))
+            .unwrap(),
+        1
+    );
     let consent = store.consent(reader.id).unwrap().unwrap();
     assert_eq!(consent.staff, "Тестова Т. Т.");
 
     // Show password is journaled.
     h.ui(|ui| ui.click("Показать пароль"));
     h.ui(|ui| ui.find("Pw0O1lI-0001"));
-    assert_eq!(h.store().count_events(EventKind::PasswordShown, Some(reader.id)).unwrap(), 1);
+    assert_eq!(
+        h.store()
+            .count_events(EventKind::PasswordShown, Some(reader.id))
+            .unwrap(),
+        1
+    );
 }
 
 #[test]
@@ -216,7 +244,9 @@ fn registration_shows_each_problem_and_saves_nothing() {
     h.ui(|ui| {
         assert!(ui.find("Дата рождения в будущем — проверьте год.").is_err());
         // A six-year-old: the consent comes from a legal representative.
-        ui.find("Читателю нет 14 лет: согласие подписывает законный представитель — укажите его ФИО.")
+        ui.find(
+            "Читателю нет 14 лет: согласие подписывает законный представитель — укажите его ФИО.",
+        )
     });
 }
 
@@ -349,6 +379,16 @@ fn scanning_a_card_opens_the_reader_and_blocking_replaces_the_login() {
     h.ui(|ui| ui.find("LR-0002"));
     let store = h.store();
     assert_eq!(store.bindings_of(r.id).unwrap().len(), 2);
-    assert_eq!(store.count_events(EventKind::LoginBlocked, Some(r.id)).unwrap(), 1);
-    assert_eq!(store.count_events(EventKind::ReaderViewed, Some(r.id)).unwrap(), 1);
+    assert_eq!(
+        store
+            .count_events(EventKind::LoginBlocked, Some(r.id))
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .count_events(EventKind::ReaderViewed, Some(r.id))
+            .unwrap(),
+        1
+    );
 }

@@ -17,7 +17,11 @@ pub fn kafedra(dir: &Path) -> Command {
 }
 
 pub fn run(cmd: &mut Command) -> (i32, String, String) {
-    let Output { status, stdout, stderr } = cmd.output().expect("run kafedra");
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().expect("run kafedra");
     (
         status.code().unwrap_or(-1),
         String::from_utf8_lossy(&stdout).into_owned(),
@@ -65,11 +69,23 @@ impl Desk {
     }
 
     pub fn import(&mut self, csv: &str) {
-        desk::import_pool(&mut self.store, &self.ctx, csv.as_bytes(), "pool.csv", &mut |_, _| {})
-            .expect("import pool");
+        desk::import_pool(
+            &mut self.store,
+            &self.ctx,
+            csv.as_bytes(),
+            "pool.csv",
+            &mut |_, _| {},
+        )
+        .expect("import pool");
     }
 
-    pub fn register(&mut self, surname: &str, name: &str, birth: &str, email: &str) -> kafedra::domain::records::Reader {
+    pub fn register(
+        &mut self,
+        surname: &str,
+        name: &str,
+        birth: &str,
+        email: &str,
+    ) -> kafedra::domain::records::Reader {
         let draft = ReaderDraft {
             surname: surname.into(),
             name: name.into(),
@@ -99,7 +115,11 @@ pub fn pdf_text(path: &Path) -> String {
         .arg("-")
         .output()
         .expect("pdftotext is needed to read slips back: apt-get install poppler-utils");
-    assert!(out.status.success(), "pdftotext failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "pdftotext failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
