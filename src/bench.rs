@@ -80,7 +80,7 @@ pub fn run(readers: usize, pool: usize) -> Result<(), String> {
             sample_people.push((r.surname.clone(), r.name.clone(), card.clone()));
         }
         store
-            .insert_readers_bulk(&people, "bench")
+            .insert_readers_bulk(&people, &ctx.actor, false)
             .map_err(|e| e.to_string())?;
     }
     println!(

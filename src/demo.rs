@@ -329,7 +329,7 @@ pub fn prepare(dir: &Path) -> Result<(Context, Store), String> {
         let today = Local::now().date_naive();
         let people = readers(300, 7, "2025", today);
         store
-            .insert_readers_bulk(&people, "демо")
+            .insert_readers_bulk(&people, &ctx.actor, true)
             .map_err(|e| e.to_string())?;
         let csv = pool_csv(400, 11, "LR-");
         desk::import_pool(

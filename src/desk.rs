@@ -390,10 +390,20 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
 pub enum ImportProblem {
     #[error("{0}")]
     Unreadable(String),
-    #[error("Файл не загружен: {} {} с ошибками. Исправьте их и загрузите файл снова.", .0.len(), crate::domain::text::plural(.0.len() as u64, "строка", "строки", "строк"))]
+    #[error("Файл не загружен: {} с ошибками. Исправьте их и загрузите файл снова.", rows_with_errors(.0))]
     Rows(Vec<RowError>),
     #[error("{0}")]
     Store(String),
+}
+
+fn rows_with_errors(rows: &[RowError]) -> String {
+    let mut lines: Vec<usize> = rows.iter().map(|r| r.line).collect();
+    lines.dedup();
+    let n = lines.len() as u64;
+    format!(
+        "{n} {}",
+        crate::domain::text::plural(n, "строка", "строки", "строк")
+    )
 }
 
 /// Loads the provider's login list, all or nothing. `progress(done, total)`

@@ -26,8 +26,9 @@ CREATE TABLE readers (
     card_norm       TEXT NOT NULL
 ) STRICT;
 
-CREATE INDEX readers_by_surname ON readers (surname_norm);
-CREATE INDEX readers_by_name ON readers (name_norm);
+-- (surname, name, birth date) serves surname-prefix search in name order and the
+-- duplicate check; (name, surname) serves name-prefix search.
+CREATE INDEX readers_by_name ON readers (name_norm, surname_norm);
 CREATE INDEX readers_by_card ON readers (card_norm);
 CREATE INDEX readers_by_person ON readers (surname_norm, name_norm, birth_date);
 CREATE INDEX readers_by_email ON readers (email) WHERE email IS NOT NULL;

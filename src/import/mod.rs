@@ -1,4 +1,3 @@
 //! File imports.
 
-#[path = "../stub_pool.rs"]
 pub mod pool;

@@ -166,13 +166,15 @@ impl Store {
         Ok(reader)
     }
 
-    /// Inserts many readers at once without journal entries (demo data and
-    /// benchmarks only).
+    /// Inserts many readers at once with the given card numbers (demo data
+    /// and benchmarks), journaling the registrations if asked.
     pub fn insert_readers_bulk(
         &mut self,
         readers: &[(ValidReader, String)],
-        staff: &str,
+        actor: &Actor,
+        journal: bool,
     ) -> Result<()> {
+        let staff = actor.staff.as_str();
         let tx = self.immediate()?;
         {
             let now = now_text();
@@ -203,7 +205,19 @@ impl Store {
                     normalize(&v.full_name()),
                     compact_code(card),
                 ])?;
-                consent.execute(params![tx.last_insert_rowid(), now, staff])?;
+                let id = tx.last_insert_rowid();
+                consent.execute(params![id, now, staff])?;
+                if journal {
+                    let details = format!("билет № {card}, канал: {}", v.channel.label());
+                    Store::append_event(
+                        &tx,
+                        actor,
+                        crate::domain::EventKind::ReaderRegistered,
+                        Some(id),
+                        None,
+                        &details,
+                    )?;
+                }
             }
         }
         tx.commit()?;
@@ -425,7 +439,12 @@ impl Store {
         for i in 0..others.len() {
             sql.push_str(&format!(" AND instr(full_norm, ?{}) > 0", i + 4));
         }
-        sql.push_str(&format!(" ORDER BY {column} LIMIT ?3"));
+        let order = if column == "surname_norm" {
+            "surname_norm, name_norm"
+        } else {
+            "name_norm, surname_norm"
+        };
+        sql.push_str(&format!(" ORDER BY {order} LIMIT ?3"));
         let mut q = self.conn.prepare_cached(&sql)?;
         let end = prefix_end(prefix);
         let limit = limit as i64;
