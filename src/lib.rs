@@ -15,7 +15,6 @@ pub mod demo;
 pub mod desk;
 pub mod domain;
 pub mod import;
-#[path = "stub_slip.rs"]
 pub mod slip;
 pub mod store;
 pub mod ui;

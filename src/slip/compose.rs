@@ -125,16 +125,17 @@ impl Style {
                 label: s(9.0),
                 name: s(15.0),
                 card: s(11.5),
-                credential: s(24.0),
+                credential: s(28.0),
                 credential_min: s(11.0),
                 hint: s(8.5),
-                heading: s(11.5),
-                body: s(10.5),
+                heading: s(12.0),
+                body: s(11.0),
                 small: s(8.0),
                 gap: s(12.0),
                 soft: 70,
                 box_fill: Some(242),
-                qr_symbol: 28.0 * MM,
+                // Shrinks with the text, but stays easy to scan.
+                qr_symbol: (32.0 * scale).max(26.0) * MM,
                 wide: true,
             },
             Layout::Receipt80 => Style {
@@ -148,7 +149,7 @@ impl Style {
                 label: s(8.5),
                 name: s(11.5),
                 card: s(9.5),
-                credential: s(20.0),
+                credential: s(22.0),
                 credential_min: s(10.0),
                 hint: s(7.5),
                 heading: s(9.5),
@@ -167,6 +168,9 @@ impl Style {
         self.page_width - 2.0 * self.margin_x
     }
 }
+
+/// The A5 text is never scaled below this (footer text is then 6 pt).
+pub(crate) const MIN_SCALE: f32 = 0.75;
 
 /// Height of the A5 page.
 const A5_HEIGHT: f32 = 210.0 * MM;
@@ -204,7 +208,7 @@ pub(crate) fn compose(
                     });
                 }
                 scale -= 0.05;
-                if scale < 0.6 {
+                if scale < MIN_SCALE - 0.001 {
                     return Err(SlipError::TooLong);
                 }
             }
@@ -233,10 +237,17 @@ pub(crate) fn compose(
 fn main_part(c: &mut Composer, st: &Style, d: &Content) {
     // Library and title.
     if !d.library_name.is_empty() {
-        c.paragraph(
+        let size = c.fit(
             &d.library_name,
             FontKind::Bold,
             st.library,
+            st.library * 0.85,
+            c.width,
+        );
+        c.paragraph(
+            &d.library_name,
+            FontKind::Bold,
+            size,
             st.soft,
             Align::Center,
         );
@@ -250,7 +261,13 @@ fn main_part(c: &mut Composer, st: &Style, d: &Content) {
 
     // Reader.
     if !d.reader_name.is_empty() {
-        c.paragraph("Читатель", FontKind::Regular, st.label, st.soft, Align::Left);
+        c.paragraph(
+            "Читатель",
+            FontKind::Regular,
+            st.label,
+            st.soft,
+            Align::Left,
+        );
         c.space(st.label * 0.15);
         c.paragraph(&d.reader_name, FontKind::Bold, st.name, 0, Align::Left);
         c.space(st.gap * 0.25);
@@ -310,7 +327,15 @@ fn credentials(c: &mut Composer, st: &Style, d: &Content) {
     // One size for both values, so they look alike.
     let size = rows
         .iter()
-        .map(|(_, v)| c.fit(v, FontKind::MonoBold, st.credential, st.credential_min, value_w))
+        .map(|(_, v)| {
+            c.fit(
+                v,
+                FontKind::MonoBold,
+                st.credential,
+                st.credential_min,
+                value_w,
+            )
+        })
         .fold(st.credential, f32::min);
 
     let mut inner = c.sub(value_x, value_w);
@@ -340,7 +365,8 @@ fn credentials(c: &mut Composer, st: &Style, d: &Content) {
     let mut hint = c.sub(inner_x, inner_w);
     hint.y = inner.y + size * 0.3;
     hint.paragraph(
-        "Вводите логин и пароль точно как напечатано: важны заглавные и строчные буквы, цифра 0 отмечена точкой.",
+        "Вводите логин и пароль точно как напечатано, с учётом заглавных и строчных букв. \
+         Цифра ноль напечатана с точкой внутри.",
         FontKind::Regular,
         st.hint,
         st.soft,
@@ -382,8 +408,9 @@ fn where_to_read(c: &mut Composer, st: &Style, d: &Content) {
         text.space(st.body * 0.3);
         if !d.site_url.is_empty() {
             text.paragraph("Сайт:", FontKind::Regular, st.body, st.soft, Align::Left);
-            let size = text.fit(&d.site_url, FontKind::Bold, st.heading, st.body, text_w);
-            text.paragraph(&d.site_url, FontKind::Bold, size, 0, Align::Left);
+            // Monospaced, like the credentials: the reader types it.
+            let size = text.fit(&d.site_url, FontKind::Mono, st.heading, st.body, text_w);
+            text.paragraph(&d.site_url, FontKind::Mono, size, 0, Align::Left);
             text.space(st.body * 0.4);
         }
         if !d.apps_text.is_empty() {
@@ -400,12 +427,8 @@ fn where_to_read(c: &mut Composer, st: &Style, d: &Content) {
     let (qr_x, qr_top) = if st.wide {
         (c.x + c.width - outer, top - 4.0 * module + st.heading * 0.2)
     } else {
-        let y = if has_text {
-            text_bottom + st.gap * 0.5
-        } else {
-            text_bottom
-        };
-        (c.x + (c.width - outer) / 2.0, y)
+        // The quiet zone itself separates the code from the text above.
+        (c.x + (c.width - outer) / 2.0, text_bottom)
     };
     c.ops.push(Op::Qr {
         x: qr_x + 4.0 * module,

@@ -120,6 +120,11 @@ impl Face {
         self.cmap.get(&u32::from(c)).copied().unwrap_or(0)
     }
 
+    /// Whether the face has a real glyph for `c`.
+    pub(crate) fn has_glyph(&self, c: char) -> bool {
+        self.glyph(c) != 0
+    }
+
     /// Advance of a glyph in em units.
     fn advance(&self, glyph: u16) -> f32 {
         let i = usize::from(glyph).min(self.advances.len() - 1);
@@ -128,7 +133,10 @@ impl Face {
 
     /// Width of `text` at `size` points.
     pub(crate) fn width(&self, text: &str, size: f32) -> f32 {
-        text.chars().map(|c| self.advance(self.glyph(c))).sum::<f32>() * size
+        text.chars()
+            .map(|c| self.advance(self.glyph(c)))
+            .sum::<f32>()
+            * size
     }
 
     /// Positioned glyphs for `text`, each mapped back to its character so the
@@ -257,10 +265,10 @@ fn parse_format12(sub: &[u8]) -> Result<HashMap<u32, u16>, &'static str> {
             continue;
         }
         for c in start..=end {
-            if let Ok(glyph) = u16::try_from(first + (c - start)) {
-                if glyph != 0 {
-                    map.insert(c, glyph);
-                }
+            if let Some(Ok(glyph)) = first.checked_add(c - start).map(u16::try_from)
+                && glyph != 0
+            {
+                map.insert(c, glyph);
             }
         }
     }
