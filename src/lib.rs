@@ -5,6 +5,7 @@
 //! - [`domain`]: pure types and rules;
 //! - [`store`]: SQLite, all SQL;
 //! - [`import`], [`slip`]: file imports, PDF slips and printing;
+//! - [`provider`]: the e-library provider's protocol, HTTPS client, sync, simulator;
 //! - [`desk`]: the application services shared by the GUI and the CLI;
 //! - [`ui`]: the iced screens; [`cli`]: the command line.
 
@@ -15,6 +16,7 @@ pub mod demo;
 pub mod desk;
 pub mod domain;
 pub mod import;
+pub mod provider;
 pub mod slip;
 pub mod store;
 pub mod ui;

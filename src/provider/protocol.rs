@@ -40,7 +40,11 @@ pub struct Call {
 
 impl Call {
     pub fn new(func: &str, id: impl Into<String>, param: Value) -> Self {
-        Call { func: func.to_string(), id: id.into(), param }
+        Call {
+            func: func.to_string(),
+            id: id.into(),
+            param,
+        }
     }
 
     /// `w_*` functions change state on the server; `r_*` only read.
@@ -73,7 +77,10 @@ impl std::fmt::Debug for Envelope {
             .field("app", &self.app)
             .field("sid", &self.sid.as_ref().map(|_| "***"))
             .field("time", &self.time)
-            .field("requests", &self.requests.iter().map(|c| &c.func).collect::<Vec<_>>())
+            .field(
+                "requests",
+                &self.requests.iter().map(|c| &c.func).collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -89,7 +96,13 @@ impl Envelope {
     ) -> Self {
         let time = format_time(now);
         let sha = sign(&time, secret);
-        Envelope { app: app.to_string(), sid: sid.map(str::to_string), time, sha, requests }
+        Envelope {
+            app: app.to_string(),
+            sid: sid.map(str::to_string),
+            time,
+            sha,
+            requests,
+        }
     }
 
     /// True if the envelope has any `w_*` call.
@@ -112,7 +125,10 @@ pub fn signature_matches(expected: &str, given: &str) -> bool {
     if a.len() != b.len() {
         return false;
     }
-    a.iter().zip(b.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.iter()
+        .zip(b.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
 }
 
 /// Formats a timestamp as the protocol wants it: `2014-11-07T16:21:02+03:00`.
@@ -166,12 +182,16 @@ pub fn envelope_json(env: &Envelope) -> Result<String, serde_json::Error> {
 
 /// Encodes the form body `jdata=<urlencoded json>`.
 pub fn form_body(json: &str) -> String {
-    form_urlencoded::Serializer::new(String::new()).append_pair(FORM_FIELD, json).finish()
+    form_urlencoded::Serializer::new(String::new())
+        .append_pair(FORM_FIELD, json)
+        .finish()
 }
 
 /// Extracts the `jdata` field from a form body.
 pub fn jdata_from_form(body: &[u8]) -> Option<String> {
-    form_urlencoded::parse(body).find(|(k, _)| k == FORM_FIELD).map(|(_, v)| v.into_owned())
+    form_urlencoded::parse(body)
+        .find(|(k, _)| k == FORM_FIELD)
+        .map(|(_, v)| v.into_owned())
 }
 
 /// A whole-request rejection: `{success:false, error_code, error_message, captcha_url?}`.
@@ -197,9 +217,16 @@ impl CallResult {
     pub fn from_value(v: Value) -> Self {
         let success = v.get("success").and_then(lenient_bool).unwrap_or(false);
         let error_code = v.get("error_code").and_then(lenient_u32);
-        let error_message =
-            v.get("error_message").and_then(Value::as_str).map(str::to_string);
-        CallResult { success, error_code, error_message, data: v }
+        let error_message = v
+            .get("error_message")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        CallResult {
+            success,
+            error_code,
+            error_message,
+            data: v,
+        }
     }
 }
 
@@ -221,14 +248,22 @@ impl ResponseEnvelope {
         let Value::Object(mut map) = v else {
             return Err("top level is not a JSON object".to_string());
         };
-        let success = map.remove("success").as_ref().and_then(lenient_bool).unwrap_or(false);
-        let time = map.remove("time").and_then(|t| t.as_str().map(str::to_string));
+        let success = map
+            .remove("success")
+            .as_ref()
+            .and_then(lenient_bool)
+            .unwrap_or(false);
+        let time = map
+            .remove("time")
+            .and_then(|t| t.as_str().map(str::to_string));
         let code = map.remove("error_code").as_ref().and_then(lenient_u32);
         let message = map
             .remove("error_message")
             .and_then(|m| m.as_str().map(str::to_string))
             .unwrap_or_default();
-        let captcha_url = map.remove("captcha_url").and_then(|u| u.as_str().map(str::to_string));
+        let captcha_url = map
+            .remove("captcha_url")
+            .and_then(|u| u.as_str().map(str::to_string));
         let error = if success {
             None
         } else {
@@ -240,7 +275,12 @@ impl ResponseEnvelope {
             })
         };
         let results = map.into_iter().filter(|(_, v)| v.is_object()).collect();
-        Ok(ResponseEnvelope { success, time, error, results })
+        Ok(ResponseEnvelope {
+            success,
+            time,
+            error,
+            results,
+        })
     }
 
     /// The answer for one request id.
@@ -276,7 +316,10 @@ pub fn envelope_error_json(time: &str, code: u32, extra: &[(&str, Value)]) -> Va
     m.insert("success".into(), Value::Bool(false));
     m.insert("time".into(), Value::String(time.to_string()));
     m.insert("error_code".into(), Value::from(code));
-    m.insert("error_message".into(), Value::String(codes::message_en(code).to_string()));
+    m.insert(
+        "error_message".into(),
+        Value::String(codes::message_en(code).to_string()),
+    );
     for (k, v) in extra {
         m.insert((*k).to_string(), v.clone());
     }
@@ -373,56 +416,223 @@ pub mod codes {
 
     /// `(code, English message as the server sends it, Russian text for the librarian)`.
     pub const TABLE: &[(u32, &str, &str)] = &[
-        (INVALID_SESSION, "Invalid or expired session", "Сеанс работы с ЭБС истёк или недействителен."),
-        (CAPTCHA, "Captcha required", "ЭБС просит подтвердить, что запросы делает человек: откройте ссылку и введите символы с картинки."),
-        (TIME_OUT_OF_WINDOW, "Request time out of allowed window", "Часы этого компьютера расходятся со временем ЭБС больше чем на 10 минут. Проверьте дату, время и часовой пояс компьютера."),
-        (BAD_SIGNATURE, "Invalid signature", "ЭБС не приняла подпись запроса: проверьте секретный ключ приложения в настройках подключения."),
-        (UNKNOWN_APP, "Unknown application", "ЭБС не знает это приложение: проверьте идентификатор приложения в настройках подключения."),
-        (MALFORMED_REQUEST, "Malformed request", "ЭБС не смогла разобрать запрос. Сообщите администратору."),
-        (REQUEST_TOO_LARGE, "Request too large", "Запрос к ЭБС слишком большой (больше 1 МиБ)."),
-        (RATE_LIMITED, "Too many requests", "Слишком много обращений к ЭБС подряд. Подождите немного и повторите."),
-        (UNKNOWN_FUNCTION, "Unknown function", "ЭБС не поддерживает эту операцию. Сообщите администратору."),
-        (ABORTED_BY_FAILED_WRITE, "Not executed: a previous write in the batch failed", "Операция не выполнялась: предыдущая операция в том же пакете завершилась ошибкой."),
-        (INVALID_PARAM, "Invalid parameter", "ЭБС отклонила запрос: неверный параметр. Сообщите администратору."),
-        (BAD_CREDENTIALS, "Wrong login or password", "ЭБС не приняла логин или пароль библиотеки: проверьте их в настройках подключения."),
-        (SESSION_REQUIRED, "Session required", "Для этой операции нужен сеанс работы с ЭБС."),
-        (UNKNOWN_LIBHOUSE, "Unknown libhouse", "ЭБС не знает эту библиотеку: проверьте идентификатор библиотеки (libhouse) в настройках."),
-        (NAME_MISSING, "Name is required", "Не указаны имя и фамилия читателя."),
-        (BIRTH_DATE_INVALID, "Invalid birth date", "Дата рождения указана неверно (нужен формат ГГГГ-ММ-ДД)."),
-        (BIRTH_DATE_TOO_RECENT, "Birth date must be at least 3 years ago", "Дата рождения должна быть не позднее чем за 3 года до сегодняшнего дня."),
-        (CONTACT_MISSING, "Mail or phone is required", "Укажите электронную почту или номер мобильного телефона читателя."),
-        (MAIL_MALFORMED, "Invalid mail", "Адрес электронной почты указан неверно."),
-        (PHONE_MALFORMED, "Invalid phone", "Номер телефона указан неверно."),
-        (READER_NOT_FOUND, "Reader not found", "Читатель с таким билетом в ЭБС не найден."),
-        (SELECTOR_MISSING, "libhouses or lib_cards required", "Не указано, каких читателей показать (библиотека или номера билетов)."),
-        (LIMIT_MALFORMED, "Invalid limit", "Неверные границы списка (limit)."),
-        (REQUEST_NOT_FOUND, "Request not found", "Запрос не найден в ЭБС."),
-        (REQUEST_NOT_PENDING, "Request is not pending", "Запрос уже обработан (выдан, отклонён или отменён). Обновите список запросов."),
-        (NO_FREE_COPY, "No free copy in the fund", "В фонде нет свободного экземпляра этой книги."),
-        (PRICE_OVER_CAP, "Price over the cap", "Цена книги выше разрешённой библиотекой."),
-        (MONTHLY_PURCHASE_LIMIT, "Monthly purchase limit reached", "Для этого читателя в этом месяце уже куплено максимальное число книг."),
-        (MONEY_EXHAUSTED, "Library money exhausted", "Средства библиотеки на покупку книг исчерпаны."),
-        (BOOKS_ON_HAND_LIMIT, "Too many books on hand", "У читателя уже максимальное число книг на руках."),
-        (COPIES_PER_TITLE_LIMIT, "Copies per title limit reached", "В фонде уже максимальное число экземпляров этой книги."),
-        (AGE_RATING, "Age rating not allowed for the reader", "Книга не подходит читателю по возрастной маркировке."),
-        (REFUSAL_TEXT_MISSING, "Refusal text is required", "Укажите текст причины отказа: он будет отправлен читателю."),
-        (REFUSAL_REASON_UNKNOWN, "Unknown refusal reason", "Неизвестная причина отказа."),
-        (ART_NOT_FOUND, "Book not found", "Книга не найдена в каталоге ЭБС."),
-        (LICENCE_EXPIRED, "Licence expired", "Срок лицензии на эту книгу истёк: выдать её нельзя."),
-        (TITLE_UNAVAILABLE, "Title temporarily unavailable", "Книга временно недоступна для покупки (после окончания лицензии — 6 месяцев)."),
-        (CURSOR_INVALID, "Invalid cursor", "Неверная отметка синхронизации запросов. Нужна полная синхронизация."),
-        (PERIOD_INVALID, "Invalid period", "Неверно задан период отчёта."),
-        (ART_MISMATCH, "Book does not match the request", "Покупаемая книга не совпадает с книгой из запроса."),
+        (
+            INVALID_SESSION,
+            "Invalid or expired session",
+            "Сеанс работы с ЭБС истёк или недействителен.",
+        ),
+        (
+            CAPTCHA,
+            "Captcha required",
+            "ЭБС просит подтвердить, что запросы делает человек: откройте ссылку и введите символы с картинки.",
+        ),
+        (
+            TIME_OUT_OF_WINDOW,
+            "Request time out of allowed window",
+            "Часы этого компьютера расходятся со временем ЭБС больше чем на 10 минут. Проверьте дату, время и часовой пояс компьютера.",
+        ),
+        (
+            BAD_SIGNATURE,
+            "Invalid signature",
+            "ЭБС не приняла подпись запроса: проверьте секретный ключ приложения в настройках подключения.",
+        ),
+        (
+            UNKNOWN_APP,
+            "Unknown application",
+            "ЭБС не знает это приложение: проверьте идентификатор приложения в настройках подключения.",
+        ),
+        (
+            MALFORMED_REQUEST,
+            "Malformed request",
+            "ЭБС не смогла разобрать запрос. Сообщите администратору.",
+        ),
+        (
+            REQUEST_TOO_LARGE,
+            "Request too large",
+            "Запрос к ЭБС слишком большой (больше 1 МиБ).",
+        ),
+        (
+            RATE_LIMITED,
+            "Too many requests",
+            "Слишком много обращений к ЭБС подряд. Подождите немного и повторите.",
+        ),
+        (
+            UNKNOWN_FUNCTION,
+            "Unknown function",
+            "ЭБС не поддерживает эту операцию. Сообщите администратору.",
+        ),
+        (
+            ABORTED_BY_FAILED_WRITE,
+            "Not executed: a previous write in the batch failed",
+            "Операция не выполнялась: предыдущая операция в том же пакете завершилась ошибкой.",
+        ),
+        (
+            INVALID_PARAM,
+            "Invalid parameter",
+            "ЭБС отклонила запрос: неверный параметр. Сообщите администратору.",
+        ),
+        (
+            BAD_CREDENTIALS,
+            "Wrong login or password",
+            "ЭБС не приняла логин или пароль библиотеки: проверьте их в настройках подключения.",
+        ),
+        (
+            SESSION_REQUIRED,
+            "Session required",
+            "Для этой операции нужен сеанс работы с ЭБС.",
+        ),
+        (
+            UNKNOWN_LIBHOUSE,
+            "Unknown libhouse",
+            "ЭБС не знает эту библиотеку: проверьте идентификатор библиотеки (libhouse) в настройках.",
+        ),
+        (
+            NAME_MISSING,
+            "Name is required",
+            "Не указаны имя и фамилия читателя.",
+        ),
+        (
+            BIRTH_DATE_INVALID,
+            "Invalid birth date",
+            "Дата рождения указана неверно (нужен формат ГГГГ-ММ-ДД).",
+        ),
+        (
+            BIRTH_DATE_TOO_RECENT,
+            "Birth date must be at least 3 years ago",
+            "Дата рождения должна быть не позднее чем за 3 года до сегодняшнего дня.",
+        ),
+        (
+            CONTACT_MISSING,
+            "Mail or phone is required",
+            "Укажите электронную почту или номер мобильного телефона читателя.",
+        ),
+        (
+            MAIL_MALFORMED,
+            "Invalid mail",
+            "Адрес электронной почты указан неверно.",
+        ),
+        (
+            PHONE_MALFORMED,
+            "Invalid phone",
+            "Номер телефона указан неверно.",
+        ),
+        (
+            READER_NOT_FOUND,
+            "Reader not found",
+            "Читатель с таким билетом в ЭБС не найден.",
+        ),
+        (
+            SELECTOR_MISSING,
+            "libhouses or lib_cards required",
+            "Не указано, каких читателей показать (библиотека или номера билетов).",
+        ),
+        (
+            LIMIT_MALFORMED,
+            "Invalid limit",
+            "Неверные границы списка (limit).",
+        ),
+        (
+            REQUEST_NOT_FOUND,
+            "Request not found",
+            "Запрос не найден в ЭБС.",
+        ),
+        (
+            REQUEST_NOT_PENDING,
+            "Request is not pending",
+            "Запрос уже обработан (выдан, отклонён или отменён). Обновите список запросов.",
+        ),
+        (
+            NO_FREE_COPY,
+            "No free copy in the fund",
+            "В фонде нет свободного экземпляра этой книги.",
+        ),
+        (
+            PRICE_OVER_CAP,
+            "Price over the cap",
+            "Цена книги выше разрешённой библиотекой.",
+        ),
+        (
+            MONTHLY_PURCHASE_LIMIT,
+            "Monthly purchase limit reached",
+            "Для этого читателя в этом месяце уже куплено максимальное число книг.",
+        ),
+        (
+            MONEY_EXHAUSTED,
+            "Library money exhausted",
+            "Средства библиотеки на покупку книг исчерпаны.",
+        ),
+        (
+            BOOKS_ON_HAND_LIMIT,
+            "Too many books on hand",
+            "У читателя уже максимальное число книг на руках.",
+        ),
+        (
+            COPIES_PER_TITLE_LIMIT,
+            "Copies per title limit reached",
+            "В фонде уже максимальное число экземпляров этой книги.",
+        ),
+        (
+            AGE_RATING,
+            "Age rating not allowed for the reader",
+            "Книга не подходит читателю по возрастной маркировке.",
+        ),
+        (
+            REFUSAL_TEXT_MISSING,
+            "Refusal text is required",
+            "Укажите текст причины отказа: он будет отправлен читателю.",
+        ),
+        (
+            REFUSAL_REASON_UNKNOWN,
+            "Unknown refusal reason",
+            "Неизвестная причина отказа.",
+        ),
+        (
+            ART_NOT_FOUND,
+            "Book not found",
+            "Книга не найдена в каталоге ЭБС.",
+        ),
+        (
+            LICENCE_EXPIRED,
+            "Licence expired",
+            "Срок лицензии на эту книгу истёк: выдать её нельзя.",
+        ),
+        (
+            TITLE_UNAVAILABLE,
+            "Title temporarily unavailable",
+            "Книга временно недоступна для покупки (после окончания лицензии — 6 месяцев).",
+        ),
+        (
+            CURSOR_INVALID,
+            "Invalid cursor",
+            "Неверная отметка синхронизации запросов. Нужна полная синхронизация.",
+        ),
+        (
+            PERIOD_INVALID,
+            "Invalid period",
+            "Неверно задан период отчёта.",
+        ),
+        (
+            ART_MISMATCH,
+            "Book does not match the request",
+            "Покупаемая книга не совпадает с книгой из запроса.",
+        ),
     ];
 
     /// English message the server sends for a code.
     pub fn message_en(code: u32) -> &'static str {
-        TABLE.iter().find(|(c, _, _)| *c == code).map(|(_, en, _)| *en).unwrap_or("Error")
+        TABLE
+            .iter()
+            .find(|(c, _, _)| *c == code)
+            .map(|(_, en, _)| *en)
+            .unwrap_or("Error")
     }
 
     /// Russian text for the librarian, if the code is known.
     pub fn message_ru(code: u32) -> Option<&'static str> {
-        TABLE.iter().find(|(c, _, _)| *c == code).map(|(_, _, ru)| *ru)
+        TABLE
+            .iter()
+            .find(|(c, _, _)| *c == code)
+            .map(|(_, _, ru)| *ru)
     }
 }
 
@@ -445,32 +655,55 @@ mod tests {
 
     #[test]
     fn time_has_explicit_colon_offset() {
-        let t = moscow().with_ymd_and_hms(2014, 11, 7, 16, 21, 2).single().unwrap();
+        let t = moscow()
+            .with_ymd_and_hms(2014, 11, 7, 16, 21, 2)
+            .single()
+            .unwrap();
         assert_eq!(format_time(t), "2014-11-07T16:21:02+03:00");
-        let utc = chrono::Utc.with_ymd_and_hms(2020, 1, 2, 3, 4, 5).single().unwrap();
+        let utc = chrono::Utc
+            .with_ymd_and_hms(2020, 1, 2, 3, 4, 5)
+            .single()
+            .unwrap();
         assert_eq!(format_time(utc.fixed_offset()), "2020-01-02T03:04:05+00:00");
         let minus = FixedOffset::west_opt(5 * 3600 + 1800).unwrap();
-        assert_eq!(format_time(utc.with_timezone(&minus)), "2020-01-01T21:34:05-05:30");
+        assert_eq!(
+            format_time(utc.with_timezone(&minus)),
+            "2020-01-01T21:34:05-05:30"
+        );
         assert_eq!(parse_time("2014-11-07T16:21:02+03:00"), Some(t));
         assert_eq!(parse_time("2014-11-07 16:21:02"), Some(t));
-        assert_eq!(parse_date("1999-12-21"), NaiveDate::from_ymd_opt(1999, 12, 21));
+        assert_eq!(
+            parse_date("1999-12-21"),
+            NaiveDate::from_ymd_opt(1999, 12, 21)
+        );
     }
 
     #[test]
     fn envelope_round_trip_through_the_form() {
-        let t = moscow().with_ymd_and_hms(2014, 11, 7, 16, 21, 2).single().unwrap();
+        let t = moscow()
+            .with_ymd_and_hms(2014, 11, 7, 16, 21, 2)
+            .single()
+            .unwrap();
         let env = Envelope::signed(
             "app1",
             "659558",
             Some("sid1"),
             t,
-            vec![Call::new("r_x", "a", serde_json::json!({"q": "Тихий & дом = 1+1"}))],
+            vec![Call::new(
+                "r_x",
+                "a",
+                serde_json::json!({"q": "Тихий & дом = 1+1"}),
+            )],
         );
-        assert_eq!(env.sha, "952643397153e9e816836742e906718e47aa7b67a8bdd647c8c9f6167fbed78a");
+        assert_eq!(
+            env.sha,
+            "952643397153e9e816836742e906718e47aa7b67a8bdd647c8c9f6167fbed78a"
+        );
         let json = envelope_json(&env).unwrap();
         let body = form_body(&json);
         assert!(body.starts_with("jdata="));
-        let back: Envelope = serde_json::from_str(&jdata_from_form(body.as_bytes()).unwrap()).unwrap();
+        let back: Envelope =
+            serde_json::from_str(&jdata_from_form(body.as_bytes()).unwrap()).unwrap();
         assert_eq!(back, env);
         assert!(!format!("{env:?}").contains("sid1"));
     }
@@ -488,7 +721,10 @@ mod tests {
         assert!(ok.success);
         assert_eq!(ok.data["sid"], "abc");
         let bad = r.result("bad").unwrap();
-        assert_eq!((bad.success, bad.error_code), (false, Some(codes::REQUEST_NOT_FOUND)));
+        assert_eq!(
+            (bad.success, bad.error_code),
+            (false, Some(codes::REQUEST_NOT_FOUND))
+        );
 
         let c = ResponseEnvelope::parse(
             br#"{"success":false,"error_code":101028,"error_message":"Captcha","captcha_url":"https://x/c?id=1"}"#,

@@ -1,0 +1,1179 @@
+//! The HTTPS client of the provider API.
+//!
+//! - One POST per call to `<base_url>/catalitv2`, TLS always verified (rustls with the
+//!   `ring` provider; an extra CA may be trusted, verification can never be turned off).
+//! - Sessions: `w_create_sid` lazily, the sid cached; on 101000 the session is re-created
+//!   once and the batch retried (see [`Client::raw_batch`] for why that is safe).
+//! - Pacing: at most one HTTP call per `min_interval`; outgoing JSON ≤ 1 MiB.
+//! - Writes: one `w_` call per HTTP call and never retried blindly: a write whose answer was
+//!   lost is reported as [`ProviderError::OutcomeUnknown`], distinct from "rejected" and
+//!   "not sent" ([`ProviderError::write_outcome`]), so the sync layer re-reads first.
+//!
+//! Secrets (`secret`, `password`, the sid) and request parameters (they hold readers'
+//! personal data) are never logged.
+
+use std::collections::HashMap;
+use std::error::Error as _;
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+
+use super::api::{self, ApiCall, RefusalReason};
+use super::protocol::{self, Call, Envelope, EnvelopeError, ResponseEnvelope, codes};
+
+/// Default timeout of one HTTP call.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default pace: at most one call per second.
+pub const DEFAULT_MIN_INTERVAL: Duration = Duration::from_secs(1);
+/// First guess of the JSON size of one request in `r_biblio_request_list`, before the
+/// client has measured it.
+pub const REQUEST_ITEM_BYTES_GUESS: u64 = 640;
+/// Share of [`protocol::MAX_RESPONSE_JSON`] a page is planned to fill. The estimate is an
+/// average over thousands of items, so its statistical error is ~0.1%; 1% leaves room for
+/// pages whose requests are a little longer than the average.
+const PAGE_FILL: f64 = 0.99;
+/// Bytes of a page answer that are not items (envelope, cursor, totals).
+const PAGE_OVERHEAD: u64 = 512;
+
+/// A secret string whose `Debug` prints `***`.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+    /// The secret itself; only for signing and for the login call.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(s: &str) -> Self {
+        Secret(s.to_string())
+    }
+}
+
+impl From<String> for Secret {
+    fn from(s: String) -> Self {
+        Secret(s)
+    }
+}
+
+/// Connection settings. `Debug` hides the secret and the password.
+#[derive(Clone)]
+pub struct ClientConfig {
+    /// `https://catalit.litres.ru` (the `/catalitv2` path is appended).
+    pub base_url: String,
+    pub app_id: String,
+    pub secret: Secret,
+    /// The library's staff login at the provider.
+    pub login: String,
+    pub password: Secret,
+    pub libhouse: u64,
+    /// An extra root CA (PEM) to trust besides the built-in roots, e.g. the simulator's.
+    pub extra_ca_pem: Option<Vec<u8>>,
+    /// Timeout of one HTTP call.
+    pub timeout: Duration,
+    /// At most one HTTP call per this interval.
+    pub min_interval: Duration,
+}
+
+impl fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("base_url", &self.base_url)
+            .field("app_id", &self.app_id)
+            .field("secret", &self.secret)
+            .field("login", &self.login)
+            .field("password", &self.password)
+            .field("libhouse", &self.libhouse)
+            .field(
+                "extra_ca_pem",
+                &self
+                    .extra_ca_pem
+                    .as_ref()
+                    .map(|p| format!("<{} bytes>", p.len())),
+            )
+            .field("timeout", &self.timeout)
+            .field("min_interval", &self.min_interval)
+            .finish()
+    }
+}
+
+impl ClientConfig {
+    pub fn new(
+        base_url: impl Into<String>,
+        app_id: impl Into<String>,
+        secret: impl Into<Secret>,
+        login: impl Into<String>,
+        password: impl Into<Secret>,
+        libhouse: u64,
+    ) -> Self {
+        ClientConfig {
+            base_url: base_url.into(),
+            app_id: app_id.into(),
+            secret: secret.into(),
+            login: login.into(),
+            password: password.into(),
+            libhouse,
+            extra_ca_pem: None,
+            timeout: DEFAULT_TIMEOUT,
+            min_interval: DEFAULT_MIN_INTERVAL,
+        }
+    }
+}
+
+/// What is known about a write that failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteOutcome {
+    /// It never reached the provider (offline, TLS refused, too large, session could not
+    /// be created): safe to send again later.
+    NotSent,
+    /// The provider answered and refused it: nothing was applied.
+    Rejected,
+    /// It was sent, but the answer was lost or unusable: it may or may not have been
+    /// applied. Re-read the state before doing anything else.
+    Unknown,
+}
+
+/// Everything that can go wrong talking to the provider. `Display` is for logs (no
+/// secrets); [`ProviderError::user_message`] is for the librarian.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ProviderError {
+    /// Could not connect / connection lost (details for the log).
+    #[error("network error: {0}")]
+    Network(String),
+    /// No answer within the timeout (the request was not a write, or never left).
+    #[error("timeout after {secs} s")]
+    Timeout { secs: u64 },
+    /// The server's certificate is not trusted.
+    #[error("TLS error: {0}")]
+    Tls(String),
+    /// 5xx, a non-JSON or malformed answer. The text is a Russian detail.
+    #[error("server error: {0}")]
+    Server(String),
+    /// The session could not be (re-)created. The text is a Russian detail.
+    #[error("session error: {0}")]
+    Session(String),
+    /// The provider wants a captcha solved at `url` (already carries `sid` and `app`).
+    #[error("captcha required")]
+    Captcha { url: String },
+    /// Our `time` is outside the ±10 min window of the server clock.
+    #[error("clock skew (server time {server_time:?}, skew {skew_minutes:?} min)")]
+    ClockSkew {
+        server_time: Option<String>,
+        skew_minutes: Option<i64>,
+    },
+    /// The provider refused the call with an error code.
+    #[error("provider error {code}: {message_ru}")]
+    Api { code: u32, message_ru: String },
+    /// A write was sent but its answer was lost: it may or may not have been applied.
+    /// The text is a Russian detail.
+    #[error("outcome unknown: {0}")]
+    OutcomeUnknown(String),
+    /// The request JSON exceeds 1 MiB; not sent.
+    #[error("request too large: {size} bytes")]
+    TooLarge { size: usize },
+    /// The connection settings are unusable (bad URL, bad CA file, misuse of the API).
+    #[error("configuration error: {0}")]
+    Config(String),
+}
+
+impl ProviderError {
+    /// Plain Russian text for the librarian.
+    pub fn user_message(&self) -> String {
+        match self {
+            ProviderError::Network(_) => "Нет связи с ЭБС. Проверьте подключение к интернету; \
+                 несохранённых изменений нет, операцию можно повторить."
+                .to_string(),
+            ProviderError::Timeout { secs } => format!(
+                "ЭБС не ответила за {secs} с. Возможно, нет связи или сервер перегружен. \
+                 Повторите позже."
+            ),
+            ProviderError::Tls(_) => "Не удалось установить защищённое соединение с ЭБС: \
+                 сертификат сервера не признан доверенным. Проверьте адрес ЭБС и настройку \
+                 «Дополнительный корневой сертификат (CA)» в параметрах подключения."
+                .to_string(),
+            ProviderError::Server(detail) => format!(
+                "Сервер ЭБС ответил с ошибкой ({detail}). Повторите позже; если ошибка \
+                 повторяется, сообщите администратору."
+            ),
+            ProviderError::Session(detail) => {
+                format!("Не удалось начать сеанс работы с ЭБС: {detail}")
+            }
+            ProviderError::Captcha { .. } => "ЭБС просит подтвердить, что запросы делает \
+                 человек: откройте ссылку в браузере, введите символы с картинки и повторите \
+                 операцию."
+                .to_string(),
+            ProviderError::ClockSkew { skew_minutes, .. } => {
+                let by = match skew_minutes {
+                    Some(m) if *m != 0 => format!(" (на {} мин.)", m.abs()),
+                    _ => String::new(),
+                };
+                format!(
+                    "Часы этого компьютера расходятся со временем ЭБС больше чем на 10 минут{by}. \
+                     Исправьте дату, время и часовой пояс компьютера и повторите."
+                )
+            }
+            ProviderError::Api { code, message_ru } => format!("{message_ru} (код {code})"),
+            ProviderError::OutcomeUnknown(detail) => format!(
+                "Ответ ЭБС не получен ({detail}), поэтому неизвестно, выполнена ли операция. \
+                 Не повторяйте её сразу: сначала обновите данные из ЭБС."
+            ),
+            ProviderError::TooLarge { size } => format!(
+                "Запрос к ЭБС слишком большой: {} КиБ при пределе 1024 КиБ. Разбейте операцию \
+                 на части.",
+                size.div_ceil(1024)
+            ),
+            ProviderError::Config(detail) => {
+                format!("Настройки подключения к ЭБС неверны: {detail}")
+            }
+        }
+    }
+
+    /// True when the provider is simply unreachable (work offline, sync later).
+    pub fn is_offline(&self) -> bool {
+        matches!(
+            self,
+            ProviderError::Network(_) | ProviderError::Timeout { .. }
+        )
+    }
+
+    /// What is known about a write that ended with this error.
+    pub fn write_outcome(&self) -> WriteOutcome {
+        match self {
+            ProviderError::OutcomeUnknown(_) => WriteOutcome::Unknown,
+            ProviderError::Api { .. }
+            | ProviderError::Captcha { .. }
+            | ProviderError::ClockSkew { .. }
+            | ProviderError::Session(_) => WriteOutcome::Rejected,
+            ProviderError::Network(_)
+            | ProviderError::Timeout { .. }
+            | ProviderError::Tls(_)
+            | ProviderError::Server(_)
+            | ProviderError::TooLarge { .. }
+            | ProviderError::Config(_) => WriteOutcome::NotSent,
+        }
+    }
+
+    /// The provider's error code, if it sent one.
+    pub fn code(&self) -> Option<u32> {
+        match self {
+            ProviderError::Api { code, .. } => Some(*code),
+            ProviderError::Captcha { .. } => Some(codes::CAPTCHA),
+            _ => None,
+        }
+    }
+
+    /// An API error for a code, with the Russian text from the table.
+    pub fn api(code: u32, server_message: &str) -> Self {
+        let message_ru = match codes::message_ru(code) {
+            Some(m) => m.to_string(),
+            None if server_message.is_empty() => "ЭБС отклонила операцию.".to_string(),
+            None => format!("ЭБС отклонила операцию: «{server_message}»."),
+        };
+        ProviderError::Api { code, message_ru }
+    }
+}
+
+/// One answer of a batch.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub id: String,
+    pub func: String,
+    /// The answer object (with `success` and the data fields) or the error.
+    pub result: Result<Value, ProviderError>,
+}
+
+impl Answer {
+    /// Maps the answer into a typed DTO.
+    pub fn decode<T: DeserializeOwned>(&self) -> Result<T, ProviderError> {
+        let v = self.result.clone()?;
+        serde_json::from_value(v).map_err(|e| {
+            // The serde message may quote answer values (readers' personal data): log only
+            // where it failed.
+            tracing::warn!(func = %self.func, kind = ?e.classify(), "provider answer does not match the expected shape");
+            if protocol::is_write_func(&self.func) {
+                // success:true was sent, so it most likely ran; still, re-read before anything.
+                ProviderError::OutcomeUnknown(
+                    "операция, вероятно, выполнена, но ответ ЭБС не удалось разобрать".to_string(),
+                )
+            } else {
+                ProviderError::Server("ответ ЭБС не удалось разобрать".to_string())
+            }
+        })
+    }
+}
+
+/// The answers of one HTTP call, in the order of the calls.
+#[derive(Debug, Clone)]
+pub struct BatchAnswer {
+    pub answers: Vec<Answer>,
+    /// Form body bytes sent.
+    pub bytes_sent: usize,
+    /// Decoded (gunzipped) JSON bytes received.
+    pub bytes_received: usize,
+    /// HTTP calls made (2 if the session had to be re-created and the batch repeated; the
+    /// `w_create_sid` calls are not counted).
+    pub calls: u32,
+    pub server_time: Option<String>,
+}
+
+/// Traffic of [`Client::pull_all_requests`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PullStats {
+    /// HTTP calls made for the pull (session creation not counted).
+    pub calls: u32,
+    pub bytes_sent: usize,
+    /// Decoded JSON bytes received, all pages.
+    pub bytes_received: usize,
+    /// The largest single page answer (decoded JSON bytes).
+    pub max_response_bytes: usize,
+    /// Requests received (before removing duplicates).
+    pub items: usize,
+    /// Cursor to pass as `since` next time.
+    pub cursor: Option<String>,
+}
+
+struct Inner {
+    cfg: ClientConfig,
+    url: String,
+    http: reqwest::Client,
+    sid: Mutex<Option<String>>,
+    last_call: Mutex<Option<Instant>>,
+    /// Measured JSON bytes per request item of `r_biblio_request_list`.
+    request_item_bytes: AtomicU64,
+}
+
+/// The provider client. Cheap to clone (shared state).
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("url", &self.inner.url)
+            .finish()
+    }
+}
+
+/// What one HTTP exchange produced.
+struct Exchange {
+    response: ResponseEnvelope,
+    bytes_sent: usize,
+    bytes_received: usize,
+}
+
+impl Client {
+    /// Builds the client. Fails on a non-https URL or an unusable CA file.
+    pub fn new(cfg: ClientConfig) -> Result<Self, ProviderError> {
+        let base = cfg.base_url.trim().trim_end_matches('/');
+        if !base.to_ascii_lowercase().starts_with("https://") {
+            return Err(ProviderError::Config(
+                "адрес ЭБС должен начинаться с https://".to_string(),
+            ));
+        }
+        let url = format!("{base}{}", protocol::ENDPOINT_PATH);
+        let mut builder = reqwest::Client::builder()
+            .use_rustls_tls()
+            .https_only(true)
+            .tls_built_in_root_certs(true)
+            .gzip(true)
+            .timeout(cfg.timeout)
+            .connect_timeout(cfg.timeout.min(Duration::from_secs(15)))
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("Kafedra/", env!("CARGO_PKG_VERSION")));
+        if let Some(pem) = &cfg.extra_ca_pem {
+            use rustls::pki_types::CertificateDer;
+            use rustls::pki_types::pem::PemObject;
+            let found = CertificateDer::pem_slice_iter(pem)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|_| {
+                    ProviderError::Config("файл корневого сертификата (CA) повреждён".to_string())
+                })?;
+            if found.is_empty() {
+                return Err(ProviderError::Config(
+                    "в файле корневого сертификата (CA) нет сертификатов в формате PEM".to_string(),
+                ));
+            }
+            let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|_| {
+                ProviderError::Config("файл корневого сертификата (CA) повреждён".to_string())
+            })?;
+            for c in certs {
+                builder = builder.add_root_certificate(c);
+            }
+        }
+        let http = builder.build().map_err(|e| {
+            ProviderError::Config(format!("не удалось настроить HTTPS-клиент ({e})"))
+        })?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                cfg,
+                url,
+                http,
+                sid: Mutex::new(None),
+                last_call: Mutex::new(None),
+                request_item_bytes: AtomicU64::new(REQUEST_ITEM_BYTES_GUESS),
+            }),
+        })
+    }
+
+    pub fn config(&self) -> &ClientConfig {
+        &self.inner.cfg
+    }
+
+    /// Measured JSON bytes per request in request-list answers (the first pull starts from
+    /// [`REQUEST_ITEM_BYTES_GUESS`]). The sync layer may persist it across restarts and give
+    /// it back with [`Client::set_request_item_bytes`], so that even the first pull after a
+    /// restart plans its pages exactly.
+    pub fn request_item_bytes(&self) -> u64 {
+        self.inner.request_item_bytes.load(Ordering::Relaxed)
+    }
+
+    /// Sets the bytes-per-request estimate (see [`Client::request_item_bytes`]).
+    pub fn set_request_item_bytes(&self, bytes: u64) {
+        self.inner.request_item_bytes.store(
+            bytes.clamp(16, protocol::MAX_RESPONSE_JSON as u64),
+            Ordering::Relaxed,
+        );
+    }
+
+    /// Drops the cached session; the next call creates a new one.
+    pub async fn forget_session(&self) {
+        *self.inner.sid.lock().await = None;
+    }
+
+    /// Creates a new session now (replacing any cached one).
+    pub async fn create_session(&self) -> Result<api::SessionInfo, ProviderError> {
+        let mut sid = self.inner.sid.lock().await;
+        *sid = None;
+        let info = self.login().await?;
+        *sid = Some(info.sid.clone());
+        Ok(info)
+    }
+
+    /// `w_create_sid`. Repeating it is harmless (it only creates another session), so it is
+    /// classified like a read: a lost answer is a timeout, not an unknown outcome.
+    async fn login(&self) -> Result<api::SessionInfo, ProviderError> {
+        let cfg = &self.inner.cfg;
+        let param = api::CreateSid {
+            login: cfg.login.clone(),
+            pwd: cfg.password.expose().to_string(),
+        };
+        let call = Call::new(api::func::CREATE_SID, "sid", to_param(&param)?);
+        let ex = self.post(None, &[call], false).await?;
+        if let Some(e) = ex.response.error {
+            return Err(match e.code {
+                codes::INVALID_SESSION => {
+                    ProviderError::Session("ЭБС отклонила создание сеанса".to_string())
+                }
+                _ => self.envelope_error(e, None, ex.response.time.as_deref()),
+            });
+        }
+        let Some(r) = ex.response.result("sid") else {
+            return Err(ProviderError::Server(
+                "в ответе нет результата входа".to_string(),
+            ));
+        };
+        if !r.success {
+            let code = r.error_code.unwrap_or(0);
+            let msg = codes::message_ru(code).unwrap_or("ЭБС отклонила вход.");
+            return Err(ProviderError::Session(format!("{msg} (код {code})")));
+        }
+        let info: api::SessionInfo = serde_json::from_value(r.data)
+            .map_err(|_| ProviderError::Server("ответ на вход не удалось разобрать".to_string()))?;
+        if info.sid.is_empty() {
+            return Err(ProviderError::Server(
+                "ЭБС не выдала идентификатор сеанса".to_string(),
+            ));
+        }
+        tracing::info!("provider session created");
+        Ok(info)
+    }
+
+    /// The cached sid, creating a session if there is none.
+    async fn ensure_sid(&self) -> Result<String, ProviderError> {
+        let mut sid = self.inner.sid.lock().await;
+        if let Some(s) = sid.as_ref() {
+            return Ok(s.clone());
+        }
+        let info = self.login().await?;
+        *sid = Some(info.sid.clone());
+        Ok(info.sid)
+    }
+
+    /// Drops the cached sid if it is still `old`.
+    async fn invalidate_sid(&self, old: &str) {
+        let mut sid = self.inner.sid.lock().await;
+        if sid.as_deref() == Some(old) {
+            *sid = None;
+        }
+    }
+
+    /// Waits for the pace slot of the next HTTP call.
+    async fn pace(&self) {
+        let mut last = self.inner.last_call.lock().await;
+        if let Some(t) = *last {
+            let next = t + self.inner.cfg.min_interval;
+            if next > Instant::now() {
+                tokio::time::sleep_until(next).await;
+            }
+        }
+        *last = Some(Instant::now());
+    }
+
+    /// One HTTP exchange: size check, pacing, signing, POST, status / content type / JSON
+    /// checks. The envelope is signed after waiting for the pace slot, so `time` is fresh.
+    /// `write` selects how a lost answer is reported.
+    async fn post(
+        &self,
+        sid: Option<&str>,
+        calls: &[Call],
+        write: bool,
+    ) -> Result<Exchange, ProviderError> {
+        let cfg = &self.inner.cfg;
+        let sign = || {
+            let env =
+                Envelope::signed(&cfg.app_id, cfg.secret.expose(), sid, now(), calls.to_vec());
+            protocol::envelope_json(&env)
+                .map_err(|e| ProviderError::Config(format!("запрос не удалось сформировать ({e})")))
+        };
+        // `time` and `sha` have a fixed length, so the size is known before signing for real.
+        let size = sign()?.len();
+        if size > protocol::MAX_REQUEST_JSON {
+            return Err(ProviderError::TooLarge { size });
+        }
+        self.pace().await;
+        let body = protocol::form_body(&sign()?);
+        let bytes_sent = body.len();
+        let funcs: Vec<&str> = calls.iter().map(|c| c.func.as_str()).collect();
+        tracing::debug!(?funcs, bytes = bytes_sent, "provider call");
+        let timeout_secs = self.inner.cfg.timeout.as_secs().max(1);
+        let lost = |detail: &str| -> ProviderError {
+            if write {
+                ProviderError::OutcomeUnknown(detail.to_string())
+            } else {
+                ProviderError::Server(detail.to_string())
+            }
+        };
+        let resp = self
+            .inner
+            .http
+            .post(&self.inner.url)
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .header(reqwest::header::ACCEPT, "application/json")
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| classify_send_error(&e, write, timeout_secs))?;
+        let status = resp.status();
+        let content_type = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| classify_send_error(&e, write, timeout_secs))?;
+        let bytes_received = bytes.len();
+        tracing::debug!(
+            ?funcs,
+            status = status.as_u16(),
+            bytes = bytes_received,
+            "provider answer"
+        );
+        if !status.is_success() {
+            let detail = format!("код HTTP {}", status.as_u16());
+            return Err(if status.is_server_error() {
+                lost(&detail)
+            } else {
+                ProviderError::Server(detail)
+            });
+        }
+        if !content_type.starts_with("application/json") {
+            let shown = if content_type.is_empty() {
+                "без типа"
+            } else {
+                content_type.as_str()
+            };
+            return Err(lost(&format!("ответ не в формате JSON: {shown}")));
+        }
+        let response = ResponseEnvelope::parse(&bytes).map_err(|e| {
+            tracing::warn!(reason = %e, "provider answer is not valid JSON");
+            lost("ответ повреждён: это не JSON")
+        })?;
+        Ok(Exchange {
+            response,
+            bytes_sent,
+            bytes_received,
+        })
+    }
+
+    /// Maps a whole-request rejection (other than 101000) to an error.
+    fn envelope_error(
+        &self,
+        e: EnvelopeError,
+        sid: Option<&str>,
+        server_time: Option<&str>,
+    ) -> ProviderError {
+        match e.code {
+            codes::CAPTCHA => {
+                let base = e.captcha_url.unwrap_or_default();
+                ProviderError::Captcha {
+                    url: captcha_url(&base, sid, &self.inner.cfg.app_id),
+                }
+            }
+            codes::TIME_OUT_OF_WINDOW => {
+                let skew = server_time
+                    .and_then(protocol::parse_time)
+                    .map(|t| ((t - now()).num_seconds() as f64 / 60.0).round() as i64);
+                ProviderError::ClockSkew {
+                    server_time: server_time.map(str::to_string),
+                    skew_minutes: skew,
+                }
+            }
+            code => ProviderError::api(code, &e.message),
+        }
+    }
+
+    /// Sends one batch as one HTTP call and returns the per-id answers.
+    ///
+    /// At most one `w_` call per batch (a failed `w_` aborts the rest of its batch without
+    /// rolling back the earlier calls, so two dependent writes in one batch could leave a
+    /// half-done state); more is refused before sending.
+    ///
+    /// Session handling: when the whole request is rejected with 101000 (invalid session),
+    /// the session is re-created once and the batch sent again. That is safe even for a
+    /// batch with a `w_` call: 101000 as a whole-request answer means the server rejected
+    /// the envelope before running any call, so nothing can have been applied. If 101000
+    /// comes instead as the answer of one call inside an accepted batch, earlier calls did
+    /// run; then the batch is repeated only if it had no `w_` call at all.
+    pub async fn raw_batch(&self, calls: Vec<Call>) -> Result<BatchAnswer, ProviderError> {
+        let writes = calls.iter().filter(|c| c.is_write()).count();
+        if writes > 1 {
+            return Err(ProviderError::Config(
+                "в одном обращении к ЭБС может быть только одна изменяющая операция".to_string(),
+            ));
+        }
+        if calls.iter().any(|c| c.func == api::func::CREATE_SID) {
+            return Err(ProviderError::Config(
+                "сеанс создаётся клиентом сам".to_string(),
+            ));
+        }
+        let mut seen = std::collections::HashSet::new();
+        if !calls.iter().all(|c| seen.insert(c.id.as_str())) {
+            return Err(ProviderError::Config(
+                "повторяющийся id вызова в пакете".to_string(),
+            ));
+        }
+        if calls.is_empty() {
+            return Err(ProviderError::Config("пустой пакет вызовов".to_string()));
+        }
+        let write = writes == 1;
+        let mut retried = false;
+        let mut total_sent = 0;
+        let mut total_received = 0;
+        let mut http_calls = 0;
+        loop {
+            let sid = self.ensure_sid().await?;
+            let ex = self.post(Some(&sid), &calls, write).await?;
+            http_calls += 1;
+            total_sent += ex.bytes_sent;
+            total_received += ex.bytes_received;
+            let server_time = ex.response.time.clone();
+            if let Some(e) = ex.response.error {
+                if e.code == codes::INVALID_SESSION {
+                    self.invalidate_sid(&sid).await;
+                    if retried {
+                        return Err(ProviderError::Session(
+                            "ЭБС не принимает только что созданный сеанс".to_string(),
+                        ));
+                    }
+                    tracing::info!(
+                        "provider session expired; re-creating it and repeating the batch"
+                    );
+                    retried = true;
+                    continue;
+                }
+                return Err(self.envelope_error(e, Some(&sid), server_time.as_deref()));
+            }
+            let mut answers = Vec::with_capacity(calls.len());
+            let mut session_lost = false;
+            for c in &calls {
+                let result = match ex.response.result(&c.id) {
+                    Some(r) if r.success => Ok(r.data),
+                    Some(r) => {
+                        let code = r.error_code.unwrap_or(0);
+                        session_lost |= code == codes::INVALID_SESSION;
+                        Err(ProviderError::api(
+                            code,
+                            r.error_message.as_deref().unwrap_or(""),
+                        ))
+                    }
+                    None if c.is_write() => Err(ProviderError::OutcomeUnknown(
+                        "в ответе нет результата операции".to_string(),
+                    )),
+                    None => Err(ProviderError::Server(
+                        "в ответе нет результата запроса".to_string(),
+                    )),
+                };
+                answers.push(Answer {
+                    id: c.id.clone(),
+                    func: c.func.clone(),
+                    result,
+                });
+            }
+            if session_lost {
+                self.invalidate_sid(&sid).await;
+                if !retried && !write {
+                    retried = true;
+                    continue;
+                }
+            }
+            return Ok(BatchAnswer {
+                answers,
+                bytes_sent: total_sent,
+                bytes_received: total_received,
+                calls: http_calls,
+                server_time,
+            });
+        }
+    }
+
+    /// Several `r_` calls in one HTTP call.
+    pub async fn read_batch(&self, calls: Vec<Call>) -> Result<BatchAnswer, ProviderError> {
+        if calls.iter().any(Call::is_write) {
+            return Err(ProviderError::Config(
+                "в пакет чтения попала изменяющая операция".to_string(),
+            ));
+        }
+        self.raw_batch(calls).await
+    }
+
+    /// One typed call in its own HTTP call.
+    pub async fn call<C: ApiCall>(&self, param: &C) -> Result<C::Output, ProviderError> {
+        Ok(self.call_counted(param).await?.0)
+    }
+
+    async fn call_counted<C: ApiCall>(
+        &self,
+        param: &C,
+    ) -> Result<(C::Output, BatchAnswer), ProviderError> {
+        let call = Call::new(C::FUNC, "q", to_param(param)?);
+        let batch = self.raw_batch(vec![call]).await?;
+        let answer = batch
+            .answers
+            .first()
+            .ok_or_else(|| ProviderError::Server("пустой ответ".to_string()))?;
+        let out = answer.decode::<C::Output>()?;
+        Ok((out, batch))
+    }
+
+    /// `w_biblio_reader_create` in the configured library.
+    pub async fn reader_create(
+        &self,
+        name: &str,
+        birth_date: NaiveDate,
+        mail: Option<&str>,
+        phone: Option<&str>,
+    ) -> Result<api::ReaderCreated, ProviderError> {
+        let p = api::ReaderCreate {
+            libhouse: self.inner.cfg.libhouse,
+            name: name.to_string(),
+            birth_date,
+            mail: mail.map(str::to_string).filter(|s| !s.trim().is_empty()),
+            phone: phone.map(str::to_string).filter(|s| !s.trim().is_empty()),
+        };
+        self.call(&p).await
+    }
+
+    /// `r_biblio_reader_list`; with neither `libhouses` nor `lib_cards` set, the configured
+    /// library is listed.
+    pub async fn reader_list(
+        &self,
+        mut q: api::ReaderListQuery,
+    ) -> Result<api::ReaderList, ProviderError> {
+        if q.libhouses.is_none() && q.lib_cards.is_none() {
+            q.libhouses = Some(vec![self.inner.cfg.libhouse]);
+        }
+        self.call(&q).await
+    }
+
+    /// One page of requests changed after `since` (all if `None`), `limit = [N, M]`.
+    pub async fn requests_list(
+        &self,
+        since: Option<&str>,
+        limit: [u64; 2],
+    ) -> Result<api::RequestPage, ProviderError> {
+        self.call(&self.request_query(since, limit)).await
+    }
+
+    fn request_query(&self, since: Option<&str>, limit: [u64; 2]) -> api::RequestListQuery {
+        api::RequestListQuery {
+            libhouse: self.inner.cfg.libhouse,
+            since: since.map(str::to_string),
+            updated_after: None,
+            limit: Some(limit),
+        }
+    }
+
+    /// Issues a pending request from a free copy in the fund.
+    pub async fn request_issue(
+        &self,
+        request_id: &str,
+    ) -> Result<api::RequestChanged, ProviderError> {
+        self.call(&api::RequestIssue {
+            request_id: request_id.to_string(),
+        })
+        .await
+    }
+
+    /// Refuses a request. The text goes to the reader and is mandatory (checked before
+    /// sending).
+    pub async fn request_refuse(
+        &self,
+        request_id: &str,
+        reason: RefusalReason,
+        text: &str,
+    ) -> Result<api::RequestChanged, ProviderError> {
+        if text.trim().is_empty() {
+            return Err(ProviderError::api(codes::REFUSAL_TEXT_MISSING, ""));
+        }
+        self.call(&api::RequestRefuse {
+            request_id: request_id.to_string(),
+            reason,
+            text: text.trim().to_string(),
+        })
+        .await
+    }
+
+    /// Cancels a pending request.
+    pub async fn request_cancel(
+        &self,
+        request_id: &str,
+        comment: Option<&str>,
+    ) -> Result<api::RequestChanged, ProviderError> {
+        self.call(&api::RequestCancel {
+            request_id: request_id.to_string(),
+            comment: comment.map(str::to_string),
+        })
+        .await
+    }
+
+    /// One page of the fund.
+    pub async fn fund_list(
+        &self,
+        arts: Option<Vec<u64>>,
+        limit: [u64; 2],
+    ) -> Result<api::FundPage, ProviderError> {
+        self.call(&api::FundListQuery {
+            libhouse: self.inner.cfg.libhouse,
+            arts,
+            limit: Some(limit),
+        })
+        .await
+    }
+
+    /// Buys one copy of `art` into the fund; with `request_id`, issues it to that request.
+    pub async fn fund_buy(
+        &self,
+        art: u64,
+        request_id: Option<&str>,
+    ) -> Result<api::FundBought, ProviderError> {
+        self.call(&api::FundBuy {
+            libhouse: self.inner.cfg.libhouse,
+            art,
+            request_id: request_id.map(str::to_string),
+        })
+        .await
+    }
+
+    /// Statistics for `[from, to]`.
+    pub async fn stats(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<api::LibraryStats, ProviderError> {
+        self.call(&api::StatsQuery {
+            libhouse: self.inner.cfg.libhouse,
+            from,
+            to,
+        })
+        .await
+    }
+
+    /// Money left and lending rules.
+    pub async fn library_info(&self) -> Result<api::LibraryInfo, ProviderError> {
+        self.call(&api::LibraryInfoQuery {
+            libhouse: self.inner.cfg.libhouse,
+        })
+        .await
+    }
+
+    /// Pulls every request changed after `since` (all if `None`), page by page, each page
+    /// planned to stay under 1 MiB of JSON with as few calls as possible: the page size
+    /// comes from the measured bytes per request (a guess before the first page; the
+    /// measurement is kept for the next pull) and, once the server says how many remain,
+    /// the rest is split evenly over the fewest pages that fit.
+    ///
+    /// A request changed during the pull may come twice; only its latest version is kept.
+    /// The new cursor is in [`PullStats::cursor`].
+    pub async fn pull_all_requests(
+        &self,
+        since: Option<&str>,
+    ) -> Result<(Vec<api::Request>, PullStats), ProviderError> {
+        let budget = (protocol::MAX_RESPONSE_JSON as f64 * PAGE_FILL) as u64 - PAGE_OVERHEAD;
+        let mut stats = PullStats {
+            cursor: since.map(str::to_string),
+            ..PullStats::default()
+        };
+        let mut out: Vec<api::Request> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut remaining: Option<u64> = None;
+        let mut item_bytes_total: u64 = 0;
+        loop {
+            let per_item = self.inner.request_item_bytes.load(Ordering::Relaxed).max(1);
+            let page = plan_page(budget, per_item, remaining);
+            let q = self.request_query(stats.cursor.as_deref(), [0, page]);
+            let (p, batch) = self.call_counted(&q).await?;
+            stats.calls += batch.calls;
+            stats.bytes_sent += batch.bytes_sent;
+            stats.bytes_received += batch.bytes_received;
+            stats.max_response_bytes = stats.max_response_bytes.max(batch.bytes_received);
+            let n = p.requests.len();
+            stats.items += n;
+            if n > 0 {
+                item_bytes_total += (batch.bytes_received as u64)
+                    .saturating_sub(PAGE_OVERHEAD)
+                    .max(n as u64);
+                let measured = item_bytes_total.div_ceil(stats.items as u64);
+                self.inner
+                    .request_item_bytes
+                    .store(measured, Ordering::Relaxed);
+            }
+            for r in p.requests {
+                match index.get(&r.id) {
+                    Some(&i) => out[i] = r,
+                    None => {
+                        index.insert(r.id.clone(), out.len());
+                        out.push(r);
+                    }
+                }
+            }
+            if p.more && (p.cursor.is_none() || p.cursor == stats.cursor) {
+                // A server that says "more" without moving the cursor would loop forever.
+                return Err(ProviderError::Server(
+                    "отметка синхронизации запросов не продвигается".to_string(),
+                ));
+            }
+            if p.cursor.is_some() {
+                stats.cursor = p.cursor;
+            }
+            remaining = p.total.map(|t| t.saturating_sub(n as u64));
+            tracing::debug!(page, got = n, bytes = batch.bytes_received, "requests page");
+            if !p.more || n == 0 {
+                break;
+            }
+        }
+        Ok((out, stats))
+    }
+}
+
+/// Items for the next page: as many as fit `budget` at `per_item` bytes; when `remaining`
+/// is known, spread it evenly over the fewest pages that fit.
+fn plan_page(budget: u64, per_item: u64, remaining: Option<u64>) -> u64 {
+    let fit = (budget / per_item).max(1);
+    match remaining {
+        Some(0) | None => fit,
+        Some(r) => {
+            let pages = (r * per_item).div_ceil(budget).max(1);
+            r.div_ceil(pages).min(fit)
+        }
+    }
+}
+
+fn now() -> DateTime<FixedOffset> {
+    chrono::Local::now().fixed_offset()
+}
+
+fn to_param<T: serde::Serialize>(p: &T) -> Result<Value, ProviderError> {
+    serde_json::to_value(p)
+        .map_err(|e| ProviderError::Config(format!("параметры не сериализуются ({e})")))
+}
+
+/// The captcha page with `sid` and `app` appended, as the protocol asks.
+fn captcha_url(base: &str, sid: Option<&str>, app: &str) -> String {
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    if let Some(sid) = sid {
+        q.append_pair("sid", sid);
+    }
+    q.append_pair("app", app);
+    let q = q.finish();
+    let sep = if !base.contains('?') {
+        "?"
+    } else if base.ends_with('?') || base.ends_with('&') {
+        ""
+    } else {
+        "&"
+    };
+    format!("{base}{sep}{q}")
+}
+
+/// Classifies a reqwest error. `write` decides whether a failure after the request may
+/// have reached the server is an unknown outcome.
+fn classify_send_error(e: &reqwest::Error, write: bool, timeout_secs: u64) -> ProviderError {
+    let chain = error_chain(e);
+    if is_tls_error(e) {
+        tracing::warn!(error = %chain, "provider TLS handshake failed");
+        return ProviderError::Tls(chain);
+    }
+    if e.is_connect() {
+        tracing::info!(error = %chain, "provider unreachable");
+        return if e.is_timeout() {
+            ProviderError::Timeout { secs: timeout_secs }
+        } else {
+            ProviderError::Network(chain)
+        };
+    }
+    if write {
+        tracing::warn!(error = %chain, "answer to a provider write lost");
+        return ProviderError::OutcomeUnknown(if e.is_timeout() {
+            format!("истекло время ожидания ответа, {timeout_secs} с")
+        } else {
+            "соединение прервано".to_string()
+        });
+    }
+    if e.is_timeout() {
+        ProviderError::Timeout { secs: timeout_secs }
+    } else {
+        ProviderError::Network(chain)
+    }
+}
+
+fn error_chain(e: &reqwest::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}
+
+/// True if a rustls certificate/handshake error is somewhere in the chain. `io::Error`
+/// hides its payload from `source()`, so it is unwrapped explicitly.
+fn is_tls_error(e: &reqwest::Error) -> bool {
+    fn check(err: &(dyn std::error::Error + 'static), depth: u8) -> bool {
+        if depth > 16 {
+            return false;
+        }
+        if err.downcast_ref::<rustls::Error>().is_some() {
+            return true;
+        }
+        if let Some(io) = err.downcast_ref::<std::io::Error>()
+            && let Some(inner) = io.get_ref()
+            && check(inner, depth + 1)
+        {
+            return true;
+        }
+        err.source().is_some_and(|s| check(s, depth + 1))
+    }
+    check(e, 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_print() {
+        let mut cfg = ClientConfig::new("https://x", "app", "s3cr3t", "staff", "pa55", 1);
+        cfg.extra_ca_pem = None;
+        let dbg = format!("{cfg:?}");
+        assert!(!dbg.contains("s3cr3t") && !dbg.contains("pa55"), "{dbg}");
+        assert!(dbg.contains("***"));
+    }
+
+    #[test]
+    fn http_urls_and_bad_ca_are_refused() {
+        let cfg = ClientConfig::new("http://127.0.0.1:1", "app", "s", "l", "p", 1);
+        assert!(matches!(Client::new(cfg), Err(ProviderError::Config(_))));
+        let mut cfg = ClientConfig::new("https://127.0.0.1:1", "app", "s", "l", "p", 1);
+        cfg.extra_ca_pem = Some(b"not a pem".to_vec());
+        let e = Client::new(cfg).unwrap_err();
+        assert!(
+            e.user_message().contains("корневого сертификата"),
+            "{}",
+            e.user_message()
+        );
+    }
+
+    #[test]
+    fn captcha_url_gets_sid_and_app() {
+        assert_eq!(
+            captcha_url("https://h/c", Some("s 1"), "a"),
+            "https://h/c?sid=s+1&app=a"
+        );
+        assert_eq!(
+            captcha_url("https://h/c?x=1", Some("s"), "a"),
+            "https://h/c?x=1&sid=s&app=a"
+        );
+        assert_eq!(captcha_url("https://h/c?", None, "a"), "https://h/c?app=a");
+    }
+
+    #[test]
+    fn pages_are_planned_to_fill_the_budget_evenly() {
+        assert_eq!(plan_page(1000, 10, None), 100);
+        assert_eq!(plan_page(1000, 10, Some(250)), 84); // 3 pages of ≤84
+        assert_eq!(plan_page(1000, 10, Some(50)), 50);
+        assert_eq!(plan_page(1000, 2000, None), 1);
+    }
+
+    #[test]
+    fn write_outcomes_are_distinct() {
+        assert_eq!(
+            ProviderError::OutcomeUnknown("x".into()).write_outcome(),
+            WriteOutcome::Unknown
+        );
+        assert_eq!(
+            ProviderError::api(codes::NO_FREE_COPY, "").write_outcome(),
+            WriteOutcome::Rejected
+        );
+        assert_eq!(
+            ProviderError::Network("x".into()).write_outcome(),
+            WriteOutcome::NotSent
+        );
+        assert!(ProviderError::Timeout { secs: 1 }.is_offline());
+        assert!(!ProviderError::OutcomeUnknown("x".into()).is_offline());
+        assert_eq!(
+            ProviderError::api(999_999, "Strange").user_message(),
+            "ЭБС отклонила операцию: «Strange». (код 999999)"
+        );
+    }
+}

@@ -1,0 +1,200 @@
+//! Command line of the simulator (`kafedra-sim`), parsed by hand so the provider module
+//! needs no CLI crate. A binary only has to call [`run`] with its arguments.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::{Fault, Rules, SimConfig, SimError};
+
+/// Help text.
+pub const USAGE: &str = "\
+kafedra-sim — симулятор ЭБС (протокол CataLit v2 по HTTPS на 127.0.0.1)
+
+Параметры:
+  --listen ADDR        адрес и порт (по умолчанию 127.0.0.1:8443; порт 0 — любой свободный)
+  --cert-out FILE      записать корневой сертификат (CA) симулятора в FILE (PEM)
+  --app ID             идентификатор приложения (по умолчанию kafedra-sim)
+  --secret S           секретный ключ приложения (по умолчанию sim-secret)
+  --login L            логин библиотеки (по умолчанию library)
+  --password P         пароль библиотеки (по умолчанию library-password)
+  --libhouse N         идентификатор библиотеки (по умолчанию 4242)
+  --rules NAME         правила: default, vladivostok, kemerovo, tatarstan
+  --money RUB          средства библиотеки, ₽
+  --seed N             зерно генератора каталога и читателей (по умолчанию 1)
+  --catalogue N        книг в каталоге (по умолчанию 2000)
+  --readers N          читателей при старте (по умолчанию 50)
+  --requests N         запросов при старте (по умолчанию 30)
+  --fund N             названий в фонде при старте (по умолчанию 40)
+  --trickle SECONDS    новый запрос читателя каждые SECONDS секунд
+  --pace MS            отклонять обращения чаще, чем раз в MS мс
+  --fault NAME         неисправность на каждое обращение (можно несколько раз)
+  --fault-once NAME    неисправность на одно следующее обращение (можно несколько раз)
+                       NAME: delay, delay=SECONDS, http500, malformed-json, html,
+                             expired-session, captcha, clock-skew, lose-response
+  --help               эта справка
+";
+
+/// Parsed command line.
+#[derive(Debug, Clone)]
+pub struct CliOptions {
+    pub config: SimConfig,
+    pub cert_out: Option<PathBuf>,
+    pub faults_once: Vec<Fault>,
+    pub trickle: Option<Duration>,
+    pub help: bool,
+}
+
+fn value<'a>(args: &'a [String], i: &mut usize, flag: &str) -> Result<&'a str, SimError> {
+    *i += 1;
+    args.get(*i)
+        .map(String::as_str)
+        .ok_or_else(|| SimError::Invalid(format!("{flag}: нужно значение")))
+}
+
+fn number<T: std::str::FromStr>(s: &str, flag: &str) -> Result<T, SimError> {
+    s.parse()
+        .map_err(|_| SimError::Invalid(format!("{flag}: неверное число «{s}»")))
+}
+
+/// Parses the arguments (without the program name).
+pub fn parse(args: &[String]) -> Result<CliOptions, SimError> {
+    let mut config = SimConfig {
+        listen: SocketAddr::from(([127, 0, 0, 1], 8443)),
+        initial_readers: 50,
+        initial_requests: 30,
+        initial_fund_titles: 40,
+        ..SimConfig::default()
+    };
+    let mut opts = CliOptions {
+        config: config.clone(),
+        cert_out: None,
+        faults_once: Vec::new(),
+        trickle: None,
+        help: false,
+    };
+    let mut money: Option<i64> = None;
+    let mut i = 0;
+    while i < args.len() {
+        let flag = args[i].as_str();
+        match flag {
+            "--help" | "-h" => opts.help = true,
+            "--listen" => {
+                config.listen = number(value(args, &mut i, flag)?, flag)?;
+            }
+            "--cert-out" => opts.cert_out = Some(PathBuf::from(value(args, &mut i, flag)?)),
+            "--app" => config.app_id = value(args, &mut i, flag)?.to_string(),
+            "--secret" => config.secret = value(args, &mut i, flag)?.to_string(),
+            "--login" => config.staff_login = value(args, &mut i, flag)?.to_string(),
+            "--password" => config.staff_password = value(args, &mut i, flag)?.to_string(),
+            "--libhouse" => config.libhouse = number(value(args, &mut i, flag)?, flag)?,
+            "--rules" => {
+                let name = value(args, &mut i, flag)?;
+                config.rules = Rules::preset(name).ok_or_else(|| {
+                    SimError::Invalid(format!(
+                        "неизвестные правила «{name}»; есть: {}",
+                        super::rules::PRESETS.join(", ")
+                    ))
+                })?;
+            }
+            "--money" => money = Some(number(value(args, &mut i, flag)?, flag)?),
+            "--seed" => config.seed = number(value(args, &mut i, flag)?, flag)?,
+            "--catalogue" => config.catalogue_size = number(value(args, &mut i, flag)?, flag)?,
+            "--readers" => config.initial_readers = number(value(args, &mut i, flag)?, flag)?,
+            "--requests" => config.initial_requests = number(value(args, &mut i, flag)?, flag)?,
+            "--fund" => config.initial_fund_titles = number(value(args, &mut i, flag)?, flag)?,
+            "--trickle" => {
+                let secs: f64 = number(value(args, &mut i, flag)?, flag)?;
+                if !(0.01..=86_400.0).contains(&secs) {
+                    return Err(SimError::Invalid(format!(
+                        "{flag}: от 0.01 до 86400 секунд"
+                    )));
+                }
+                opts.trickle = Some(Duration::from_secs_f64(secs));
+            }
+            "--pace" => {
+                let ms: u64 = number(value(args, &mut i, flag)?, flag)?;
+                config.min_interval = Some(Duration::from_millis(ms));
+            }
+            "--fault" => config.faults.push(value(args, &mut i, flag)?.parse()?),
+            "--fault-once" => opts.faults_once.push(value(args, &mut i, flag)?.parse()?),
+            other => {
+                return Err(SimError::Invalid(format!(
+                    "неизвестный параметр «{other}»; см. --help"
+                )));
+            }
+        }
+        i += 1;
+    }
+    if let Some(rub) = money {
+        config.rules.money = crate::provider::api::Money::from_rub(rub);
+    }
+    opts.config = config;
+    Ok(opts)
+}
+
+/// Runs the simulator until the process is stopped (Ctrl+C).
+pub async fn run(args: Vec<String>) -> Result<(), SimError> {
+    let opts = parse(&args)?;
+    if opts.help {
+        print!("{USAGE}");
+        return Ok(());
+    }
+    let sim = super::start(opts.config.clone()).await?;
+    if let Some(path) = &opts.cert_out {
+        sim.write_ca_pem(path)?;
+        println!("Сертификат CA записан: {}", path.display());
+    }
+    for f in opts.faults_once {
+        sim.inject(f);
+    }
+    let _trickle = opts.trickle.map(|t| sim.spawn_request_trickle(t));
+    let c = &opts.config;
+    println!("Симулятор ЭБС слушает {}", sim.base_url());
+    println!(
+        "  приложение: {}   библиотека (libhouse): {}   логин: {}",
+        c.app_id, c.libhouse, c.staff_login
+    );
+    println!("  правила: {}   средства: {}", c.rules.name, c.rules.money);
+    if !c.faults.is_empty() {
+        let names: Vec<&str> = c.faults.iter().map(Fault::name).collect();
+        println!("  неисправности: {}", names.join(", "));
+    }
+    println!("Остановить: Ctrl+C");
+    std::future::pending::<()>().await;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Vec<String> {
+        s.split_whitespace().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn parses_flags_and_faults() {
+        let o = parse(&args(
+            "--listen 127.0.0.1:0 --rules vladivostok --fault captcha --fault delay=2.5 --fault-once lose-response --cert-out /tmp/ca.pem --money 500",
+        ))
+        .unwrap();
+        assert_eq!(o.config.rules.max_on_hand, Some(2));
+        assert_eq!(
+            o.config.faults,
+            vec![Fault::Captcha, Fault::Delay(Duration::from_millis(2500))]
+        );
+        assert_eq!(o.faults_once, vec![Fault::LoseResponse]);
+        assert_eq!(o.cert_out, Some(PathBuf::from("/tmp/ca.pem")));
+        assert_eq!(
+            o.config.rules.money,
+            crate::provider::api::Money::from_rub(500)
+        );
+        for name in Fault::NAMES {
+            assert_eq!(name.parse::<Fault>().unwrap().name(), *name);
+        }
+        assert!(parse(&args("--fault nonsense")).is_err());
+        assert!(parse(&args("--rules mars")).is_err());
+        assert!(parse(&args("--listen")).is_err());
+    }
+}
