@@ -133,6 +133,10 @@ pub enum Shortcut {
     NextField,
     PreviousField,
     Tab(Tab),
+    /// Up/down in the search results.
+    Move(i32),
+    /// Consent signed (the checkbox of the registration form).
+    ToggleConsent,
 }
 
 #[derive(Debug, Clone)]
@@ -401,6 +405,16 @@ impl App {
                 Main::Card(_) => self.update(Message::Card(card::Message::Print)),
                 _ => Task::none(),
             },
+            Shortcut::Move(step) => match &self.main {
+                Main::Results => self.update(Message::Readers(readers::Message::Move(step))),
+                _ => Task::none(),
+            },
+            Shortcut::ToggleConsent => match &self.main {
+                Main::Register(_) => {
+                    self.update(Message::Register(register::Message::ToggleConsent))
+                }
+                _ => Task::none(),
+            },
             Shortcut::Back => match &self.main {
                 Main::Card(_) | Main::Register(_) => self.perform::<Message>(Action::Back, |m| m),
                 _ => Task::none(),
@@ -578,6 +592,7 @@ fn shortcut_of(
             Some('s') => Some(Shortcut::Save),
             Some('l') => Some(Shortcut::BindLogin),
             Some('p') => Some(Shortcut::Print),
+            Some('d') => Some(Shortcut::ToggleConsent),
             _ => None,
         };
     }
@@ -594,6 +609,8 @@ fn shortcut_of(
             })
         }
         Key::Named(key::Named::Escape) if status == event::Status::Ignored => Some(Shortcut::Back),
+        Key::Named(key::Named::ArrowDown) => Some(Shortcut::Move(1)),
+        Key::Named(key::Named::ArrowUp) => Some(Shortcut::Move(-1)),
         _ => None,
     }
 }

@@ -22,6 +22,8 @@ pub enum Message {
     },
     Open(ReaderId),
     RegisterNew,
+    /// Arrow keys move the highlighted row; Enter opens it.
+    Move(i32),
 }
 
 #[derive(Debug, Default)]
@@ -33,6 +35,7 @@ pub struct Search {
     /// Results of older keystrokes arriving late are dropped.
     generation: u64,
     loaded: bool,
+    selected: Option<usize>,
 }
 
 impl Search {
@@ -61,7 +64,22 @@ impl Search {
                 self.query = q;
                 Action::Run(self.run(db, false))
             }
-            Message::Submit => Action::Run(self.run(db, true)),
+            Message::Submit => match self.selected.and_then(|i| self.hits.get(i)) {
+                Some(hit) if self.shown_for == self.query => Action::OpenReader(hit.id),
+                _ => Action::Run(self.run(db, true)),
+            },
+            Message::Move(step) => {
+                if !self.hits.is_empty() {
+                    let last = self.hits.len() as i64 - 1;
+                    let next = match self.selected {
+                        None if step > 0 => 0,
+                        None => last,
+                        Some(i) => (i as i64 + i64::from(step)).clamp(0, last),
+                    };
+                    self.selected = Some(next as usize);
+                }
+                Action::None
+            }
             Message::Found {
                 generation,
                 submit,
@@ -75,6 +93,7 @@ impl Search {
                     Err(e) => return Action::notify(Notice::error(e)),
                 };
                 self.hits = hits;
+                self.selected = None;
                 self.shown_for = self.query.clone();
                 self.loaded = true;
                 if submit && !self.query.trim().is_empty() {
@@ -120,7 +139,7 @@ impl Search {
                 desk::SEARCH_LIMIT
             )
         } else {
-            format!("Найдено: {}", self.hits.len())
+            format!("Найдено: {} — ↑/↓ выбрать, Enter открыть", self.hits.len())
         };
         if self.hits.is_empty() && !q.is_empty() {
             return container(
@@ -150,25 +169,33 @@ impl Search {
         ]
         .spacing(8)
         .padding([4, 8]);
-        let rows = self.hits.iter().fold(column![].spacing(2), |col, hit| {
-            col.push(
-                button(
-                    row![
-                        text(&hit.full_name).width(Fill),
-                        text(hit.birth_date.format("%d.%m.%Y").to_string()).width(140),
-                        text(&hit.card).font(FONT_MONO).width(160),
-                        text(hit.login.as_deref().unwrap_or("—"))
-                            .font(FONT_MONO)
-                            .width(160),
-                    ]
-                    .spacing(8),
+        let rows = self
+            .hits
+            .iter()
+            .enumerate()
+            .fold(column![].spacing(2), |col, (i, hit)| {
+                col.push(
+                    button(
+                        row![
+                            text(&hit.full_name).width(Fill),
+                            text(hit.birth_date.format("%d.%m.%Y").to_string()).width(140),
+                            text(&hit.card).font(FONT_MONO).width(160),
+                            text(hit.login.as_deref().unwrap_or("—"))
+                                .font(FONT_MONO)
+                                .width(160),
+                        ]
+                        .spacing(8),
+                    )
+                    .on_press(Message::Open(hit.id))
+                    .padding([6, 8])
+                    .width(Fill)
+                    .style(if self.selected == Some(i) {
+                        button::primary
+                    } else {
+                        button::subtle
+                    }),
                 )
-                .on_press(Message::Open(hit.id))
-                .padding([6, 8])
-                .width(Fill)
-                .style(button::subtle),
-            )
-        });
+            });
         column![
             text(heading).style(text::secondary),
             container(column![header, scrollable(rows).height(Fill)])

@@ -29,6 +29,7 @@ pub enum Message {
     Edit(Field, String),
     Channel(Channel),
     Consent(bool),
+    ToggleConsent,
     ToggleConsentText,
     NextCard(Result<String, String>),
     UseNextCard,
@@ -102,6 +103,11 @@ impl Register {
             }
             Message::Consent(v) => {
                 self.draft.consent = v;
+                self.revalidate();
+                Action::None
+            }
+            Message::ToggleConsent => {
+                self.draft.consent = !self.draft.consent;
                 self.revalidate();
                 Action::None
             }
@@ -309,7 +315,7 @@ impl Register {
         let mut consent_col = column![
             checkbox(self.draft.consent)
                 .label(format!(
-                    "{} подписал(а) согласие на обработку персональных данных (версия {CONSENT_VERSION}) *",
+                    "{} подписал(а) согласие на обработку персональных данных (версия {CONSENT_VERSION}) * — Ctrl+D",
                     if minor { "Законный представитель" } else { "Читатель" }
                 ))
                 .on_toggle(Message::Consent),

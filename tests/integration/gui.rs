@@ -20,7 +20,7 @@ use kafedra::ui::{App, Dialogs, Message, fonts};
 use crate::support::{Desk, pdf_text, pool_csv, squash};
 
 const CONSENT_LABEL: &str =
-    "Читатель подписал(а) согласие на обработку персональных данных (версия 2025-09) *";
+    "Читатель подписал(а) согласие на обработку персональных данных (версия 2025-09) * — Ctrl+D";
 
 struct Harness {
     app: App,
@@ -391,4 +391,27 @@ fn scanning_a_card_opens_the_reader_and_blocking_replaces_the_login() {
             .unwrap(),
         1
     );
+}
+
+#[test]
+fn arrow_keys_pick_a_search_result_and_enter_opens_it() {
+    use kafedra::ui::Shortcut;
+    let mut d = desk_without_auto_print();
+    d.register("Кузнецова", "Анна", "01.02.1970", "a@mail.ru");
+    d.register("Кузнецова", "Вера", "01.02.1971", "b@mail.ru");
+    d.register("Кузнецова", "Галина", "01.02.1972", "c@mail.ru");
+    let mut h = Harness::new(d, Dialogs::default());
+    h.type_into(kafedra::ui::SEARCH_ID, "кузн");
+    h.ui(|ui| ui.find("Найдено: 3 — ↑/↓ выбрать, Enter открыть"));
+    // Down, down, up: the second row (sorted by name) is highlighted.
+    for step in [1, 1, 1, -1] {
+        let task = h.app.update(Message::Shortcut(Shortcut::Move(step)));
+        h.run(task);
+    }
+    h.ui(|ui| {
+        ui.click(id(kafedra::ui::SEARCH_ID))?;
+        ui.tap_key(Named::Enter);
+        Ok(())
+    });
+    h.ui(|ui| ui.find("Кузнецова Вера"));
 }
