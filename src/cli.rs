@@ -10,6 +10,7 @@ use crate::config::{Paths, Settings, SlipLayout};
 use crate::desk::{self, Context, DeskError, ImportProblem};
 use crate::domain::BlockReason;
 use crate::domain::reader::{Channel, ReaderDraft};
+use crate::domain::request::Decision;
 use crate::store::Store;
 
 #[derive(Debug, Parser)]
@@ -72,6 +73,39 @@ pub enum Command {
         #[arg(long)]
         card: Option<String>,
     },
+    /// Симулятор ЭБС: тот же протокол по HTTPS на 127.0.0.1 (параметры: --help).
+    #[command(name = "provider-sim", disable_help_flag = true)]
+    ProviderSim {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Подключение к ЭБС.
+    Provider {
+        #[command(subcommand)]
+        command: ProviderCommand,
+    },
+    /// Синхронизировать с ЭБС сейчас: отправить очередь, забрать изменения.
+    Sync,
+    /// Запросы читателей на книги (из ЭБС).
+    Requests {
+        /// Все, а не только ждущие решения.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Решение по запросу: выдать, купить и выдать, отказать, отменить.
+    Decide {
+        request: String,
+        #[arg(value_enum)]
+        decision: DecisionArg,
+        /// Причина отказа (код): age_rating, no_free_copy, price_over_cap, money_exhausted,
+        /// monthly_purchase_limit, books_on_hand_limit, copies_per_title_limit, not_eligible,
+        /// duplicate, other.
+        #[arg(long, default_value = "other")]
+        reason: String,
+        /// Текст для читателя (обязателен для отказа).
+        #[arg(long, default_value = "")]
+        text: String,
+    },
     /// Замеры скорости: регистрация+выдача+памятка, поиск по 1 000 000 читателей, загрузка 100 000 логинов.
     Bench {
         #[arg(long, default_value_t = 1_000_000)]
@@ -79,6 +113,50 @@ pub enum Command {
         #[arg(long, default_value_t = 100_000)]
         pool: usize,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProviderCommand {
+    /// Сохранить подключение (в файле, доступном только владельцу).
+    Set {
+        /// Адрес ЭБС, например https://catalit.litres.ru
+        #[arg(long)]
+        url: String,
+        /// Идентификатор приложения.
+        #[arg(long)]
+        app: String,
+        /// Файл с секретным ключом приложения (первая строка).
+        #[arg(long, value_name = "FILE")]
+        secret_file: PathBuf,
+        /// Дополнительный корневой сертификат (PEM), например симулятора.
+        #[arg(long, value_name = "FILE")]
+        ca: Option<PathBuf>,
+        /// Идентификатор библиотеки (libhouse).
+        #[arg(long, default_value_t = 4242)]
+        libhouse: u64,
+        /// Логин библиотеки в ЭБС.
+        #[arg(long, default_value = "library")]
+        login: String,
+        /// Файл с паролем библиотеки (первая строка); по умолчанию — пароль симулятора.
+        #[arg(long, value_name = "FILE")]
+        password_file: Option<PathBuf>,
+        /// Не чаще одного обращения за столько миллисекунд.
+        #[arg(long, default_value_t = 1000)]
+        pace_ms: u64,
+        /// Ждать ответа не дольше, секунд.
+        #[arg(long, default_value_t = 20)]
+        timeout: u64,
+    },
+    /// Показать подключение (без секретов) и состояние синхронизации.
+    Show,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DecisionArg {
+    Issue,
+    Buy,
+    Refuse,
+    Cancel,
 }
 
 #[derive(Debug, Subcommand)]
@@ -265,6 +343,12 @@ fn run(cli: Cli) -> Result<(), Failure> {
             message: m,
         });
     }
+    if let Command::ProviderSim { args } = command {
+        let rt = runtime()?;
+        return rt
+            .block_on(crate::provider::sim::cli::run(args))
+            .map_err(|e| refused(e.to_string()));
+    }
     let Opened {
         ctx,
         mut store,
@@ -421,8 +505,185 @@ fn run(cli: Cli) -> Result<(), Failure> {
             }
             Ok(())
         }
-        Command::Bench { .. } => Ok(()),
+        Command::Provider {
+            command:
+                ProviderCommand::Set {
+                    url,
+                    app,
+                    secret_file,
+                    ca,
+                    libhouse,
+                    login,
+                    password_file,
+                    pace_ms,
+                    timeout,
+                },
+        } => {
+            let first_line = |p: &Path| -> Result<String, Failure> {
+                let text = std::fs::read_to_string(p)
+                    .map_err(|e| refused(format!("Не удалось прочитать {}: {e}", p.display())))?;
+                let line = text.lines().next().unwrap_or("").trim().to_string();
+                if line.is_empty() {
+                    return Err(refused(format!(
+                        "Файл {} пуст: в первой строке должен быть секрет.",
+                        p.display()
+                    )));
+                }
+                Ok(line)
+            };
+            if !url.starts_with("https://") {
+                return Err(refused(format!(
+                    "Адрес ЭБС «{url}» должен начинаться с https:// — без шифрования работать нельзя."
+                )));
+            }
+            let ca_pem = match &ca {
+                Some(p) => Some(std::fs::read(p).map_err(|e| {
+                    refused(format!(
+                        "Не удалось прочитать сертификат {}: {e}",
+                        p.display()
+                    ))
+                })?),
+                None => None,
+            };
+            let cfg = crate::config::ProviderConfig {
+                url,
+                app_id: app,
+                secret: first_line(&secret_file)?,
+                libhouse,
+                login,
+                password: match &password_file {
+                    Some(p) => first_line(p)?,
+                    None => "library-password".into(),
+                },
+                extra_ca: ca_pem.is_some(),
+                timeout_secs: timeout,
+                min_interval_ms: pace_ms,
+            };
+            // Check the settings make a client before saving them.
+            crate::provider::Client::new(cfg.client_config_with(ca_pem.clone()))
+                .map_err(|e| refused(e.user_message()))?;
+            cfg.save(&ctx.paths, ca_pem.as_deref())
+                .map_err(|m| Failure {
+                    code: FAILED,
+                    message: m,
+                })?;
+            println!(
+                "Подключение к ЭБС сохранено в {} (читать может только владелец).",
+                ctx.paths.provider_file().display()
+            );
+            Ok(())
+        }
+        Command::Provider {
+            command: ProviderCommand::Show,
+        } => {
+            match crate::config::ProviderConfig::load(&ctx.paths).map_err(refused)? {
+                None => println!(
+                    "Подключение к ЭБС не настроено: kafedra provider set --url … --app … --secret-file …"
+                ),
+                Some(c) => println!(
+                    "ЭБС: {}\nБиблиотека (libhouse): {}, логин {}\nДоп. сертификат: {}",
+                    c.url,
+                    c.libhouse,
+                    c.login,
+                    if c.extra_ca { "да" } else { "нет" }
+                ),
+            }
+            let s = store.sync_status()?;
+            println!("{}", crate::provider::sync::status_line(&s));
+            Ok(())
+        }
+        Command::Sync => {
+            let cfg = crate::config::ProviderConfig::load(&ctx.paths)
+                .map_err(refused)?
+                .ok_or_else(|| refused("Подключение к ЭБС не настроено: kafedra provider set --url … --app … --secret-file …"))?;
+            let client =
+                crate::provider::Client::new(cfg.client_config(&ctx.paths).map_err(refused)?)
+                    .map_err(|e| refused(e.user_message()))?;
+            let rt = runtime()?;
+            let db = crate::store::Db::new(store);
+            let report = rt.block_on(crate::provider::sync::sync_once(
+                &db,
+                &client,
+                desk::PROVIDER,
+                &ctx.actor,
+            ));
+            for s in &report.sent {
+                println!("Отправлено: {s}");
+            }
+            for r in &report.refused {
+                println!("ЭБС отклонила: {r}");
+            }
+            println!(
+                "Получено: запросов {}, книг фонда {}, читателей {}. Ждут отправки: {}.",
+                report.pulled_requests, report.pulled_fund, report.pulled_readers, report.waiting
+            );
+            match &report.error {
+                None => Ok(()),
+                Some(e) => {
+                    let mut m = format!("Синхронизация не завершена: {e}");
+                    if let Some(url) = &report.captcha_url {
+                        m.push_str(&format!("\nОткройте страницу проверки: {url}"));
+                    }
+                    Err(Failure {
+                        code: FAILED,
+                        message: m,
+                    })
+                }
+            }
+        }
+        Command::Requests { all } => {
+            let list = store.requests(!all, 500)?;
+            if list.is_empty() {
+                println!("Запросов нет. Синхронизируйте: kafedra sync");
+            }
+            for r in list {
+                println!(
+                    "{}\t{}\t{} — {}\t{}\t{}",
+                    r.id,
+                    r.reader_name.as_deref().unwrap_or(&r.lib_card),
+                    r.authors,
+                    r.title,
+                    r.status,
+                    r.local_decision
+                        .as_deref()
+                        .map(|d| format!("решение: {d}, ждёт отправки"))
+                        .unwrap_or_default()
+                );
+            }
+            Ok(())
+        }
+        Command::Decide {
+            request,
+            decision,
+            reason,
+            text,
+        } => {
+            let d = match decision {
+                DecisionArg::Issue => Decision::Issue,
+                DecisionArg::Buy => Decision::Buy,
+                DecisionArg::Refuse => Decision::Refuse { reason, text },
+                DecisionArg::Cancel => Decision::Cancel { comment: text },
+            };
+            desk::decide_request(&mut store, &ctx, &request, &d)?;
+            println!(
+                "Решение «{}» записано и ждёт отправки в ЭБС (kafedra sync).",
+                d.label()
+            );
+            Ok(())
+        }
+        Command::Bench { .. } | Command::ProviderSim { .. } => Ok(()),
     }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure {
+            code: FAILED,
+            message: format!("Не удалось запустить асинхронную среду: {e}"),
+        })
 }
 
 fn print_pool(store: &Store) -> Result<(), Failure> {

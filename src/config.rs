@@ -52,6 +52,23 @@ impl Paths {
         }
     }
 
+    /// The provider connection, secrets included: readable by the user only.
+    pub fn provider_file(&self) -> PathBuf {
+        self.settings_dir().join("provider.toml")
+    }
+
+    /// The extra root certificate to trust for the provider (PEM).
+    pub fn provider_ca_file(&self) -> PathBuf {
+        self.settings_dir().join("provider-ca.pem")
+    }
+
+    fn settings_dir(&self) -> PathBuf {
+        self.settings_file
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| self.data_dir.clone())
+    }
+
     pub fn db_file(&self) -> PathBuf {
         self.data_dir.join(DB_FILE)
     }
@@ -89,6 +106,35 @@ impl SlipLayout {
 }
 
 impl std::fmt::Display for SlipLayout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// How a reader gets a provider login.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum AccessMode {
+    /// Bind a free login from the library's pool.
+    #[default]
+    Pool,
+    /// Create the reader's card at the provider (`w_biblio_reader_create`)
+    /// and store the login it returns.
+    Provider,
+}
+
+impl AccessMode {
+    pub const ALL: [AccessMode; 2] = [AccessMode::Pool, AccessMode::Provider];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AccessMode::Pool => "выдавать свободный логин из пула",
+            AccessMode::Provider => "создавать учётную запись читателя в ЭБС",
+        }
+    }
+}
+
+impl std::fmt::Display for AccessMode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.label())
     }
@@ -139,6 +185,10 @@ pub struct Settings {
     pub pool_low_water: u64,
     /// After binding, print the slip at once (remote readers: save a PDF).
     pub print_after_bind: bool,
+    /// Pool logins or cards created at the provider.
+    pub access_mode: AccessMode,
+    /// Seconds between background syncs with the provider.
+    pub sync_interval_secs: u64,
 }
 
 impl Default for Settings {
@@ -155,6 +205,8 @@ impl Default for Settings {
             card_pattern: DEFAULT_PATTERN.into(),
             pool_low_water: 20,
             print_after_bind: true,
+            access_mode: AccessMode::Pool,
+            sync_interval_secs: 60,
         }
     }
 }
@@ -282,6 +334,139 @@ impl Settings {
         );
         out
     }
+}
+
+/// The connection to the provider. It holds the application id, its secret
+/// and the library's staff password, so it lives in its own file readable by
+/// the user only (mode 0600 on Unix; the per-user profile folder on Windows),
+/// never in the database or the logs. Why a file and not the OS keyring: the
+/// desk PCs and servers we target often have no Secret Service daemon (the
+/// `keyring` crate's Linux backend needs one over D-Bus), and the file can be
+/// provisioned by an admin script with `kafedra provider set`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderConfig {
+    pub url: String,
+    pub app_id: String,
+    pub secret: String,
+    pub libhouse: u64,
+    pub login: String,
+    pub password: String,
+    /// Trust this extra root certificate (the simulator's, or a proxy's).
+    #[serde(default)]
+    pub extra_ca: bool,
+    #[serde(default = "default_timeout")]
+    pub timeout_secs: u64,
+    #[serde(default = "default_pace")]
+    pub min_interval_ms: u64,
+}
+
+fn default_timeout() -> u64 {
+    20
+}
+
+fn default_pace() -> u64 {
+    1000
+}
+
+impl std::fmt::Debug for ProviderConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderConfig")
+            .field("url", &self.url)
+            .field("app_id", &"***")
+            .field("secret", &"***")
+            .field("libhouse", &self.libhouse)
+            .field("login", &self.login)
+            .field("password", &"***")
+            .field("extra_ca", &self.extra_ca)
+            .finish()
+    }
+}
+
+impl ProviderConfig {
+    /// Reads the connection, if one was set up.
+    pub fn load(paths: &Paths) -> Result<Option<ProviderConfig>, String> {
+        let path = paths.provider_file();
+        match std::fs::read_to_string(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(format!("Не удалось прочитать {}: {e}", path.display())),
+            Ok(text) => toml::from_str(&text).map(Some).map_err(|e| {
+                format!(
+                    "Файл подключения к ЭБС {} повреждён ({}). Настройте подключение заново: kafedra provider set …",
+                    path.display(),
+                    e.message()
+                )
+            }),
+        }
+    }
+
+    /// Writes the connection readable by the user only; `ca_pem` replaces
+    /// the trusted extra certificate.
+    pub fn save(&self, paths: &Paths, ca_pem: Option<&[u8]>) -> Result<(), String> {
+        let text = toml::to_string_pretty(self).map_err(|e| e.to_string())?;
+        write_private(&paths.provider_file(), text.as_bytes())?;
+        if let Some(pem) = ca_pem {
+            write_private(&paths.provider_ca_file(), pem)?;
+        }
+        Ok(())
+    }
+
+    /// The client settings, with the extra CA read from its file.
+    pub fn client_config(&self, paths: &Paths) -> Result<crate::provider::ClientConfig, String> {
+        let ca = if self.extra_ca {
+            let path = paths.provider_ca_file();
+            Some(std::fs::read(&path).map_err(|e| {
+                format!(
+                    "Не удалось прочитать сертификат ЭБС {}: {e}",
+                    path.display()
+                )
+            })?)
+        } else {
+            None
+        };
+        Ok(self.client_config_with(ca))
+    }
+
+    /// The client settings with the given extra CA.
+    pub fn client_config_with(
+        &self,
+        extra_ca_pem: Option<Vec<u8>>,
+    ) -> crate::provider::ClientConfig {
+        let mut c = crate::provider::ClientConfig::new(
+            self.url.clone(),
+            self.app_id.clone(),
+            self.secret.clone(),
+            self.login.clone(),
+            self.password.clone(),
+            self.libhouse,
+        );
+        c.timeout = std::time::Duration::from_secs(self.timeout_secs.max(1));
+        c.min_interval = std::time::Duration::from_millis(self.min_interval_ms);
+        c.extra_ca_pem = extra_ca_pem;
+        c
+    }
+}
+
+/// Writes a file only its owner may read (created that way: no window in
+/// which others could read it).
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    use std::io::Write;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("Не удалось создать папку {}: {e}", dir.display()))?;
+    }
+    let tmp = path.with_extension("tmp");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let result = options
+        .open(&tmp)
+        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()))
+        .and_then(|()| std::fs::rename(&tmp, path));
+    result.map_err(|e| format!("Не удалось записать {}: {e}", path.display()))
 }
 
 fn os_user() -> String {

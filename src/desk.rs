@@ -6,13 +6,14 @@ use std::path::{Path, PathBuf};
 
 use chrono::{Local, NaiveDate};
 
-use crate::config::{CONSENT_VERSION, Paths, Settings, SlipLayout};
+use crate::config::{AccessMode, CONSENT_VERSION, Paths, Settings, SlipLayout};
 use crate::domain::event::{Actor, EventKind};
 use crate::domain::reader::{FieldError, ReaderDraft, validate};
 use crate::domain::records::{
     Account, Binding, Consent, DuplicateHit, ImportRecord, JournalEntry, Reader, ReaderHit,
     ReaderId,
 };
+use crate::domain::request::Decision;
 use crate::domain::{BlockReason, Field};
 use crate::import::pool::{PoolFileError, RowError, parse_pool};
 use crate::slip;
@@ -100,11 +101,22 @@ pub fn register_reader(
             return Err(DeskError::PossibleDuplicates(dups));
         }
     }
+    // In "create at the provider" mode the card creation is queued in the
+    // same transaction as the registration: it cannot be lost.
+    let payload = provider_payload(
+        &valid.full_name(),
+        valid.birth_date,
+        valid.email.as_deref(),
+        valid.phone.as_deref(),
+    );
+    let provider_account =
+        (ctx.settings.access_mode == AccessMode::Provider).then_some((PROVIDER, payload.as_str()));
     let reader = store
         .insert_reader(
             NewReaderRow {
                 reader: &valid,
                 consent_version: CONSENT_VERSION,
+                provider_account,
             },
             &ctx.settings.card_pattern(),
             ctx.today(),
@@ -148,6 +160,8 @@ pub struct ReaderCard {
     pub history: Vec<JournalEntry>,
     /// The login the next binding would take (when the reader has none).
     pub proposed: Option<Account>,
+    /// A card creation at the provider waiting in the sync queue.
+    pub provider_waiting: Option<crate::domain::request::OutboxItem>,
 }
 
 /// Opens the reader card; journals that the reader's data was viewed.
@@ -184,6 +198,7 @@ fn load_card(store: &Store, reader: Reader) -> Result<ReaderCard> {
         None
     };
     Ok(ReaderCard {
+        provider_waiting: store.provider_account_waiting(reader.id)?,
         consent: store.consent(reader.id)?,
         history: store.journal(Some(reader.id), None, 200)?,
         reader,
@@ -260,6 +275,84 @@ pub fn reveal_password(store: &mut Store, ctx: &Context, reader: ReaderId) -> Re
         &format!("логин {}", binding.account.login),
     )?;
     Ok(binding.account.password)
+}
+
+/// Parameters of `w_biblio_reader_create` for the outbox.
+fn provider_payload(
+    name: &str,
+    birth_date: NaiveDate,
+    mail: Option<&str>,
+    phone: Option<&str>,
+) -> String {
+    let p = crate::provider::sync::CreateReaderPayload {
+        name: name.chars().take(255).collect(),
+        birth_date,
+        mail: mail.map(str::to_string),
+        phone: phone.map(str::to_string),
+    };
+    serde_json::to_string(&p).unwrap_or_default()
+}
+
+/// Queues the creation of the reader's card at the provider ("create at the
+/// provider" mode): the sync sends it and stores the login that comes back.
+pub fn request_provider_account(store: &mut Store, ctx: &Context, reader: ReaderId) -> Result<()> {
+    let r = store
+        .reader(reader)?
+        .ok_or_else(|| DeskError::NotFound("Читатель не найден.".into()))?;
+    let payload = provider_payload(
+        &r.full_name(),
+        r.birth_date,
+        r.email.as_deref(),
+        r.phone.as_deref(),
+    );
+    store
+        .queue_provider_account(PROVIDER, reader, &payload, &ctx.actor)
+        .map_err(|e| match e {
+            StoreError::Refused(m) => DeskError::Refused(m),
+            other => other.into(),
+        })?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- requests
+
+/// Records the librarian's decision on a reader's request and queues it for
+/// the provider, in one transaction (it survives a crash or a dead network).
+pub fn decide_request(
+    store: &mut Store,
+    ctx: &Context,
+    request_id: &str,
+    decision: &Decision,
+) -> Result<()> {
+    if let Some(problem) = decision.problem() {
+        return Err(DeskError::Refused(problem));
+    }
+    let request = store
+        .request(request_id)?
+        .ok_or_else(|| DeskError::NotFound(format!("Запрос {request_id} не найден.")))?;
+    let payload = crate::provider::sync::DecisionPayload {
+        request_id: request_id.to_string(),
+        art: matches!(decision, Decision::Buy).then_some(request.art),
+        reason: match decision {
+            Decision::Refuse { reason, .. } => Some(reason.clone()),
+            _ => None,
+        },
+        text: match decision {
+            Decision::Refuse { text, .. } => Some(text.trim().to_string()),
+            Decision::Cancel { comment } if !comment.trim().is_empty() => {
+                Some(comment.trim().to_string())
+            }
+            _ => None,
+        },
+    };
+    let payload = serde_json::to_string(&payload).unwrap_or_default();
+    store
+        .decide_request(request_id, decision, &payload, &ctx.actor)
+        .map_err(|e| match e {
+            StoreError::Refused(m) => DeskError::Refused(m),
+            other => other.into(),
+        })?;
+    Ok(())
 }
 
 // ---------------------------------------------------------------- slips

@@ -13,10 +13,15 @@ pub enum EventKind {
     SlipSaved,
     PoolImported,
     SettingsChanged,
+    ProviderAccountRequested,
+    ProviderAccountCreated,
+    RequestDecided,
+    OutboxDelivered,
+    OutboxRefused,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 11] = [
+    pub const ALL: [EventKind; 16] = [
         EventKind::ReaderRegistered,
         EventKind::ConsentGiven,
         EventKind::ReaderViewed,
@@ -28,6 +33,11 @@ impl EventKind {
         EventKind::SlipSaved,
         EventKind::PoolImported,
         EventKind::SettingsChanged,
+        EventKind::ProviderAccountRequested,
+        EventKind::ProviderAccountCreated,
+        EventKind::RequestDecided,
+        EventKind::OutboxDelivered,
+        EventKind::OutboxRefused,
     ];
 
     pub fn code(self) -> &'static str {
@@ -43,6 +53,11 @@ impl EventKind {
             EventKind::SlipSaved => "slip_saved",
             EventKind::PoolImported => "pool_imported",
             EventKind::SettingsChanged => "settings_changed",
+            EventKind::ProviderAccountRequested => "provider_account_requested",
+            EventKind::ProviderAccountCreated => "provider_account_created",
+            EventKind::RequestDecided => "request_decided",
+            EventKind::OutboxDelivered => "outbox_delivered",
+            EventKind::OutboxRefused => "outbox_refused",
         }
     }
 
@@ -63,6 +78,11 @@ impl EventKind {
             EventKind::SlipSaved => "Памятка сохранена в PDF",
             EventKind::PoolImported => "Загружен список логинов",
             EventKind::SettingsChanged => "Изменены настройки",
+            EventKind::ProviderAccountRequested => "Запрошена учётная запись в ЭБС",
+            EventKind::ProviderAccountCreated => "Создана учётная запись в ЭБС",
+            EventKind::RequestDecided => "Решение по запросу книги",
+            EventKind::OutboxDelivered => "Отправлено в ЭБС",
+            EventKind::OutboxRefused => "ЭБС отклонила действие",
         }
     }
 }

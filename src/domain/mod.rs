@@ -5,6 +5,7 @@ pub mod card;
 pub mod event;
 pub mod reader;
 pub mod records;
+pub mod request;
 pub mod text;
 
 pub use account::{AccountStatus, BlockReason};

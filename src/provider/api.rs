@@ -471,6 +471,14 @@ impl RefusalReason {
         RefusalReason::Other,
     ];
 
+    /// The reason of a wire code; unknown codes become [`RefusalReason::Other`].
+    pub fn from_code(code: &str) -> RefusalReason {
+        RefusalReason::ALL
+            .into_iter()
+            .find(|r| r.code() == code)
+            .unwrap_or(RefusalReason::Other)
+    }
+
     /// The wire code (`"age_rating"`, …).
     pub fn code(self) -> &'static str {
         match self {
@@ -617,6 +625,10 @@ pub struct RequestListQuery {
     pub since: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_after: Option<String>,
+    /// Only these requests (re-reading state after a lost answer); `since` and
+    /// `updated_after` still apply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ids: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<[u64; 2]>,
 }

@@ -838,8 +838,21 @@ impl Client {
             libhouse: self.inner.cfg.libhouse,
             since: since.map(str::to_string),
             updated_after: None,
+            ids: None,
             limit: Some(limit),
         }
+    }
+
+    /// The current state of the given requests (to re-read after a lost answer).
+    pub async fn requests_by_id(&self, ids: &[String]) -> Result<Vec<api::Request>, ProviderError> {
+        let q = api::RequestListQuery {
+            libhouse: self.inner.cfg.libhouse,
+            since: None,
+            updated_after: None,
+            ids: Some(ids.to_vec()),
+            limit: Some([0, ids.len().max(1) as u64]),
+        };
+        Ok(self.call(&q).await?.requests)
     }
 
     /// Issues a pending request from a free copy in the fund.

@@ -8,12 +8,15 @@
 //! - [`client`]: the HTTPS client (sessions, pacing, batching, error kinds).
 //! - [`sim`]: a simulator of the provider over real TLS on loopback, with rules and faults.
 //!
-//! This module depends on nothing else in the crate.
+//! - [`sync`]: one sync with the store: the outbox delivered exactly once, pulls.
+//!
+//! Only [`sync`] uses the rest of the crate (the store and domain types).
 
 pub mod api;
 pub mod client;
 pub mod protocol;
 pub mod sim;
+pub mod sync;
 
 #[cfg(test)]
 mod tests;

@@ -7,6 +7,7 @@
 mod journal;
 mod pool;
 mod readers;
+mod sync;
 
 use std::path::Path;
 use std::time::Duration;
@@ -16,8 +17,12 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 pub use pool::{BindError, NewAccount};
 pub use readers::NewReaderRow;
+pub use sync::{FundRow, ProviderReaderRow};
 
-const MIGRATIONS: &[&str] = &[include_str!("../../resources/migrations/001_desk.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../resources/migrations/001_desk.sql"),
+    include_str!("../../resources/migrations/002_sync.sql"),
+];
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {

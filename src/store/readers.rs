@@ -18,6 +18,9 @@ use crate::domain::text::{compact_code, normalize};
 pub struct NewReaderRow<'a> {
     pub reader: &'a ValidReader,
     pub consent_version: &'a str,
+    /// Also queue the creation of the reader's card at the provider (JSON
+    /// parameters), in the same transaction: `(provider, payload)`.
+    pub provider_account: Option<(&'a str, &'a str)>,
 }
 
 const READER_COLUMNS: &str = "id, surname, name, patronymic, birth_date, card, email, phone, \
@@ -157,6 +160,9 @@ impl Store {
             None,
             &consent_details,
         )?;
+        if let Some((provider, payload)) = new.provider_account {
+            super::sync::queue_account(&tx, provider, id, payload, actor)?;
+        }
         let reader = tx.query_row(
             &format!("SELECT {READER_COLUMNS} FROM readers WHERE id = ?1"),
             [id],

@@ -51,6 +51,7 @@ fn add(f: &mut Fixture, r: &ValidReader) -> crate::domain::records::Reader {
             NewReaderRow {
                 reader: r,
                 consent_version: "2025-09",
+                provider_account: None,
             },
             &CardPattern::parse("{YYYY}{N:6}").unwrap(),
             today(),
@@ -127,6 +128,7 @@ fn taken_card_is_refused_with_the_holder_named() {
             NewReaderRow {
                 reader: &other,
                 consent_version: "2025-09",
+                provider_account: None,
             },
             &CardPattern::parse("{N}").unwrap(),
             today(),

@@ -5,3 +5,4 @@ mod cli;
 mod concurrency;
 mod gui;
 mod support;
+mod sync;

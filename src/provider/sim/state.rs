@@ -700,7 +700,8 @@ impl State {
             .by_rev
             .range(since.saturating_add(1)..)
             .map(|(_, &i)| &self.requests[i])
-            .filter(|r| updated_after.is_none_or(|t| r.updated >= t));
+            .filter(|r| updated_after.is_none_or(|t| r.updated >= t))
+            .filter(|r| q.ids.as_ref().is_none_or(|ids| ids.contains(&r.id)));
         let mut total = 0u64;
         let mut page = Vec::new();
         let mut last_rev = None;
