@@ -37,7 +37,15 @@ fn report(label: &str, mut samples: Vec<Duration>) {
 }
 
 pub fn run(readers: usize, pool: usize) -> Result<(), String> {
-    let dir = tempfile_dir()?;
+    // KAFEDRA_BENCH_DIR keeps the filled database between runs (tuning).
+    let keep = std::env::var_os("KAFEDRA_BENCH_DIR").map(std::path::PathBuf::from);
+    let dir = match &keep {
+        Some(d) => {
+            std::fs::create_dir_all(d).map_err(|e| e.to_string())?;
+            d.clone()
+        }
+        None => tempfile_dir()?,
+    };
     let paths = Paths::portable(&dir);
     let settings = Settings::default();
     let ctx = Context::new(settings, paths.clone());
@@ -50,8 +58,10 @@ pub fn run(readers: usize, pool: usize) -> Result<(), String> {
     };
     println!("Сборка: {build}");
 
-    // 1. Pool import.
-    let csv = crate::demo::pool_csv(pool, 3, "BN-");
+    let filled = store.reader_count().map_err(|e| e.to_string())? as usize >= readers;
+    // 1. Pool import (fresh logins on every run).
+    let prefix = format!("BN{}-", chrono::Utc::now().timestamp());
+    let csv = crate::demo::pool_csv(pool, 3, &prefix);
     let t = Instant::now();
     let record = desk::import_pool(&mut store, &ctx, &csv, "bench.csv", &mut |_, _| {})
         .map_err(|e| e.to_string())?;
@@ -79,9 +89,11 @@ pub fn run(readers: usize, pool: usize) -> Result<(), String> {
         for (r, card) in people.iter().take(40) {
             sample_people.push((r.surname.clone(), r.name.clone(), card.clone()));
         }
-        store
-            .insert_readers_bulk(&people, &ctx.actor, false)
-            .map_err(|e| e.to_string())?;
+        if !filled {
+            store
+                .insert_readers_bulk(&people, &ctx.actor, false)
+                .map_err(|e| e.to_string())?;
+        }
     }
     println!(
         "Заполнение: {readers} читателей за {:.1} с",
@@ -153,7 +165,9 @@ pub fn run(readers: usize, pool: usize) -> Result<(), String> {
         samples.push(t.elapsed());
     }
     report("Регистрация + выдача логина + памятка PDF", samples);
-    let _ = std::fs::remove_dir_all(&dir);
+    if keep.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     Ok(())
 }
 

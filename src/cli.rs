@@ -699,7 +699,7 @@ fn print_pool(store: &Store) -> Result<(), Failure> {
 }
 
 fn run_gui(data_dir: Option<&Path>, demo: bool) -> Result<(), Failure> {
-    let (ctx, store, warning) = if demo {
+    if demo {
         let dir = match data_dir {
             Some(d) => d.to_path_buf(),
             None => std::env::temp_dir().join(format!(
@@ -707,21 +707,35 @@ fn run_gui(data_dir: Option<&Path>, demo: bool) -> Result<(), Failure> {
                 chrono::Local::now().format("%Y%m%d-%H%M%S")
             )),
         };
-        let (ctx, store) = crate::demo::prepare(&dir).map_err(|m| Failure {
-            code: FAILED,
-            message: m,
-        })?;
+        // The provider simulator runs in this process on its own runtime,
+        // with a steady trickle of readers' requests.
+        let rt = runtime()?;
+        let (ctx, store, _sim) = rt
+            .block_on(crate::demo::prepare_with_provider(&dir))
+            .map_err(|m| Failure {
+                code: FAILED,
+                message: m,
+            })?;
         eprintln!("Демо-режим: данные в {}", dir.display());
-        (ctx, store, None)
-    } else {
-        let Opened {
-            ctx,
-            store,
-            warning,
-        } = open(data_dir)?;
-        (ctx, store, warning)
-    };
-    crate::ui::run(ctx, store, crate::ui::Dialogs::Native, warning).map_err(|e| Failure {
+        let link = crate::ui::ProviderLink::from_context(&ctx);
+        return gui(ctx, store, link, None);
+    }
+    let Opened {
+        ctx,
+        store,
+        warning,
+    } = open(data_dir)?;
+    let link = crate::ui::ProviderLink::from_context(&ctx);
+    gui(ctx, store, link, warning)
+}
+
+fn gui(
+    ctx: Context,
+    store: Store,
+    link: crate::ui::ProviderLink,
+    warning: Option<String>,
+) -> Result<(), Failure> {
+    crate::ui::run(ctx, store, crate::ui::Dialogs::Native, link, warning).map_err(|e| Failure {
         code: FAILED,
         message: format!("Не удалось открыть окно программы: {e}"),
     })

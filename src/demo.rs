@@ -347,6 +347,39 @@ pub fn prepare(dir: &Path) -> Result<(Context, Store), String> {
     Ok((ctx, store))
 }
 
+/// The demo folder plus the provider simulator, started on the current
+/// tokio runtime (keep the handle alive), configured as this desk's provider,
+/// with a new reader request every 20 seconds.
+pub async fn prepare_with_provider(
+    dir: &Path,
+) -> Result<(Context, Store, crate::provider::sim::SimHandle), String> {
+    use crate::provider::sim;
+    let (ctx, store) = prepare(dir)?;
+    let cfg = sim::SimConfig {
+        initial_readers: 40,
+        initial_requests: 12,
+        initial_fund_titles: 60,
+        rules: sim::Rules::preset("vladivostok").unwrap_or_default(),
+        ..sim::SimConfig::default()
+    };
+    let handle = sim::start(cfg.clone()).await.map_err(|e| e.to_string())?;
+    let provider = crate::config::ProviderConfig {
+        url: handle.base_url(),
+        app_id: cfg.app_id.clone(),
+        secret: cfg.secret.clone(),
+        libhouse: cfg.libhouse,
+        login: cfg.staff_login.clone(),
+        password: cfg.staff_password.clone(),
+        extra_ca: true,
+        timeout_secs: 10,
+        min_interval_ms: 1000,
+    };
+    provider.save(&ctx.paths, Some(handle.ca_pem.as_bytes()))?;
+    // Detached: it stops with the simulator.
+    drop(handle.spawn_request_trickle(std::time::Duration::from_secs(20)));
+    Ok((ctx, store, handle))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -514,6 +514,12 @@ impl RefusalReason {
     }
 }
 
+impl fmt::Display for RefusalReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label_ru())
+    }
+}
+
 /// A refusal: reason code and the text sent to the reader.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Refusal {

@@ -382,14 +382,14 @@ impl Store {
         }
         let looks_like_name = q.chars().any(char::is_alphabetic);
         if looks_like_name && ids.len() < want {
-            let rest: Vec<&str> = tokens[1..].to_vec();
+            // «Фамилия Имя…», then «Имя Фамилия…».
             push(
-                self.ids_by_prefix("surname_norm", tokens[0], &rest, want)?,
+                self.ids_by_prefix("surname_norm", "name_norm", &tokens, want)?,
                 &mut ids,
             );
             if ids.len() < want {
                 push(
-                    self.ids_by_prefix("name_norm", tokens[0], &rest, want)?,
+                    self.ids_by_prefix("name_norm", "surname_norm", &tokens, want)?,
                     &mut ids,
                 );
             }
@@ -434,31 +434,32 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Readers whose `first` column starts with `tokens[0]` and, if there is
+    /// a second token, whose `second` column starts with it; further tokens
+    /// must occur anywhere in the full name. Served by the (first, second)
+    /// index: SQLite tests both prefixes on the index entries and reads a
+    /// row only for real candidates (its deferred seek).
     fn ids_by_prefix(
         &self,
-        column: &str,
-        prefix: &str,
-        others: &[&str],
+        first: &str,
+        second: &str,
+        tokens: &[&str],
         limit: usize,
     ) -> Result<Vec<ReaderId>> {
-        let mut sql = format!("SELECT id FROM readers WHERE {column} >= ?1 AND {column} < ?2");
-        for i in 0..others.len() {
-            sql.push_str(&format!(" AND instr(full_norm, ?{}) > 0", i + 4));
+        let mut params: Vec<String> = vec![tokens[0].to_string(), prefix_end(tokens[0])];
+        let mut sql = format!("SELECT id FROM readers WHERE {first} >= ?1 AND {first} < ?2");
+        if let Some(t) = tokens.get(1) {
+            params.push(t.to_string());
+            params.push(prefix_end(t));
+            sql.push_str(&format!(" AND {second} >= ?3 AND {second} < ?4"));
         }
-        let order = if column == "surname_norm" {
-            "surname_norm, name_norm"
-        } else {
-            "name_norm, surname_norm"
-        };
-        sql.push_str(&format!(" ORDER BY {order} LIMIT ?3"));
+        for t in tokens.get(2..).unwrap_or_default() {
+            params.push(t.to_string());
+            sql.push_str(&format!(" AND instr(full_norm, ?{}) > 0", params.len()));
+        }
+        sql.push_str(&format!(" ORDER BY {first}, {second} LIMIT {limit}"));
         let mut q = self.conn.prepare_cached(&sql)?;
-        let end = prefix_end(prefix);
-        let limit = limit as i64;
-        let mut args: Vec<&dyn rusqlite::ToSql> = vec![&prefix, &end, &limit];
-        for o in others {
-            args.push(o);
-        }
-        let rows = q.query_map(params_from_iter(args), |r| r.get(0))?;
+        let rows = q.query_map(params_from_iter(&params), |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 

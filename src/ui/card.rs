@@ -9,7 +9,7 @@ use iced::{Element, Fill, FillPortion, Task};
 
 use super::style::{self, FONT_BOLD, FONT_MONO, FONT_MONO_BOLD};
 use super::{Action, Dialogs, Notice};
-use crate::config::SlipLayout;
+use crate::config::{AccessMode, SlipLayout};
 use crate::desk::{self, Context, DeskError, ReaderCard};
 use crate::domain::BlockReason;
 use crate::domain::reader::{Channel, age_on, format_phone, mask_contact};
@@ -38,6 +38,7 @@ pub enum Message {
     ConfirmBlock,
     CancelBlock,
     Blocked(Result<Binding, DeskError>),
+    AccountRequested(Result<(), DeskError>),
     Back,
 }
 
@@ -71,6 +72,11 @@ impl Card {
         };
         let task = card.load(db, ctx, true);
         (card, task)
+    }
+
+    /// Reloads after a sync changed something (no new view in the journal).
+    pub fn reload(&self, db: &Db, ctx: &Context) -> Task<Message> {
+        self.load(db, ctx, false)
     }
 
     fn load(&self, db: &Db, ctx: &Context, journal_view: bool) -> Task<Message> {
@@ -144,6 +150,17 @@ impl Card {
                 }
                 self.busy = true;
                 self.error = None;
+                if ctx.settings.access_mode == AccessMode::Provider {
+                    if card.provider_waiting.is_some() {
+                        self.busy = false;
+                        return Action::None;
+                    }
+                    let ctx = ctx.clone();
+                    return Action::Run(Task::perform(
+                        db.call(move |s| desk::request_provider_account(s, &ctx, id)),
+                        Message::AccountRequested,
+                    ));
+                }
                 let proposed = card.proposed.as_ref().map(|a| a.id);
                 let ctx = ctx.clone();
                 Action::Run(Task::perform(
@@ -273,8 +290,16 @@ impl Card {
                     self.load(db, ctx, false),
                 )
             }
+            Message::AccountRequested(Ok(())) => {
+                self.busy = false;
+                Action::Sync(
+                    Notice::success("Учётная запись поставлена в очередь на создание в ЭБС."),
+                    self.load(db, ctx, false),
+                )
+            }
             Message::Back => Action::Back,
-            Message::Contacts(Err(e))
+            Message::AccountRequested(Err(e))
+            | Message::Contacts(Err(e))
             | Message::Password(Err(e))
             | Message::Bound(Err(e))
             | Message::Printed(Err(e))
@@ -426,6 +451,39 @@ impl Card {
     fn access_panel<'a>(&'a self, card: &'a ReaderCard, ctx: &'a Context) -> Element<'a, Message> {
         let mut col = column![text("Доступ к ЭБС").size(20).font(FONT_BOLD)].spacing(10);
         match &card.binding {
+            None if ctx.settings.access_mode == AccessMode::Provider => {
+                col = col.push(text("Учётной записи в ЭБС ещё нет."));
+                match &card.provider_waiting {
+                    Some(item) => {
+                        col = col.push(
+                            text("Учётная запись создаётся в ЭБС: запрос в очереди синхронизации. Логин появится здесь после ответа ЭБС.")
+                                .style(text::secondary),
+                        );
+                        if let Some(e) = &item.last_error {
+                            col = col.push(
+                                text(format!("Последняя попытка: {e}"))
+                                    .size(13)
+                                    .style(text::danger),
+                            );
+                        }
+                    }
+                    None => {
+                        col = col.push(
+                            button(
+                                text(if self.busy {
+                                    "Отправка…"
+                                } else {
+                                    "Создать учётную запись в ЭБС (Ctrl+L)"
+                                })
+                                .font(FONT_BOLD),
+                            )
+                            .on_press_maybe((!self.busy).then_some(Message::Bind))
+                            .padding([10, 18])
+                            .style(button::primary),
+                        );
+                    }
+                }
+            }
             None => {
                 col = col.push(text("Логин не выдан."));
                 match &card.proposed {

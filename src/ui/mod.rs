@@ -8,8 +8,10 @@ mod journal;
 mod pool;
 mod readers;
 mod register;
+mod requests;
 mod settings;
 mod style;
+mod sync;
 
 use std::path::PathBuf;
 
@@ -25,6 +27,7 @@ use crate::domain::records::ReaderId;
 use crate::store::{Db, Store};
 
 pub use style::{FONT_BOLD, FONT_MONO, FONT_MONO_BOLD, FONT_REGULAR, fonts};
+pub use sync::ProviderLink;
 
 /// The id of the one search box at the top of every screen.
 pub const SEARCH_ID: &str = "search";
@@ -73,6 +76,7 @@ impl Dialogs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
     Readers,
+    Requests,
     Pool,
     Journal,
     Settings,
@@ -83,6 +87,7 @@ enum Main {
     Results,
     Register(Box<register::Register>),
     Card(Box<card::Card>),
+    Requests(requests::Requests),
     Pool(pool::Pool),
     Journal(journal::Journal),
     Settings(settings::SettingsForm),
@@ -137,6 +142,7 @@ pub enum Shortcut {
     Move(i32),
     /// Consent signed (the checkbox of the registration form).
     ToggleConsent,
+    SyncNow,
 }
 
 #[derive(Debug, Clone)]
@@ -148,6 +154,8 @@ pub enum Message {
     Pool(pool::Message),
     Journal(journal::Message),
     Settings(settings::Message),
+    Requests(requests::Message),
+    Sync(sync::Message),
     Shortcut(Shortcut),
     PoolCounts(Result<PoolCounts, String>),
     DismissNotice,
@@ -167,6 +175,9 @@ pub enum Action<M> {
     Registered(ReaderId, Notice),
     Register(ReaderDraft),
     SettingsSaved(Box<Settings>, Notice),
+    /// Something was queued for the provider: show the notice, sync now,
+    /// go on with the task.
+    Sync(Notice, Task<M>),
     Back,
 }
 
@@ -185,6 +196,7 @@ pub struct App {
     notice: Option<Notice>,
     pool_counts: Option<PoolCounts>,
     settings_warning: Option<String>,
+    sync: sync::SyncPanel,
 }
 
 impl App {
@@ -194,6 +206,7 @@ impl App {
         ctx: Context,
         store: Store,
         dialogs: Dialogs,
+        link: ProviderLink,
         settings_warning: Option<String>,
     ) -> (App, Task<Message>) {
         let db = Db::new(store);
@@ -203,11 +216,14 @@ impl App {
             notice: None,
             pool_counts: None,
             settings_warning,
+            sync: sync::SyncPanel::new(link),
             ctx,
             db,
             dialogs,
         };
         let first = Task::batch([
+            app.sync.refresh(&app.db).map(Message::Sync),
+            Task::done(Message::Sync(sync::Message::Now)),
             app.refresh_pool_counts(),
             app.search.run(&app.db, false).map(Message::Readers),
             operation::focus(SEARCH_ID),
@@ -281,6 +297,30 @@ impl App {
                 let action = form.update(msg, &self.db, &self.ctx);
                 self.perform(action, Message::Settings)
             }
+            Message::Requests(msg) => {
+                let Main::Requests(screen) = &mut self.main else {
+                    return Task::none();
+                };
+                let action = screen.update(msg, &self.db, &self.ctx);
+                self.perform(action, Message::Requests)
+            }
+            Message::Sync(msg) => {
+                let (task, changed) = self.sync.update(msg, &self.db, &self.ctx);
+                let mut tasks = vec![task.map(Message::Sync)];
+                if changed {
+                    tasks.push(self.refresh_pool_counts());
+                    match &mut self.main {
+                        Main::Requests(screen) => {
+                            tasks.push(screen.reload(&self.db).map(Message::Requests))
+                        }
+                        Main::Card(card) => {
+                            tasks.push(card.reload(&self.db, &self.ctx).map(Message::Card))
+                        }
+                        _ => {}
+                    }
+                }
+                Task::batch(tasks)
+            }
             Message::Shortcut(s) => self.shortcut(s),
             Message::PoolCounts(Ok(counts)) => {
                 self.pool_counts = Some(counts);
@@ -325,6 +365,13 @@ impl App {
                 self.notice = Some(n);
                 Task::none()
             }
+            Action::Sync(n, then) => {
+                self.notice = Some(n);
+                Task::batch([
+                    then.map(wrap),
+                    self.update(Message::Sync(sync::Message::Now)),
+                ])
+            }
             Action::Back => {
                 self.main = Main::Results;
                 Task::batch([
@@ -361,6 +408,11 @@ impl App {
                     self.search.run(&self.db, false).map(Message::Readers),
                     operation::focus(SEARCH_ID),
                 ])
+            }
+            Tab::Requests => {
+                let (screen, task) = requests::Requests::open(&self.db);
+                self.main = Main::Requests(screen);
+                task.map(Message::Requests)
             }
             Tab::Pool => {
                 let (pool, task) = pool::Pool::open(&self.db, &self.ctx);
@@ -409,6 +461,7 @@ impl App {
                 Main::Results => self.update(Message::Readers(readers::Message::Move(step))),
                 _ => Task::none(),
             },
+            Shortcut::SyncNow => self.update(Message::Sync(sync::Message::Now)),
             Shortcut::ToggleConsent => match &self.main {
                 Main::Register(_) => {
                     self.update(Message::Register(register::Message::ToggleConsent))
@@ -423,12 +476,16 @@ impl App {
     }
 
     pub fn subscription(&self) -> Subscription<Message> {
-        event::listen_with(shortcut_of).map(Message::Shortcut)
+        Subscription::batch([
+            event::listen_with(shortcut_of).map(Message::Shortcut),
+            self.sync.subscription(&self.ctx).map(Message::Sync),
+        ])
     }
 
     pub fn view(&self) -> Element<'_, Message> {
         let tab = match &self.main {
             Main::Results | Main::Register(_) | Main::Card(_) => Tab::Readers,
+            Main::Requests(_) => Tab::Requests,
             Main::Pool(_) => Tab::Pool,
             Main::Journal(_) => Tab::Journal,
             Main::Settings(_) => Tab::Settings,
@@ -439,6 +496,12 @@ impl App {
                 "F2",
                 tab == Tab::Readers,
                 Message::Open(Tab::Readers)
+            ),
+            style::nav_button(
+                "Запросы",
+                "F6",
+                tab == Tab::Requests,
+                Message::Open(Tab::Requests)
             ),
             style::nav_button(
                 "Пул логинов",
@@ -503,6 +566,7 @@ impl App {
             Main::Results => self.search.view().map(Message::Readers),
             Main::Register(form) => form.view().map(Message::Register),
             Main::Card(card) => card.view(&self.ctx).map(Message::Card),
+            Main::Requests(screen) => screen.view().map(Message::Requests),
             Main::Pool(pool) => pool.view(self.pool_counts, &self.ctx).map(Message::Pool),
             Main::Journal(journal) => journal.view().map(Message::Journal),
             Main::Settings(form) => form.view().map(Message::Settings),
@@ -520,6 +584,12 @@ impl App {
 
     fn status_bar(&self) -> Element<'_, Message> {
         let pool: Element<'_, Message> = match self.pool_counts {
+            _ if self.ctx.settings.access_mode == crate::config::AccessMode::Provider => {
+                text("Логины создаёт ЭБС")
+                    .size(13)
+                    .style(text::secondary)
+                    .into()
+            }
             Some(c) => {
                 let warning = c.low_warning(self.ctx.settings.pool_low_water);
                 let label = format!("Свободных логинов: {}", c.free);
@@ -562,7 +632,15 @@ impl App {
                 container(notice).width(Fill)
             ]
             .align_y(iced::Center)
-            .padding([6, 16])
+            .padding([6, 16]),
+            container(self.sync.view().map(Message::Sync))
+                .padding([0, 16])
+                .padding(iced::Padding {
+                    top: 0.0,
+                    right: 16.0,
+                    bottom: 6.0,
+                    left: 16.0
+                }),
         ])
         .style(style::status)
         .into()
@@ -598,6 +676,8 @@ fn shortcut_of(
     }
     match key.as_ref() {
         Key::Named(key::Named::F2) => Some(Shortcut::Tab(Tab::Readers)),
+        Key::Named(key::Named::F5) => Some(Shortcut::SyncNow),
+        Key::Named(key::Named::F6) => Some(Shortcut::Tab(Tab::Requests)),
         Key::Named(key::Named::F3) => Some(Shortcut::Tab(Tab::Pool)),
         Key::Named(key::Named::F4) => Some(Shortcut::Tab(Tab::Journal)),
         Key::Named(key::Named::F9) => Some(Shortcut::Tab(Tab::Settings)),
@@ -620,19 +700,20 @@ pub fn run(
     ctx: Context,
     store: Store,
     dialogs: Dialogs,
+    link: ProviderLink,
     settings_warning: Option<String>,
 ) -> iced::Result {
     // The boot closure may be called more than once (iced's contract), but
     // there is one store: hand it over once.
-    let boot_state = std::sync::Mutex::new(Some((ctx, store, dialogs, settings_warning)));
+    let boot_state = std::sync::Mutex::new(Some((ctx, store, dialogs, link, settings_warning)));
     iced::application(
         move || {
-            let (ctx, store, dialogs, warning) = boot_state
+            let (ctx, store, dialogs, link, warning) = boot_state
                 .lock()
                 .ok()
                 .and_then(|mut s| s.take())
                 .unwrap_or_else(|| unreachable!("the workstation boots once"));
-            App::new(ctx, store, dialogs, warning)
+            App::new(ctx, store, dialogs, link, warning)
         },
         App::update,
         App::view,

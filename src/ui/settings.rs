@@ -8,7 +8,7 @@ use iced::{Element, Fill, Task};
 
 use super::style::{self, FONT_BOLD, FONT_MONO};
 use super::{Action, Notice};
-use crate::config::{Settings, SlipLayout};
+use crate::config::{AccessMode, Settings, SlipLayout};
 use crate::desk::{self, Context};
 use crate::domain::card::CardPattern;
 use crate::store::Db;
@@ -25,6 +25,7 @@ pub enum Key {
     Printer,
     CardPattern,
     LowWater,
+    SyncInterval,
 }
 
 #[derive(Debug, Clone)]
@@ -33,6 +34,7 @@ pub enum Message {
     Instructions(text_editor::Action),
     Layout(SlipLayout),
     PrintAfterBind(bool),
+    Mode(AccessMode),
     Save,
     Saved(Result<Vec<String>, Vec<String>>, Box<Settings>),
 }
@@ -40,6 +42,7 @@ pub enum Message {
 pub struct SettingsForm {
     s: Settings,
     low_water: String,
+    sync_interval: String,
     instructions: text_editor::Content,
     problems: Vec<String>,
     saving: bool,
@@ -49,6 +52,7 @@ impl SettingsForm {
     pub fn new(ctx: &Context) -> SettingsForm {
         SettingsForm {
             low_water: ctx.settings.pool_low_water.to_string(),
+            sync_interval: ctx.settings.sync_interval_secs.to_string(),
             instructions: text_editor::Content::with_text(
                 &ctx.settings.slip.instructions.join("\n"),
             ),
@@ -73,6 +77,7 @@ impl SettingsForm {
                     Key::Printer => s.printer = v,
                     Key::CardPattern => s.card_pattern = v,
                     Key::LowWater => self.low_water = v,
+                    Key::SyncInterval => self.sync_interval = v,
                 }
                 Action::None
             }
@@ -82,6 +87,10 @@ impl SettingsForm {
             }
             Message::Layout(l) => {
                 self.s.slip_layout = l;
+                Action::None
+            }
+            Message::Mode(m) => {
+                self.s.access_mode = m;
                 Action::None
             }
             Message::PrintAfterBind(v) => {
@@ -107,6 +116,16 @@ impl SettingsForm {
                         self.problems = vec![format!(
                             "Порог свободных логинов «{}» должен быть целым числом, например 20.",
                             self.low_water.trim()
+                        )];
+                        return Action::None;
+                    }
+                }
+                match self.sync_interval.trim().parse::<u64>() {
+                    Ok(n) if n >= 5 => new.sync_interval_secs = n,
+                    _ => {
+                        self.problems = vec![format!(
+                            "Интервал синхронизации «{}» должен быть числом секунд не меньше 5, например 60.",
+                            self.sync_interval.trim()
                         )];
                         return Action::None;
                     }
@@ -199,6 +218,17 @@ impl SettingsForm {
             checkbox(s.print_after_bind)
                 .label("Сразу печатать памятку после выдачи логина (читателям по e-mail и с сайта — сохранять PDF)")
                 .on_toggle(Message::PrintAfterBind),
+            text("Доступ к ЭБС").font(FONT_BOLD),
+            row![
+                column![
+                    text("Как читатель получает логин").size(13).style(text::secondary),
+                    pick_list(AccessMode::ALL, Some(s.access_mode), Message::Mode).padding(6),
+                ]
+                .spacing(4)
+                .width(Fill),
+                self.input("Синхронизация с ЭБС — раз в столько секунд", &self.sync_interval, Key::SyncInterval),
+            ]
+            .spacing(12),
             text("Читательские билеты и пул").font(FONT_BOLD),
             row![
                 column![

@@ -15,12 +15,20 @@ use iced_test::{Error, Simulator};
 use kafedra::config::Settings;
 use kafedra::desk;
 use kafedra::domain::EventKind;
-use kafedra::ui::{App, Dialogs, Message, fonts};
+use kafedra::ui::{App, Dialogs, Message, ProviderLink, fonts};
 
 use crate::support::{Desk, pdf_text, pool_csv, squash};
 
 const CONSENT_LABEL: &str =
     "Читатель подписал(а) согласие на обработку персональных данных (версия 2025-09) * — Ctrl+D";
+
+fn new_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
 
 struct Harness {
     app: App,
@@ -30,13 +38,17 @@ struct Harness {
 
 impl Harness {
     fn new(desk: Desk, dialogs: Dialogs) -> Harness {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
+        Harness::with_provider(desk, dialogs, new_runtime(), ProviderLink::NotConfigured)
+    }
+
+    fn with_provider(
+        desk: Desk,
+        dialogs: Dialogs,
+        rt: tokio::runtime::Runtime,
+        link: ProviderLink,
+    ) -> Harness {
         let Desk { dir, ctx, store } = desk;
-        let (app, task) = App::new(ctx, store, dialogs, None);
+        let (app, task) = App::new(ctx, store, dialogs, link, None);
         let mut h = Harness {
             app,
             rt,
@@ -414,4 +426,78 @@ fn arrow_keys_pick_a_search_result_and_enter_opens_it() {
         Ok(())
     });
     h.ui(|ui| ui.find("Кузнецова Вера"));
+}
+
+#[test]
+fn requests_are_decided_and_the_sync_state_shows_online_then_offline() {
+    use kafedra::provider::sim::{self, SimConfig};
+    let rt = new_runtime();
+    let sim = rt.block_on(sim::start(SimConfig::default())).unwrap();
+    let reader = sim.add_reader(
+        "Лебедева Ирина Олеговна",
+        chrono::NaiveDate::from_ymd_opt(1984, 4, 4).unwrap(),
+        Some("irina@mail.ru"),
+        None,
+    );
+    let books: Vec<_> = sim
+        .catalogue()
+        .into_iter()
+        .filter(|b| b.age_rating == 0)
+        .take(2)
+        .collect();
+    for b in &books {
+        sim.stock(b.art, 1).unwrap();
+    }
+    let first = sim.add_request(&reader.lib_card, books[0].art).unwrap();
+    let second = sim.add_request(&reader.lib_card, books[1].art).unwrap();
+    let mut cfg = sim.client_config();
+    cfg.min_interval = std::time::Duration::from_millis(5);
+    cfg.timeout = std::time::Duration::from_secs(2);
+    let link = ProviderLink::Ready(kafedra::provider::Client::new(cfg).unwrap());
+    let mut h = Harness::with_provider(desk_without_auto_print(), Dialogs::default(), rt, link);
+
+    // The first sync ran at start.
+    h.ui(|ui| {
+        ui.find("ЭБС: на связи")?;
+        ui.find("ждут отправки: 0")
+    });
+    h.ui(|ui| ui.click("Запросы"));
+    let title = format!("{} — {}", books[0].authors, books[0].title);
+    h.ui(|ui| ui.find(title.as_str()));
+    h.picture("09-requests-online");
+    // «Выдать» on the first request: stored, sent by the sync that follows.
+    h.ui(|ui| ui.click("Выдать"));
+    assert_eq!(
+        sim.applied_writes(&first),
+        1,
+        "sent by the sync right after the decision"
+    );
+    h.ui(|ui| {
+        assert!(ui.find(title.as_str()).is_err(), "no longer waiting");
+        ui.find("ждут отправки: 0")
+    });
+
+    // The provider goes away; the next decision waits in the outbox.
+    h.rt.block_on(sim_shutdown(sim));
+    h.ui(|ui| ui.click("Отменить"));
+    h.ui(|ui| {
+        ui.find("ЭБС: нет связи")?;
+        ui.find("ждут отправки: 1")
+    });
+    h.picture("10-requests-offline");
+    let store = h.store();
+    assert_eq!(store.sync_status().unwrap().waiting, 1);
+    assert_eq!(
+        store
+            .request(&second)
+            .unwrap()
+            .unwrap()
+            .local_decision
+            .as_deref(),
+        Some("cancel")
+    );
+}
+
+async fn sim_shutdown(sim: kafedra::provider::sim::SimHandle) {
+    sim.shutdown().await;
 }
