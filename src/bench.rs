@@ -87,7 +87,12 @@ pub fn run(readers: usize, pool: usize) -> Result<(), String> {
             today,
         );
         for (r, card) in people.iter().take(40) {
-            sample_people.push((r.surname.clone(), r.name.clone(), card.clone()));
+            sample_people.push((
+                r.surname.clone(),
+                r.name.clone(),
+                r.patronymic.clone().unwrap_or_default(),
+                card.clone(),
+            ));
         }
         if !filled {
             store
@@ -103,12 +108,16 @@ pub fn run(readers: usize, pool: usize) -> Result<(), String> {
     // 3. Search, keystroke by keystroke.
     let mut queries: Vec<String> = Vec::new();
     for _ in 0..300 {
-        let (surname, name, card) = sample_people.choose(&mut rng).cloned().unwrap_or_default();
+        let (surname, name, patronymic, card) =
+            sample_people.choose(&mut rng).cloned().unwrap_or_default();
         let s: Vec<char> = surname.to_lowercase().chars().collect();
         for k in 1..=s.len() {
             queries.push(s[..k].iter().collect());
         }
         let full = format!("{} {}", surname.to_lowercase(), name.to_lowercase());
+        // The whole ФИО as typed, and the name first.
+        queries.push(format!("{full} {}", patronymic.to_lowercase()));
+        queries.push(format!("{} {}", name.to_lowercase(), surname.to_lowercase()));
         let f: Vec<char> = full.chars().collect();
         for k in s.len() + 2..=f.len() {
             queries.push(f[..k].iter().collect());
@@ -165,6 +174,7 @@ pub fn run(readers: usize, pool: usize) -> Result<(), String> {
         samples.push(t.elapsed());
     }
     report("Регистрация + выдача логина + памятка PDF", samples);
+    pull_requests(&mut store)?;
     if keep.is_none() {
         let _ = std::fs::remove_dir_all(&dir);
     }
@@ -176,4 +186,54 @@ fn tempfile_dir() -> Result<std::path::PathBuf, String> {
     std::fs::create_dir_all(&dir)
         .map_err(|e| format!("Не удалось создать {}: {e}", dir.display()))?;
     Ok(dir)
+}
+
+/// Pulls 10,000 pending requests from the provider simulator (real TLS on
+/// 127.0.0.1) and stores them, with the real pacing of one call a second.
+fn pull_requests(store: &mut Store) -> Result<(), String> {
+    use crate::provider::sim::{self, SimConfig};
+    use crate::provider::{Client, sync::book_request};
+    const N: usize = 10_000;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let sim = rt
+        .block_on(sim::start(SimConfig::default()))
+        .map_err(|e| e.to_string())?;
+    sim.add_random_requests(N);
+    for (label, pace) in [
+        ("по одному обращению в секунду", Duration::from_secs(1)),
+        ("без паузы между обращениями", Duration::ZERO),
+    ] {
+        let mut cfg = sim.client_config();
+        cfg.min_interval = pace;
+        let client = Client::new(cfg).map_err(|e| e.user_message())?;
+        // A desk that syncs is already logged in.
+        rt.block_on(client.create_session())
+            .map_err(|e| e.user_message())?;
+        let t = Instant::now();
+        let (requests, stats) = rt
+            .block_on(client.pull_all_requests(None))
+            .map_err(|e| e.user_message())?;
+        let pulled = t.elapsed();
+        let rows: Vec<_> = requests.iter().map(book_request).collect();
+        store
+            .store_requests(&rows, stats.cursor.as_deref(), client.request_item_bytes())
+            .map_err(|e| e.to_string())?;
+        let total = t.elapsed();
+        println!(
+            "Загрузка {} запросов из ЭБС ({label}): {} обращений, получено {} КиБ (самый большой ответ {} КиБ), \
+             приём {:.2} с, с записью в базу {:.2} с",
+            rows.len(),
+            stats.calls,
+            stats.bytes_received / 1024,
+            stats.max_response_bytes / 1024,
+            pulled.as_secs_f64(),
+            total.as_secs_f64()
+        );
+    }
+    rt.block_on(sim.shutdown());
+    Ok(())
 }

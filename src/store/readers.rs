@@ -393,7 +393,12 @@ impl Store {
                     &mut ids,
                 );
             }
-            if ids.len() < want {
+            // Substrings (any part of a name): for one word whenever the
+            // prefixes did not fill the page; for several words only when no
+            // prefix matched at all — an AND of several trigram phrases is the
+            // one slow query here, and «Фамилия Имя Отчество» typed in full is
+            // already served by the prefixes.
+            if (single && ids.len() < want) || ids.is_empty() {
                 push(self.ids_by_substring(&tokens, want)?, &mut ids);
             }
         }

@@ -159,6 +159,8 @@ fn search_finds_by_any_part_case_and_yo_insensitive() {
     assert_eq!(ids("соф"), [elkina.id], "by name");
     assert_eq!(ids("ива мар"), [ivanova.id], "surname and name prefixes");
     assert_eq!(ids("мария иванова"), [ivanova.id], "name first");
+    assert_eq!(ids("иванова мария петровна"), [ivanova.id], "the whole ФИО");
+    assert_eq!(ids("лкина соф"), [elkina.id], "parts from inside the words");
     assert_eq!(ids("smi"), [smith.id], "Latin");
     assert_eq!(ids("ANNA"), [smith.id]);
     assert_eq!(ids("и"), [ivanova.id], "one letter: prefix");

@@ -536,8 +536,8 @@ impl App {
                 .size(13)
                 .style(text::secondary),
             ]
-            .spacing(2),
-            space::horizontal(),
+            .spacing(2)
+            .width(Fill),
             nav,
         ]
         .spacing(16)
