@@ -117,7 +117,11 @@ pub fn run(readers: usize, pool: usize) -> Result<(), String> {
         let full = format!("{} {}", surname.to_lowercase(), name.to_lowercase());
         // The whole ФИО as typed, and the name first.
         queries.push(format!("{full} {}", patronymic.to_lowercase()));
-        queries.push(format!("{} {}", name.to_lowercase(), surname.to_lowercase()));
+        queries.push(format!(
+            "{} {}",
+            name.to_lowercase(),
+            surname.to_lowercase()
+        ));
         let f: Vec<char> = full.chars().collect();
         for k in s.len() + 2..=f.len() {
             queries.push(f[..k].iter().collect());
@@ -224,11 +228,12 @@ fn pull_requests(store: &mut Store) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
         let total = t.elapsed();
         println!(
-            "Загрузка {} запросов из ЭБС ({label}): {} обращений, получено {} КиБ (самый большой ответ {} КиБ), \
+            "Загрузка {} запросов из ЭБС ({label}): {} обращений, получено {} КиБ по сети ({} КиБ JSON; самый большой ответ {} КиБ), \
              приём {:.2} с, с записью в базу {:.2} с",
             rows.len(),
             stats.calls,
             stats.bytes_received / 1024,
+            stats.json_bytes / 1024,
             stats.max_response_bytes / 1024,
             pulled.as_secs_f64(),
             total.as_secs_f64()

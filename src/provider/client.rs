@@ -4,7 +4,12 @@
 //!   `ring` provider; an extra CA may be trusted, verification can never be turned off).
 //! - Sessions: `w_create_sid` lazily, the sid cached; on 101000 the session is re-created
 //!   once and the batch retried (see [`Client::raw_batch`] for why that is safe).
-//! - Pacing: at most one HTTP call per `min_interval`; outgoing JSON ≤ 1 MiB.
+//! - Pacing: at most one HTTP call per `min_interval`; outgoing JSON ≤ 1 MiB; paged answers
+//!   planned to stay ≤ 1 MiB on the wire ([`protocol::MAX_RESPONSE_BYTES`]).
+//! - Answers are gzip-compressed (documented). The client asks for gzip itself and
+//!   decompresses with `flate2` (not reqwest's transparent decoding), so it knows both the
+//!   bytes on the wire and the decoded JSON; an uncompressed answer is accepted too, and the
+//!   decoded size is capped ([`MAX_ANSWER_BYTES`]) against decompression bombs.
 //! - Writes: one `w_` call per HTTP call and never retried blindly: a write whose answer was
 //!   lost is reported as [`ProviderError::OutcomeUnknown`], distinct from "rejected" and
 //!   "not sent" ([`ProviderError::write_outcome`]), so the sync layer re-reads first.
@@ -12,9 +17,11 @@
 //! Secrets (`secret`, `password`, the sid) and request parameters (they hold readers'
 //! personal data) are never logged.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::error::Error as _;
 use std::fmt;
+use std::io::Read as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -32,15 +39,34 @@ use super::protocol::{self, Call, Envelope, EnvelopeError, ResponseEnvelope, cod
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default pace: at most one call per second.
 pub const DEFAULT_MIN_INTERVAL: Duration = Duration::from_secs(1);
-/// First guess of the JSON size of one request in `r_biblio_request_list`, before the
-/// client has measured it.
+/// First guess of the bytes **on the wire** of one request in `r_biblio_request_list`,
+/// before the client has measured any. It assumes no compression at all (a request is ~400 B
+/// of JSON, gzip makes it several times smaller), so the first page of a cold pull stays
+/// under 1 MiB on the wire even if the server compressed nothing; the pages after it are
+/// planned from what the first one measured.
 pub const REQUEST_ITEM_BYTES_GUESS: u64 = 640;
-/// Share of [`protocol::MAX_RESPONSE_JSON`] a page is planned to fill. The estimate is an
-/// average over thousands of items, so its statistical error is ~0.1%; 1% leaves room for
-/// pages whose requests are a little longer than the average.
+/// First guess of the decoded JSON bytes of one request (only caps the decoded size of the
+/// first page of a pull, see [`PAGE_JSON_BUDGET`]).
+const REQUEST_ITEM_JSON_GUESS: u64 = 640;
+/// Largest answer accepted, both as read off the wire and after decompression. A sane page
+/// is ~1 MiB on the wire and a few MiB decoded; anything past this is a broken server or a
+/// decompression bomb, and is refused before it eats the memory.
+pub const MAX_ANSWER_BYTES: usize = 64 * 1024 * 1024;
+/// Share of [`protocol::MAX_RESPONSE_BYTES`] a page is planned to fill. The estimate is an
+/// average over thousands of items, and gzip's ratio is steady once its 32 KiB window is full,
+/// so its error is ~0.1%; 1% leaves room for pages whose requests are a little longer or
+/// compress a little worse than the average.
 const PAGE_FILL: f64 = 0.99;
-/// Bytes of a page answer that are not items (envelope, cursor, totals).
+/// Wire bytes reserved in a page for what is not items: gzip header and trailer (18 B) and
+/// the compressed envelope, cursor and totals (~150 B of JSON), with room to spare.
 const PAGE_OVERHEAD: u64 = 512;
+/// Decoded JSON a page is planned to stay under: a quarter of [`MAX_ANSWER_BYTES`], so that
+/// even data that compresses far better than usual never makes a page hit the cap.
+const PAGE_JSON_BUDGET: u64 = (MAX_ANSWER_BYTES / 4) as u64;
+/// A pull's measurement of bytes per request is kept for the next pull only if its requests
+/// carried at least this much decoded JSON. A few changed requests say little about a full
+/// pull: a short gzip stream compresses worse, and its envelope weighs on every item.
+const MIN_SAMPLE_JSON: u64 = 64 * 1024;
 
 /// A secret string whose `Debug` prints `***`.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -329,8 +355,10 @@ pub struct BatchAnswer {
     pub answers: Vec<Answer>,
     /// Form body bytes sent.
     pub bytes_sent: usize,
-    /// Decoded (gunzipped) JSON bytes received.
+    /// Answer bytes received on the wire (gzip-compressed, as transferred).
     pub bytes_received: usize,
+    /// Decoded (gunzipped) JSON bytes received.
+    pub json_bytes: usize,
     /// HTTP calls made (2 if the session had to be re-created and the batch repeated; the
     /// `w_create_sid` calls are not counted).
     pub calls: u32,
@@ -343,10 +371,14 @@ pub struct PullStats {
     /// HTTP calls made for the pull (session creation not counted).
     pub calls: u32,
     pub bytes_sent: usize,
-    /// Decoded JSON bytes received, all pages.
+    /// Answer bytes received on the wire (compressed), all pages.
     pub bytes_received: usize,
-    /// The largest single page answer (decoded JSON bytes).
+    /// Decoded JSON bytes received, all pages.
+    pub json_bytes: usize,
+    /// The largest single page answer on the wire (what the 1 MiB limit caps).
     pub max_response_bytes: usize,
+    /// The largest single page answer, decoded JSON bytes.
+    pub max_response_json: usize,
     /// Requests received (before removing duplicates).
     pub items: usize,
     /// Cursor to pass as `since` next time.
@@ -359,7 +391,7 @@ struct Inner {
     http: reqwest::Client,
     sid: Mutex<Option<String>>,
     last_call: Mutex<Option<Instant>>,
-    /// Measured JSON bytes per request item of `r_biblio_request_list`.
+    /// Measured wire (compressed) bytes per request item of `r_biblio_request_list`.
     request_item_bytes: AtomicU64,
 }
 
@@ -381,7 +413,10 @@ impl fmt::Debug for Client {
 struct Exchange {
     response: ResponseEnvelope,
     bytes_sent: usize,
+    /// Answer bytes on the wire.
     bytes_received: usize,
+    /// Decoded JSON bytes.
+    json_bytes: usize,
 }
 
 impl Client {
@@ -398,7 +433,8 @@ impl Client {
             .use_rustls_tls()
             .https_only(true)
             .tls_built_in_root_certs(true)
-            .gzip(true)
+            // Decompressed by hand in `post`, to count the bytes on the wire.
+            .no_gzip()
             .timeout(cfg.timeout)
             .connect_timeout(cfg.timeout.min(Duration::from_secs(15)))
             .redirect(reqwest::redirect::Policy::none())
@@ -442,18 +478,22 @@ impl Client {
         &self.inner.cfg
     }
 
-    /// Measured JSON bytes per request in request-list answers (the first pull starts from
-    /// [`REQUEST_ITEM_BYTES_GUESS`]). The sync layer may persist it across restarts and give
-    /// it back with [`Client::set_request_item_bytes`], so that even the first pull after a
-    /// restart plans its pages exactly.
+    /// Measured bytes **on the wire** (gzip-compressed) per request in request-list answers,
+    /// which is what [`Client::pull_all_requests`] plans its pages by (the first pull starts
+    /// from [`REQUEST_ITEM_BYTES_GUESS`]). Only pulls big enough to be representative update
+    /// it. The sync layer may persist it across restarts and give it back with
+    /// [`Client::set_request_item_bytes`], so that even the first pull after a restart plans
+    /// its pages exactly. (A value saved by older versions counted decoded JSON; it is larger
+    /// than the wire size, so it only makes the first pull more cautious, and is replaced by
+    /// that pull's measurement.)
     pub fn request_item_bytes(&self) -> u64 {
         self.inner.request_item_bytes.load(Ordering::Relaxed)
     }
 
-    /// Sets the bytes-per-request estimate (see [`Client::request_item_bytes`]).
+    /// Sets the wire-bytes-per-request estimate (see [`Client::request_item_bytes`]).
     pub fn set_request_item_bytes(&self, bytes: u64) {
         self.inner.request_item_bytes.store(
-            bytes.clamp(16, protocol::MAX_RESPONSE_JSON as u64),
+            bytes.clamp(16, protocol::MAX_RESPONSE_BYTES as u64),
             Ordering::Relaxed,
         );
     }
@@ -542,9 +582,9 @@ impl Client {
         *last = Some(Instant::now());
     }
 
-    /// One HTTP exchange: size check, pacing, signing, POST, status / content type / JSON
-    /// checks. The envelope is signed after waiting for the pace slot, so `time` is fresh.
-    /// `write` selects how a lost answer is reported.
+    /// One HTTP exchange: size check, pacing, signing, POST, status / content type / gzip /
+    /// JSON checks ([`read_answer`]). The envelope is signed after waiting for the pace slot,
+    /// so `time` is fresh. `write` selects how a lost answer is reported.
     async fn post(
         &self,
         sid: Option<&str>,
@@ -569,14 +609,7 @@ impl Client {
         let funcs: Vec<&str> = calls.iter().map(|c| c.func.as_str()).collect();
         tracing::debug!(?funcs, bytes = bytes_sent, "provider call");
         let timeout_secs = self.inner.cfg.timeout.as_secs().max(1);
-        let lost = |detail: &str| -> ProviderError {
-            if write {
-                ProviderError::OutcomeUnknown(detail.to_string())
-            } else {
-                ProviderError::Server(detail.to_string())
-            }
-        };
-        let resp = self
+        let mut resp = self
             .inner
             .http
             .post(&self.inner.url)
@@ -585,52 +618,48 @@ impl Client {
                 "application/x-www-form-urlencoded",
             )
             .header(reqwest::header::ACCEPT, "application/json")
+            .header(reqwest::header::ACCEPT_ENCODING, "gzip")
             .body(body)
             .send()
             .await
             .map_err(|e| classify_send_error(&e, write, timeout_secs))?;
         let status = resp.status();
-        let content_type = resp
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_ascii_lowercase();
-        let bytes = resp
-            .bytes()
+        let header = |name: reqwest::header::HeaderName| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_ascii_lowercase()
+        };
+        let content_type = header(reqwest::header::CONTENT_TYPE);
+        let content_encoding = header(reqwest::header::CONTENT_ENCODING);
+        // Read chunk by chunk, so that a runaway answer is cut off at the cap.
+        let mut wire: Vec<u8> = Vec::new();
+        while let Some(chunk) = resp
+            .chunk()
             .await
-            .map_err(|e| classify_send_error(&e, write, timeout_secs))?;
-        let bytes_received = bytes.len();
+            .map_err(|e| classify_send_error(&e, write, timeout_secs))?
+        {
+            if wire.len() + chunk.len() > MAX_ANSWER_BYTES {
+                return Err(lost(write, &too_large_detail("ответ", MAX_ANSWER_BYTES)));
+            }
+            wire.extend_from_slice(&chunk);
+        }
+        let bytes_received = wire.len();
         tracing::debug!(
             ?funcs,
             status = status.as_u16(),
             bytes = bytes_received,
+            encoding = %content_encoding,
             "provider answer"
         );
-        if !status.is_success() {
-            let detail = format!("код HTTP {}", status.as_u16());
-            return Err(if status.is_server_error() {
-                lost(&detail)
-            } else {
-                ProviderError::Server(detail)
-            });
-        }
-        if !content_type.starts_with("application/json") {
-            let shown = if content_type.is_empty() {
-                "без типа"
-            } else {
-                content_type.as_str()
-            };
-            return Err(lost(&format!("ответ не в формате JSON: {shown}")));
-        }
-        let response = ResponseEnvelope::parse(&bytes).map_err(|e| {
-            tracing::warn!(reason = %e, "provider answer is not valid JSON");
-            lost("ответ повреждён: это не JSON")
-        })?;
+        let (response, json_bytes) =
+            read_answer(status, &content_type, &content_encoding, &wire, write)?;
         Ok(Exchange {
             response,
             bytes_sent,
             bytes_received,
+            json_bytes,
         })
     }
 
@@ -698,6 +727,7 @@ impl Client {
         let mut retried = false;
         let mut total_sent = 0;
         let mut total_received = 0;
+        let mut total_json = 0;
         let mut http_calls = 0;
         loop {
             let sid = self.ensure_sid().await?;
@@ -705,6 +735,7 @@ impl Client {
             http_calls += 1;
             total_sent += ex.bytes_sent;
             total_received += ex.bytes_received;
+            total_json += ex.json_bytes;
             let server_time = ex.response.time.clone();
             if let Some(e) = ex.response.error {
                 if e.code == codes::INVALID_SESSION {
@@ -759,6 +790,7 @@ impl Client {
                 answers,
                 bytes_sent: total_sent,
                 bytes_received: total_received,
+                json_bytes: total_json,
                 calls: http_calls,
                 server_time,
             });
@@ -949,10 +981,13 @@ impl Client {
     }
 
     /// Pulls every request changed after `since` (all if `None`), page by page, each page
-    /// planned to stay under 1 MiB of JSON with as few calls as possible: the page size
-    /// comes from the measured bytes per request (a guess before the first page; the
-    /// measurement is kept for the next pull) and, once the server says how many remain,
-    /// the rest is split evenly over the fewest pages that fit.
+    /// planned to stay under 1 MiB **on the wire** ([`protocol::MAX_RESPONSE_BYTES`]) with
+    /// as few calls as possible. The page size comes from the measured wire bytes per request
+    /// ([`Client::request_item_bytes`]; before any measurement a guess that assumes no
+    /// compression, so a cold first page is small enough whatever the server does). From the
+    /// first answer on, the pull measures its own pages, and once the server says how many
+    /// requests remain (`total`), the rest is split evenly over the fewest pages that fit.
+    /// A page is also kept well under the decoded-size cap ([`PAGE_JSON_BUDGET`]).
     ///
     /// A request changed during the pull may come twice; only its latest version is kept.
     /// The new cursor is in [`PullStats::cursor`].
@@ -960,7 +995,8 @@ impl Client {
         &self,
         since: Option<&str>,
     ) -> Result<(Vec<api::Request>, PullStats), ProviderError> {
-        let budget = (protocol::MAX_RESPONSE_JSON as f64 * PAGE_FILL) as u64 - PAGE_OVERHEAD;
+        let wire_budget = ((protocol::MAX_RESPONSE_BYTES as f64 * PAGE_FILL) as u64)
+            .saturating_sub(PAGE_OVERHEAD);
         let mut stats = PullStats {
             cursor: since.map(str::to_string),
             ..PullStats::default()
@@ -968,26 +1004,39 @@ impl Client {
         let mut out: Vec<api::Request> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
         let mut remaining: Option<u64> = None;
-        let mut item_bytes_total: u64 = 0;
+        // Bytes per request: the saved measurement until this pull has its own.
+        let mut wire_per_item = self.inner.request_item_bytes.load(Ordering::Relaxed).max(1);
+        let mut json_per_item = REQUEST_ITEM_JSON_GUESS;
         loop {
-            let per_item = self.inner.request_item_bytes.load(Ordering::Relaxed).max(1);
-            let page = plan_page(budget, per_item, remaining);
+            let page = plan_page(
+                wire_budget,
+                wire_per_item,
+                PAGE_JSON_BUDGET,
+                json_per_item,
+                remaining,
+            );
             let q = self.request_query(stats.cursor.as_deref(), [0, page]);
             let (p, batch) = self.call_counted(&q).await?;
             stats.calls += batch.calls;
             stats.bytes_sent += batch.bytes_sent;
             stats.bytes_received += batch.bytes_received;
+            stats.json_bytes += batch.json_bytes;
             stats.max_response_bytes = stats.max_response_bytes.max(batch.bytes_received);
+            stats.max_response_json = stats.max_response_json.max(batch.json_bytes);
             let n = p.requests.len();
             stats.items += n;
-            if n > 0 {
-                item_bytes_total += (batch.bytes_received as u64)
-                    .saturating_sub(PAGE_OVERHEAD)
-                    .max(n as u64);
-                let measured = item_bytes_total.div_ceil(stats.items as u64);
-                self.inner
-                    .request_item_bytes
-                    .store(measured, Ordering::Relaxed);
+            if stats.items > 0 {
+                // Whole answers over items: the envelope is counted in, which errs on the
+                // safe side (by a fraction of a byte per item on a full page).
+                let items = stats.items as u64;
+                wire_per_item = (stats.bytes_received as u64).div_ceil(items).max(1);
+                json_per_item = (stats.json_bytes as u64).div_ceil(items).max(1);
+                if stats.json_bytes as u64 >= MIN_SAMPLE_JSON {
+                    // Kept at once, so a pull that fails later still leaves its measurement.
+                    self.inner
+                        .request_item_bytes
+                        .store(wire_per_item, Ordering::Relaxed);
+                }
             }
             for r in p.requests {
                 match index.get(&r.id) {
@@ -1008,7 +1057,13 @@ impl Client {
                 stats.cursor = p.cursor;
             }
             remaining = p.total.map(|t| t.saturating_sub(n as u64));
-            tracing::debug!(page, got = n, bytes = batch.bytes_received, "requests page");
+            tracing::debug!(
+                page,
+                got = n,
+                wire = batch.bytes_received,
+                json = batch.json_bytes,
+                "requests page"
+            );
             if !p.more || n == 0 {
                 break;
             }
@@ -1017,16 +1072,120 @@ impl Client {
     }
 }
 
-/// Items for the next page: as many as fit `budget` at `per_item` bytes; when `remaining`
-/// is known, spread it evenly over the fewest pages that fit.
-fn plan_page(budget: u64, per_item: u64, remaining: Option<u64>) -> u64 {
-    let fit = (budget / per_item).max(1);
+/// Items for the next page: as many as fit both `wire_budget` at `wire_per_item` bytes and
+/// `json_budget` at `json_per_item` bytes; when `remaining` is known, it is spread evenly
+/// over the fewest pages that fit.
+fn plan_page(
+    wire_budget: u64,
+    wire_per_item: u64,
+    json_budget: u64,
+    json_per_item: u64,
+    remaining: Option<u64>,
+) -> u64 {
+    let fit = (wire_budget / wire_per_item.max(1))
+        .min(json_budget / json_per_item.max(1))
+        .max(1);
     match remaining {
         Some(0) | None => fit,
-        Some(r) => {
-            let pages = (r * per_item).div_ceil(budget).max(1);
-            r.div_ceil(pages).min(fit)
+        Some(r) => r.div_ceil(r.div_ceil(fit)),
+    }
+}
+
+/// An answer that arrived but cannot be used: for a write it may have been applied
+/// ([`ProviderError::OutcomeUnknown`]), for a read it is a server error.
+fn lost(write: bool, detail: &str) -> ProviderError {
+    if write {
+        ProviderError::OutcomeUnknown(detail.to_string())
+    } else {
+        ProviderError::Server(detail.to_string())
+    }
+}
+
+/// "<what> больше 64 МиБ".
+fn too_large_detail(what: &str, max: usize) -> String {
+    if max >= 1 << 20 {
+        format!("{what} больше {} МиБ", max >> 20)
+    } else {
+        format!("{what} больше {max} байт")
+    }
+}
+
+/// Checks an HTTP answer and parses its JSON envelope: status, content type, content
+/// encoding (gzip or none), JSON. Returns the envelope and its decoded size in bytes.
+/// `write` decides how an answer that came but is unusable is reported (see [`lost`]).
+fn read_answer(
+    status: reqwest::StatusCode,
+    content_type: &str,
+    content_encoding: &str,
+    body: &[u8],
+    write: bool,
+) -> Result<(ResponseEnvelope, usize), ProviderError> {
+    if !status.is_success() {
+        let detail = format!("код HTTP {}", status.as_u16());
+        return Err(if status.is_server_error() {
+            lost(write, &detail)
+        } else {
+            ProviderError::Server(detail)
+        });
+    }
+    if !content_type.starts_with("application/json") {
+        let shown = if content_type.is_empty() {
+            "без типа"
+        } else {
+            content_type
+        };
+        return Err(lost(write, &format!("ответ не в формате JSON: {shown}")));
+    }
+    let json = decode_body(content_encoding, body, MAX_ANSWER_BYTES).map_err(|detail| {
+        tracing::warn!(
+            encoding = %content_encoding,
+            wire = body.len(),
+            "provider answer could not be decoded"
+        );
+        lost(write, &detail)
+    })?;
+    let response = ResponseEnvelope::parse(&json).map_err(|e| {
+        tracing::warn!(reason = %e, "provider answer is not valid JSON");
+        lost(write, "ответ повреждён: это не JSON")
+    })?;
+    Ok((response, json.len()))
+}
+
+/// Undoes the `Content-Encoding` of an answer: gzip (also `x-gzip`, several members) or none
+/// (`identity` or no header). At most `max` decoded bytes are produced; more is refused, as
+/// is a corrupt gzip stream or an encoding we did not ask for. The error is a Russian detail.
+fn decode_body<'a>(
+    content_encoding: &str,
+    body: &'a [u8],
+    max: usize,
+) -> Result<Cow<'a, [u8]>, String> {
+    let codings: Vec<String> = content_encoding
+        .split(',')
+        .map(|c| c.trim().to_ascii_lowercase())
+        .filter(|c| !c.is_empty() && c != "identity")
+        .collect();
+    match codings.as_slice() {
+        [] => {
+            if body.len() > max {
+                return Err(too_large_detail("ответ", max));
+            }
+            Ok(Cow::Borrowed(body))
         }
+        [c] if c == "gzip" || c == "x-gzip" => {
+            let mut out = Vec::with_capacity(body.len().saturating_mul(4).min(max));
+            flate2::read::MultiGzDecoder::new(body)
+                .take(max as u64 + 1)
+                .read_to_end(&mut out)
+                .map_err(|_| "ответ повреждён: не удалось распаковать gzip".to_string())?;
+            if out.len() > max {
+                return Err(too_large_detail("ответ после распаковки", max));
+            }
+            Ok(Cow::Owned(out))
+        }
+        _ => Err(format!(
+            "ответ сжат неизвестным способом: {}",
+            codings.join(", ")
+        )),
     }
 }
 
@@ -1162,10 +1321,135 @@ mod tests {
 
     #[test]
     fn pages_are_planned_to_fill_the_budget_evenly() {
-        assert_eq!(plan_page(1000, 10, None), 100);
-        assert_eq!(plan_page(1000, 10, Some(250)), 84); // 3 pages of ≤84
-        assert_eq!(plan_page(1000, 10, Some(50)), 50);
-        assert_eq!(plan_page(1000, 2000, None), 1);
+        let plan = |budget, per_item, remaining| plan_page(budget, per_item, 1 << 40, 1, remaining);
+        assert_eq!(plan(1000, 10, None), 100);
+        assert_eq!(plan(1000, 10, Some(250)), 84); // 3 pages of ≤84
+        assert_eq!(plan(1000, 10, Some(50)), 50);
+        assert_eq!(plan(1000, 2000, None), 1);
+        assert_eq!(plan(1000, 300, Some(10)), 3); // 4 pages: 3 items (900 B) fit, 4 do not
+        // The decoded-size budget caps a page of data that compresses very well.
+        assert_eq!(plan_page(1000, 1, 5000, 100, None), 50);
+        assert_eq!(plan_page(1000, 1, 5000, 100, Some(120)), 40);
+    }
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        use std::io::Write as _;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(data).expect("write");
+        enc.finish().expect("gzip")
+    }
+
+    const JSON: &str = "application/json; charset=utf-8";
+    const ENVELOPE: &[u8] =
+        br#"{"success":true,"time":"2024-01-01T10:00:00+03:00","q":{"success":true,"n":1}}"#;
+
+    #[test]
+    fn gzip_and_plain_answers_are_decoded() {
+        let ok = reqwest::StatusCode::OK;
+        let gz = gzip(ENVELOPE);
+        for enc in ["gzip", "GZIP", "x-gzip", "identity, gzip"] {
+            let (env, json) = read_answer(ok, JSON, enc, &gz, false).expect("gzip answer");
+            assert_eq!(json, ENVELOPE.len(), "{enc}");
+            assert!(env.result("q").is_some_and(|r| r.success), "{enc}");
+        }
+        // A server that sends no Content-Encoding (or identity) is read as is.
+        for enc in ["", "identity"] {
+            let (env, json) = read_answer(ok, JSON, enc, ENVELOPE, false).expect("plain answer");
+            assert_eq!(json, ENVELOPE.len());
+            assert!(env.result("q").is_some());
+        }
+        // Several gzip members are one stream.
+        let mut two = gzip(&ENVELOPE[..10]);
+        two.extend(gzip(&ENVELOPE[10..]));
+        assert_eq!(
+            decode_body("gzip", &two, 1 << 20)
+                .expect("members")
+                .as_ref(),
+            ENVELOPE
+        );
+    }
+
+    #[test]
+    fn corrupt_gzip_is_a_server_error_and_an_unknown_outcome_for_writes() {
+        let ok = reqwest::StatusCode::OK;
+        let gz = gzip(ENVELOPE);
+        let mut flipped = gz.clone();
+        let mid = flipped.len() / 2;
+        flipped[mid] ^= 0x55;
+        let truncated = &gz[..gz.len() - 6];
+        for body in [&flipped[..], truncated, b"{\"success\":true}"] {
+            let e = read_answer(ok, JSON, "gzip", body, false).unwrap_err();
+            assert_eq!(
+                e,
+                ProviderError::Server("ответ повреждён: не удалось распаковать gzip".into())
+            );
+            assert_eq!(
+                e.user_message(),
+                "Сервер ЭБС ответил с ошибкой (ответ повреждён: не удалось распаковать gzip). \
+                 Повторите позже; если ошибка повторяется, сообщите администратору."
+            );
+            let e = read_answer(ok, JSON, "gzip", body, true).unwrap_err();
+            assert_eq!(e.write_outcome(), WriteOutcome::Unknown, "{e:?}");
+        }
+        // Well-formed gzip of something that is not JSON.
+        let e = read_answer(ok, JSON, "gzip", &gzip(b"<html>"), false).unwrap_err();
+        assert_eq!(
+            e,
+            ProviderError::Server("ответ повреждён: это не JSON".into())
+        );
+        // An encoding we did not ask for.
+        let e = read_answer(ok, JSON, "br", &gz, false).unwrap_err();
+        assert_eq!(
+            e,
+            ProviderError::Server("ответ сжат неизвестным способом: br".into())
+        );
+    }
+
+    #[test]
+    fn decompression_bombs_are_refused() {
+        let spaces = vec![b' '; 100_000];
+        let bomb = gzip(&spaces);
+        assert!(bomb.len() < 1000);
+        assert_eq!(
+            decode_body("gzip", &bomb, 50_000).unwrap_err(),
+            "ответ после распаковки больше 50000 байт"
+        );
+        assert_eq!(
+            decode_body("gzip", &bomb, 100_000)
+                .expect("at the cap")
+                .len(),
+            100_000
+        );
+        assert_eq!(
+            decode_body("", &spaces, 50_000).unwrap_err(),
+            "ответ больше 50000 байт"
+        );
+        assert_eq!(
+            too_large_detail("ответ после распаковки", MAX_ANSWER_BYTES),
+            "ответ после распаковки больше 64 МиБ"
+        );
+    }
+
+    #[test]
+    fn status_and_content_type_are_checked_before_decoding() {
+        let gz = gzip(ENVELOPE);
+        let e = read_answer(reqwest::StatusCode::BAD_GATEWAY, JSON, "gzip", &gz, true).unwrap_err();
+        assert_eq!(e, ProviderError::OutcomeUnknown("код HTTP 502".into()));
+        let e = read_answer(reqwest::StatusCode::NOT_FOUND, JSON, "gzip", &gz, true).unwrap_err();
+        assert_eq!(e, ProviderError::Server("код HTTP 404".into()));
+        // A captive portal: HTML with 200, not even gzip.
+        let e = read_answer(
+            reqwest::StatusCode::OK,
+            "text/html; charset=utf-8",
+            "",
+            b"<html>login</html>",
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            ProviderError::Server("ответ не в формате JSON: text/html; charset=utf-8".into())
+        );
     }
 
     #[test]

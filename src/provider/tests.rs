@@ -7,7 +7,7 @@ use chrono::{Months, NaiveDate, Utc};
 use serde_json::json;
 
 use super::api::{self, func};
-use super::client::{Client, ClientConfig, ProviderError, WriteOutcome};
+use super::client::{self, Client, ClientConfig, ProviderError, WriteOutcome};
 use super::protocol::{self, Call, Envelope, ResponseEnvelope, codes};
 use super::sim::{self, Fault, Rules, SimConfig, SimHandle};
 use super::{RefusalReason, RequestStatus};
@@ -683,30 +683,38 @@ async fn pull_10000_requests_in_the_fewest_calls() {
     .await;
     let ids = sim.add_random_requests(10_000);
     assert_eq!(ids.len(), 10_000);
-    let mib = protocol::MAX_RESPONSE_JSON;
+    // The limit is on the wire: the gzip-compressed bytes of each answer.
+    let mib = protocol::MAX_RESPONSE_BYTES;
+    let want: HashSet<&str> = ids.iter().map(String::as_str).collect();
 
     // Cold: the first page is planned from a guess of the size of one request.
     let cold = client_for(&sim, |_| {});
     let (requests, stats) = cold.pull_all_requests(None).await.expect("pull");
     let minimum = stats.bytes_received.div_ceil(mib) as u32;
     println!(
-        "cold pull: {} requests, {} calls (minimum {minimum}), {} bytes sent, {} bytes received, \
-         largest answer {} bytes, measured {} bytes/request",
+        "cold pull: {} requests, {} calls (minimum {minimum}), {} bytes sent, {} bytes received \
+         on the wire ({} bytes of JSON), largest answer {} bytes on the wire ({} bytes of JSON), \
+         measured {} wire bytes/request",
         requests.len(),
         stats.calls,
         stats.bytes_sent,
         stats.bytes_received,
+        stats.json_bytes,
         stats.max_response_bytes,
+        stats.max_response_json,
         cold.request_item_bytes()
     );
     assert_eq!(requests.len(), 10_000);
     assert_eq!(stats.items, 10_000, "every request arrived exactly once");
     let got: HashSet<&str> = requests.iter().map(|r| r.id.as_str()).collect();
-    let want: HashSet<&str> = ids.iter().map(String::as_str).collect();
     assert_eq!(got, want);
     assert!(
         stats.max_response_bytes <= mib,
-        "each answer stays under 1 MiB"
+        "each answer, the cold first one too, stays under 1 MiB on the wire"
+    );
+    assert!(
+        stats.json_bytes > 2 * stats.bytes_received,
+        "the answers came gzip-compressed"
     );
     assert!(
         stats.calls <= minimum + 1,
@@ -717,30 +725,42 @@ async fn pull_10000_requests_in_the_fewest_calls() {
             .iter()
             .all(|r| !r.title.is_empty() && r.reader_name.is_some())
     );
+    let calibration = cold.request_item_bytes();
+    assert!(
+        calibration < client::REQUEST_ITEM_BYTES_GUESS / 2,
+        "measured on the wire: {calibration}"
+    );
 
     // Calibrated (the measurement persisted by the sync layer and given to a new client):
     // a full re-sync takes exactly the minimum number of calls.
     let client = client_for(&sim, |_| {});
-    client.set_request_item_bytes(cold.request_item_bytes());
+    client.set_request_item_bytes(calibration);
     let (again, stats) = client.pull_all_requests(None).await.expect("pull");
     let minimum = stats.bytes_received.div_ceil(mib) as u32;
     println!(
-        "calibrated pull: {} requests, {} calls (minimum {minimum}), {} bytes received, largest answer {} bytes",
+        "calibrated pull: {} requests, {} calls (minimum {minimum}), {} bytes received on the \
+         wire ({} bytes of JSON), largest answer {} bytes on the wire ({} bytes of JSON)",
         again.len(),
         stats.calls,
         stats.bytes_received,
-        stats.max_response_bytes
+        stats.json_bytes,
+        stats.max_response_bytes,
+        stats.max_response_json
     );
     assert_eq!(again.len(), 10_000);
     assert_eq!(stats.items, 10_000);
+    let got: HashSet<&str> = again.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(got, want);
     assert!(
         stats.max_response_bytes <= mib,
-        "each answer stays under 1 MiB"
+        "each answer stays under 1 MiB on the wire"
     );
     assert_eq!(
         stats.calls, minimum,
-        "as few calls as the 1 MiB answer size allows"
+        "as few calls as the 1 MiB limit on the wire allows"
     );
+
+    let stats_calibration = client.request_item_bytes();
 
     // Incremental: nothing new → one call, nothing returned.
     let (none, s2) = client
@@ -769,6 +789,26 @@ async fn pull_10000_requests_in_the_fewest_calls() {
     expect.sort();
     assert_eq!(changed_ids, expect);
     assert_eq!(s3.calls, 1);
+    // A handful of changes is no sample: the calibration of the full pull is kept.
+    assert_eq!(client.request_item_bytes(), stats_calibration);
+
+    // Three times as many: several pages, split evenly, none over 1 MiB on the wire.
+    sim.add_random_requests(20_000);
+    let (all, stats) = client.pull_all_requests(None).await.expect("pull");
+    let minimum = stats.bytes_received.div_ceil(mib) as u32;
+    println!(
+        "calibrated pull of {}: {} calls (minimum {minimum}), {} bytes received on the wire, \
+         largest answer {} bytes on the wire",
+        all.len(),
+        stats.calls,
+        stats.bytes_received,
+        stats.max_response_bytes
+    );
+    assert_eq!(all.len(), 30_005);
+    assert_eq!(stats.items, 30_005);
+    assert!(minimum > 1, "the test needs several pages");
+    assert!(stats.max_response_bytes <= mib);
+    assert_eq!(stats.calls, minimum);
     sim.shutdown().await;
 }
 
