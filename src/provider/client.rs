@@ -228,7 +228,7 @@ impl ProviderError {
     pub fn user_message(&self) -> String {
         match self {
             ProviderError::Network(_) => "Нет связи с ЭБС. Проверьте подключение к интернету; \
-                 несохранённых изменений нет, операцию можно повторить."
+                 ЭБС ничего не получила, действие можно повторить."
                 .to_string(),
             ProviderError::Timeout { secs } => format!(
                 "ЭБС не ответила за {secs} с. Возможно, нет связи или сервер перегружен. \

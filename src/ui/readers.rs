@@ -8,7 +8,7 @@ use super::{Action, Notice};
 use crate::desk;
 use crate::domain::reader::ReaderDraft;
 use crate::domain::records::{ReaderHit, ReaderId};
-use crate::domain::text::compact_code;
+use crate::domain::text::{compact_code, normalize};
 use crate::store::Db;
 
 #[derive(Debug, Clone)]
@@ -24,6 +24,12 @@ pub enum Message {
     RegisterNew,
     /// Arrow keys move the highlighted row; Enter opens it.
     Move(i32),
+}
+
+enum Enter {
+    Open(ReaderId),
+    Register,
+    Choose,
 }
 
 #[derive(Debug, Default)]
@@ -97,11 +103,10 @@ impl Search {
                 self.shown_for = self.query.clone();
                 self.loaded = true;
                 if submit && !self.query.trim().is_empty() {
-                    if let Some(hit) = self.exact_or_only() {
-                        return Action::OpenReader(hit);
-                    }
-                    if self.hits.is_empty() {
-                        return Action::Register(draft_from_query(&self.query));
+                    match self.on_enter() {
+                        Enter::Open(id) => return Action::OpenReader(id),
+                        Enter::Register => return Action::Register(draft_from_query(&self.query)),
+                        Enter::Choose => {}
                     }
                 }
                 Action::None
@@ -111,18 +116,36 @@ impl Search {
         }
     }
 
-    /// The reader to open on Enter: an exact card or login match (a scanned
-    /// card), or the only result.
-    fn exact_or_only(&self) -> Option<ReaderId> {
+    /// What Enter does: a scanned card or login opens its reader; a name
+    /// that starts words of exactly one reader opens that reader; a name that
+    /// is nobody's (only found inside other words, e.g. «Петров» in
+    /// «…Петровна») opens the registration form; several readers: choose.
+    fn on_enter(&self) -> Enter {
         let code = compact_code(&self.query);
-        let exact = self.hits.iter().find(|h| {
+        if let Some(h) = self.hits.iter().find(|h| {
             compact_code(&h.card) == code
                 || h.login.as_deref().is_some_and(|l| compact_code(l) == code)
-        });
-        match (exact, self.hits.as_slice()) {
-            (Some(h), _) => Some(h.id),
-            (None, [only]) => Some(only.id),
-            _ => None,
+        }) {
+            return Enter::Open(h.id);
+        }
+        let query = normalize(&self.query);
+        let strong: Vec<&ReaderHit> = self
+            .hits
+            .iter()
+            .filter(|h| {
+                let name = normalize(&h.full_name);
+                query
+                    .split(' ')
+                    .all(|t| name.split([' ', '-']).any(|w| w.starts_with(t)))
+            })
+            .collect();
+        match strong.as_slice() {
+            [] if self.hits.is_empty() || !query.chars().any(|c| c.is_ascii_digit()) => {
+                Enter::Register
+            }
+            [] => Enter::Choose,
+            [only] => Enter::Open(only.id),
+            _ => Enter::Choose,
         }
     }
 

@@ -501,3 +501,33 @@ fn requests_are_decided_and_the_sync_state_shows_online_then_offline() {
 async fn sim_shutdown(sim: kafedra::provider::sim::SimHandle) {
     sim.shutdown().await;
 }
+
+#[test]
+fn enter_on_a_name_found_only_inside_other_words_registers_a_new_reader() {
+    let mut d = desk_without_auto_print();
+    d.register("Соколова", "Анна", "01.02.1970", "sokolova@mail.ru");
+    let mut h = Harness::new(d, Dialogs::default());
+    // «Колов» is only found inside «Соколова»: a walk-in Колов is new.
+    h.type_into(kafedra::ui::SEARCH_ID, "колов");
+    h.ui(|ui| {
+        ui.find("Найдено: 1 — ↑/↓ выбрать, Enter открыть")?;
+        ui.click(id(kafedra::ui::SEARCH_ID))?;
+        ui.tap_key(Named::Enter);
+        Ok(())
+    });
+    h.ui(|ui| {
+        ui.find("Новый читатель")?;
+        ui.find("Колов")
+    });
+    // The beginning of her surname opens her card.
+    h.ui(|ui| {
+        ui.click(id(kafedra::ui::SEARCH_ID))?;
+        for _ in 0..5 {
+            ui.tap_key(Named::Backspace);
+        }
+        ui.typewrite("сокол");
+        ui.tap_key(Named::Enter);
+        Ok(())
+    });
+    h.ui(|ui| ui.find("Соколова Анна"));
+}
