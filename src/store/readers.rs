@@ -94,32 +94,7 @@ impl Store {
             None => next_card(&tx, pattern, today)?,
         };
         let now = now_text();
-        let surname_norm = normalize(&v.surname);
-        let name_norm = normalize(&v.name);
-        let full_norm = normalize(&v.full_name());
-        tx.execute(
-            "INSERT INTO readers (surname, name, patronymic, birth_date, card, email, phone, channel,
-                representative, created_at, created_by, surname_norm, name_norm, full_norm, card_norm)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-            params![
-                v.surname,
-                v.name,
-                v.patronymic,
-                v.birth_date.format("%Y-%m-%d").to_string(),
-                card,
-                v.email,
-                v.phone,
-                v.channel.code(),
-                v.representative,
-                now,
-                actor.staff,
-                surname_norm,
-                name_norm,
-                full_norm,
-                compact_code(&card),
-            ],
-        )?;
-        let id = tx.last_insert_rowid();
+        let id = insert_row(&tx, v, &card, &now, &actor.staff)?;
         let given_by = if v.representative.is_some() {
             "representative"
         } else {
@@ -143,7 +118,7 @@ impl Store {
             crate::domain::EventKind::ReaderRegistered,
             Some(id),
             None,
-            &format!("билет № {card}, канал: {}", v.channel.label()),
+            &registered_details(&card, v),
         )?;
         let consent_details = match &v.representative {
             Some(r) => format!(
@@ -184,44 +159,21 @@ impl Store {
         let tx = self.immediate()?;
         {
             let now = now_text();
-            let mut ins = tx.prepare(
-                "INSERT INTO readers (surname, name, patronymic, birth_date, card, email, phone, channel,
-                    representative, created_at, created_by, surname_norm, name_norm, full_norm, card_norm)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-            )?;
             let mut consent = tx.prepare(
                 "INSERT INTO consents (reader_id, version, given_at, given_by, representative, staff)
                  VALUES (?1, 'demo', ?2, 'reader', NULL, ?3)",
             )?;
             for (v, card) in readers {
-                ins.execute(params![
-                    v.surname,
-                    v.name,
-                    v.patronymic,
-                    v.birth_date.format("%Y-%m-%d").to_string(),
-                    card,
-                    v.email,
-                    v.phone,
-                    v.channel.code(),
-                    v.representative,
-                    now,
-                    staff,
-                    normalize(&v.surname),
-                    normalize(&v.name),
-                    normalize(&v.full_name()),
-                    compact_code(card),
-                ])?;
-                let id = tx.last_insert_rowid();
+                let id = insert_row(&tx, v, card, &now, staff)?;
                 consent.execute(params![id, now, staff])?;
                 if journal {
-                    let details = format!("билет № {card}, канал: {}", v.channel.label());
                     Store::append_event(
                         &tx,
                         actor,
                         crate::domain::EventKind::ReaderRegistered,
                         Some(id),
                         None,
-                        &details,
+                        &registered_details(card, v),
                     )?;
                 }
             }
@@ -512,6 +464,43 @@ impl Store {
         hits.sort_by_key(|h| ids.iter().position(|id| *id == h.id));
         Ok(hits)
     }
+}
+
+/// Inserts one reader row with its search columns; returns the new id.
+fn insert_row(
+    conn: &Connection,
+    v: &ValidReader,
+    card: &str,
+    now: &str,
+    staff: &str,
+) -> Result<ReaderId> {
+    conn.prepare_cached(
+        "INSERT INTO readers (surname, name, patronymic, birth_date, card, email, phone, channel,
+            representative, created_at, created_by, surname_norm, name_norm, full_norm, card_norm)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+    )?
+    .execute(params![
+        v.surname,
+        v.name,
+        v.patronymic,
+        v.birth_date.format("%Y-%m-%d").to_string(),
+        card,
+        v.email,
+        v.phone,
+        v.channel.code(),
+        v.representative,
+        now,
+        staff,
+        normalize(&v.surname),
+        normalize(&v.name),
+        normalize(&v.full_name()),
+        compact_code(card),
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+fn registered_details(card: &str, v: &ValidReader) -> String {
+    format!("билет № {card}, канал: {}", v.channel.label())
 }
 
 struct CardHolder {

@@ -82,6 +82,36 @@ pub enum Tab {
     Settings,
 }
 
+impl Tab {
+    const ALL: [Tab; 5] = [
+        Tab::Readers,
+        Tab::Requests,
+        Tab::Pool,
+        Tab::Journal,
+        Tab::Settings,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            Tab::Readers => "Читатели",
+            Tab::Requests => "Запросы",
+            Tab::Pool => "Пул логинов",
+            Tab::Journal => "Журнал",
+            Tab::Settings => "Настройки",
+        }
+    }
+
+    fn key(self) -> &'static str {
+        match self {
+            Tab::Readers => "F2",
+            Tab::Requests => "F6",
+            Tab::Pool => "F3",
+            Tab::Journal => "F4",
+            Tab::Settings => "F9",
+        }
+    }
+}
+
 /// What fills the main area.
 enum Main {
     Results,
@@ -490,39 +520,17 @@ impl App {
             Main::Journal(_) => Tab::Journal,
             Main::Settings(_) => Tab::Settings,
         };
-        let nav = row![
-            style::nav_button(
-                "Читатели",
-                "F2",
-                tab == Tab::Readers,
-                Message::Open(Tab::Readers)
-            ),
-            style::nav_button(
-                "Запросы",
-                "F6",
-                tab == Tab::Requests,
-                Message::Open(Tab::Requests)
-            ),
-            style::nav_button(
-                "Пул логинов",
-                "F3",
-                tab == Tab::Pool,
-                Message::Open(Tab::Pool)
-            ),
-            style::nav_button(
-                "Журнал",
-                "F4",
-                tab == Tab::Journal,
-                Message::Open(Tab::Journal)
-            ),
-            style::nav_button(
-                "Настройки",
-                "F9",
-                tab == Tab::Settings,
-                Message::Open(Tab::Settings)
-            ),
-        ]
-        .spacing(4);
+        let nav = Tab::ALL
+            .iter()
+            .fold(row![], |nav, t| {
+                nav.push(style::nav_button(
+                    t.label(),
+                    t.key(),
+                    tab == *t,
+                    Message::Open(*t),
+                ))
+            })
+            .spacing(4);
 
         let header = row![
             column![
