@@ -133,10 +133,16 @@ impl Search {
             .hits
             .iter()
             .filter(|h| {
+                // The first word typed must begin the surname or the name (not
+                // only the patronymic: «Петров» is not «…Петровна»).
                 let name = normalize(&h.full_name);
-                query
-                    .split(' ')
-                    .all(|t| name.split([' ', '-']).any(|w| w.starts_with(t)))
+                let words: Vec<&str> = name.split(' ').collect();
+                let starts =
+                    |w: &str, t: &str| w.split('-').any(|p| p.starts_with(t)) || w.starts_with(t);
+                let mut typed = query.split(' ');
+                let first = typed.next().unwrap_or("");
+                words.iter().take(2).any(|w| starts(w, first))
+                    && typed.all(|t| words.iter().any(|w| starts(w, t)))
             })
             .collect();
         match strong.as_slice() {

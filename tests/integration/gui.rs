@@ -505,8 +505,35 @@ async fn sim_shutdown(sim: kafedra::provider::sim::SimHandle) {
 #[test]
 fn enter_on_a_name_found_only_inside_other_words_registers_a_new_reader() {
     let mut d = desk_without_auto_print();
-    d.register("Соколова", "Анна", "01.02.1970", "sokolova@mail.ru");
+    let draft = kafedra::domain::reader::ReaderDraft {
+        surname: "Соколова".into(),
+        name: "Анна".into(),
+        patronymic: "Петровна".into(),
+        birth_date: "01.02.1970".into(),
+        email: "sokolova@mail.ru".into(),
+        consent: true,
+        ..Default::default()
+    };
+    desk::register_reader(&mut d.store, &d.ctx, &draft, false).unwrap();
     let mut h = Harness::new(d, Dialogs::default());
+    // «Петров» is only her patronymic: a walk-in Петров is a new reader.
+    h.type_into(kafedra::ui::SEARCH_ID, "петров");
+    h.ui(|ui| {
+        ui.click(id(kafedra::ui::SEARCH_ID))?;
+        ui.tap_key(Named::Enter);
+        Ok(())
+    });
+    h.ui(|ui| {
+        ui.find("Новый читатель")?;
+        ui.find("Петров")
+    });
+    h.ui(|ui| {
+        ui.click(id(kafedra::ui::SEARCH_ID))?;
+        for _ in 0..6 {
+            ui.tap_key(Named::Backspace);
+        }
+        Ok(())
+    });
     // «Колов» is only found inside «Соколова»: a walk-in Колов is new.
     h.type_into(kafedra::ui::SEARCH_ID, "колов");
     h.ui(|ui| {
@@ -529,5 +556,5 @@ fn enter_on_a_name_found_only_inside_other_words_registers_a_new_reader() {
         ui.tap_key(Named::Enter);
         Ok(())
     });
-    h.ui(|ui| ui.find("Соколова Анна"));
+    h.ui(|ui| ui.find("Соколова Анна Петровна"));
 }
