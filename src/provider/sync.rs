@@ -430,34 +430,24 @@ async fn reread(client: &Client, item: &OutboxItem) -> Result<Reread, ProviderEr
     if item.kind == "create_reader" {
         let p: CreateReaderPayload =
             serde_json::from_str(&item.payload).map_err(|_| bad_payload(item))?;
-        let mut from = 0;
-        loop {
-            let page = client
-                .reader_list(api::ReaderListQuery {
-                    limit: Some([from, READERS_PAGE]),
-                    ..api::ReaderListQuery::default()
-                })
-                .await?;
-            let n = page.readers.len() as u64;
-            let same = |a: &Option<String>, b: &Option<String>| {
-                a.as_deref()
-                    .is_some_and(|a| b.as_deref().is_some_and(|b| a.eq_ignore_ascii_case(b)))
-            };
-            if let Some(found) = page.readers.into_iter().find(|r| {
+        let same = |a: &Option<String>, b: &Option<String>| {
+            a.as_deref()
+                .is_some_and(|a| b.as_deref().is_some_and(|b| a.eq_ignore_ascii_case(b)))
+        };
+        let (readers, _) = all_readers(client).await?;
+        return Ok(
+            match readers.into_iter().find(|r| {
                 r.name == p.name
                     && r.birth_date == Some(p.birth_date)
                     && (same(&r.mail, &p.mail) || same(&r.phone, &p.phone))
             }) {
-                return Ok(Reread::Applied(Applied::Account {
+                Some(found) => Reread::Applied(Applied::Account {
                     lib_card: found.lib_card,
                     password: None,
-                }));
-            }
-            if n < READERS_PAGE {
-                return Ok(Reread::NotApplied);
-            }
-            from += n;
-        }
+                }),
+                None => Reread::NotApplied,
+            },
+        );
     }
     let Some(id) = item.request_id.clone() else {
         return Err(bad_payload(item));
@@ -535,34 +525,42 @@ async fn pull_readers(db: &Db, client: &Client, report: &mut SyncReport) -> Resu
     if last.is_some_and(|t| Utc::now() - t < READERS_EVERY) {
         return Ok(());
     }
-    let mut from = 0;
-    let mut all = Vec::new();
+    let (readers, calls) = all_readers(client).await.map_err(|e| Stop::from(&e))?;
+    report.calls += calls;
+    let all: Vec<ProviderReaderRow> = readers
+        .into_iter()
+        .map(|r| ProviderReaderRow {
+            lib_card: r.lib_card,
+            name: r.name,
+            birth_date: r.birth_date,
+            mail: r.mail,
+            phone: r.phone,
+        })
+        .collect();
+    report.pulled_readers = all.len();
+    db.call(move |s| s.store_provider_readers(&all))
+        .await
+        .map_err(local)
+}
+
+/// Every reader card of the library, page by page; also the number of calls.
+async fn all_readers(client: &Client) -> Result<(Vec<api::ProviderReader>, u64), ProviderError> {
+    let (mut all, mut calls, mut from) = (Vec::new(), 0, 0);
     loop {
         let page = client
             .reader_list(api::ReaderListQuery {
                 limit: Some([from, READERS_PAGE]),
                 ..api::ReaderListQuery::default()
             })
-            .await
-            .map_err(|e| Stop::from(&e))?;
-        report.calls += 1;
+            .await?;
+        calls += 1;
         let n = page.readers.len() as u64;
-        all.extend(page.readers.into_iter().map(|r| ProviderReaderRow {
-            lib_card: r.lib_card,
-            name: r.name,
-            birth_date: r.birth_date,
-            mail: r.mail,
-            phone: r.phone,
-        }));
+        all.extend(page.readers);
         if n < READERS_PAGE {
-            break;
+            return Ok((all, calls));
         }
         from += n;
     }
-    report.pulled_readers = all.len();
-    db.call(move |s| s.store_provider_readers(&all))
-        .await
-        .map_err(local)
 }
 
 /// Statistics of the current month.
