@@ -8,10 +8,9 @@ use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 
-use crate::config::{Paths, Settings, SlipLayout};
-use crate::desk::{self, Context};
-use crate::domain::reader::ReaderDraft;
-use crate::store::Store;
+use kafedra_core::config::{Paths, Settings, SlipLayout};
+use kafedra_core::domain::reader::ReaderDraft;
+use kafedra_core::services::{Context, Store, access, readers, requests, slips};
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
@@ -58,13 +57,14 @@ pub fn run(readers: usize, pool: usize) -> Result<(), String> {
     };
     println!("Сборка: {build}");
 
-    let filled = store.reader_count().map_err(|e| e.to_string())? as usize >= readers;
+    let filled = readers::count(&store).map_err(|e| e.to_string())? as usize >= readers;
     // 1. Pool import (fresh logins on every run).
     let prefix = format!("BN{}-", chrono::Utc::now().timestamp());
-    let csv = crate::demo::pool_csv(pool, 3, &prefix);
+    let csv = kafedra_core::sample::pool_csv(pool, 3, &prefix);
     let t = Instant::now();
-    let record = desk::import_pool(&mut store, &ctx, &csv, "bench.csv", &mut |_, _| {})
-        .map_err(|e| e.to_string())?;
+    let record =
+        kafedra_core::services::pool::import(&mut store, &ctx, &csv, "bench.csv", &mut |_, _| {})
+            .map_err(|e| e.to_string())?;
     println!(
         "Загрузка пула: {} строк ({} КиБ) за {}",
         record.rows,
@@ -80,7 +80,7 @@ pub fn run(readers: usize, pool: usize) -> Result<(), String> {
     let mut sample_people = Vec::new();
     for start in (0..readers).step_by(chunk) {
         let n = chunk.min(readers - start);
-        let people = crate::demo::readers(
+        let people = kafedra_core::sample::readers(
             n,
             start as u64 + 1,
             &format!("B{:02}", start / chunk),
@@ -95,9 +95,7 @@ pub fn run(readers: usize, pool: usize) -> Result<(), String> {
             ));
         }
         if !filled {
-            store
-                .insert_readers_bulk(&people, &ctx.actor, false)
-                .map_err(|e| e.to_string())?;
+            readers::load_many(&mut store, &ctx, &people, false).map_err(|e| e.to_string())?;
         }
     }
     println!(
@@ -137,12 +135,12 @@ pub fn run(readers: usize, pool: usize) -> Result<(), String> {
             queries.push(s[from..].iter().collect());
         }
     }
-    let _ = desk::search(&store, "иван").map_err(|e| e.to_string())?; // warm the cache
+    let _ = readers::search(&store, "иван").map_err(|e| e.to_string())?; // warm the cache
     let mut samples = Vec::with_capacity(queries.len());
     let mut worst = (Duration::ZERO, String::new());
     for q in &queries {
         let t = Instant::now();
-        let hits = desk::search(&store, q).map_err(|e| e.to_string())?;
+        let hits = readers::search(&store, q).map_err(|e| e.to_string())?;
         let d = t.elapsed();
         if d > worst.0 {
             worst = (d, q.clone());
@@ -171,9 +169,9 @@ pub fn run(readers: usize, pool: usize) -> Result<(), String> {
         };
         let t = Instant::now();
         let reader =
-            desk::register_reader(&mut store, &ctx, &draft, true).map_err(|e| e.to_string())?;
-        desk::bind_login(&mut store, &ctx, reader.id, None).map_err(|e| e.to_string())?;
-        desk::save_slip(&mut store, &ctx, reader.id, SlipLayout::A5, &out)
+            readers::register(&mut store, &ctx, &draft, true).map_err(|e| e.to_string())?;
+        access::grant(&mut store, &ctx, reader.id, None).map_err(|e| e.to_string())?;
+        slips::save(&mut store, &ctx, reader.id, SlipLayout::A5, &out)
             .map_err(|e| e.to_string())?;
         samples.push(t.elapsed());
     }
@@ -195,8 +193,8 @@ fn tempfile_dir() -> Result<std::path::PathBuf, String> {
 /// Pulls 10,000 pending requests from the provider simulator (real TLS on
 /// 127.0.0.1) and stores them, with the real pacing of one call a second.
 fn pull_requests(store: &mut Store) -> Result<(), String> {
-    use crate::provider::sim::{self, SimConfig};
-    use crate::provider::{Client, sync::book_request};
+    use kafedra_core::provider::Client;
+    use kafedra_core::sim::{self, SimConfig};
     const N: usize = 10_000;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -222,15 +220,18 @@ fn pull_requests(store: &mut Store) -> Result<(), String> {
             .block_on(client.pull_all_requests(None))
             .map_err(|e| e.user_message())?;
         let pulled = t.elapsed();
-        let rows: Vec<_> = requests.iter().map(book_request).collect();
-        store
-            .store_requests(&rows, stats.cursor.as_deref(), client.request_item_bytes())
-            .map_err(|e| e.to_string())?;
+        let stored = requests::store_pulled(
+            store,
+            &requests,
+            stats.cursor.as_deref(),
+            client.request_item_bytes(),
+        )
+        .map_err(|e| e.to_string())?;
         let total = t.elapsed();
         println!(
             "Загрузка {} запросов из ЭБС ({label}): {} обращений, получено {} КиБ по сети ({} КиБ JSON; самый большой ответ {} КиБ), \
              приём {:.2} с, с записью в базу {:.2} с",
-            rows.len(),
+            stored,
             stats.calls,
             stats.bytes_received / 1024,
             stats.json_bytes / 1024,

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::process::{Command, Stdio};
 
-use kafedra::desk::PROVIDER;
+use kafedra_core::services;
 
 use crate::support::{Desk, pool_csv};
 
@@ -61,14 +61,14 @@ fn two_processes_binding_at_once_never_share_a_login() {
     );
     assert!(!errors.contains("FAIL"), "a desk was refused: {errors}");
 
-    let store = kafedra::store::Store::open(&dir.join("kafedra.sqlite3")).unwrap();
-    let bound = store.active_bindings(PROVIDER).unwrap();
+    let store = kafedra_core::services::Store::open(&dir.join("kafedra.sqlite3")).unwrap();
+    let bound = services::access::active_logins(&store).unwrap();
     assert_eq!(bound.len(), READERS, "every reader that asked got a login");
     let readers: HashSet<i64> = bound.iter().map(|(r, _)| *r).collect();
     let logins: HashSet<&str> = bound.iter().map(|(_, l)| l.as_str()).collect();
     assert_eq!(readers.len(), READERS, "one login per reader");
     assert_eq!(logins.len(), READERS, "no login bound twice");
-    let counts = store.pool_counts(PROVIDER).unwrap();
+    let counts = services::pool::counts(&store).unwrap();
     assert_eq!(
         (counts.free, counts.assigned),
         (0, READERS as u64),
@@ -125,9 +125,8 @@ fn when_the_pool_runs_out_the_extra_desk_is_refused_cleanly() {
             .all(|e| e.contains("Свободных логинов не осталось")),
         "{refused:?}"
     );
-    let store = kafedra::store::Store::open(&dir.join("kafedra.sqlite3")).unwrap();
-    let logins: HashSet<String> = store
-        .active_bindings(PROVIDER)
+    let store = kafedra_core::services::Store::open(&dir.join("kafedra.sqlite3")).unwrap();
+    let logins: HashSet<String> = services::access::active_logins(&store)
         .unwrap()
         .into_iter()
         .map(|(_, l)| l)

@@ -12,10 +12,10 @@ use iced_test::runtime::Action;
 use iced_test::selector::id;
 use iced_test::{Error, Simulator};
 
-use kafedra::config::Settings;
-use kafedra::desk;
-use kafedra::domain::EventKind;
 use kafedra::ui::{App, Dialogs, Message, ProviderLink, fonts};
+use kafedra_core::config::Settings;
+use kafedra_core::domain::EventKind;
+use kafedra_core::services;
 
 use crate::support::{Desk, pdf_text, pool_csv, squash};
 
@@ -106,8 +106,9 @@ impl Harness {
         self.ui(|ui| ui.snapshot(&theme)?.matches_image(&path));
     }
 
-    fn store(&self) -> kafedra::store::Store {
-        kafedra::store::Store::open(&self.desk_dir.path().join("kafedra.sqlite3")).expect("store")
+    fn store(&self) -> kafedra_core::store::Store {
+        kafedra_core::services::Store::open(&self.desk_dir.path().join("kafedra.sqlite3"))
+            .expect("store")
     }
 
     fn type_into(&mut self, field: &'static str, text: &str) {
@@ -187,7 +188,9 @@ fn walk_in_reader_is_registered_bound_and_gets_a_slip() {
     }
 
     let store = h.store();
-    let reader = desk::search(&store, "Новикова").unwrap().remove(0);
+    let reader = services::readers::search(&store, "Новикова")
+        .unwrap()
+        .remove(0);
     assert_eq!(reader.login.as_deref(), Some("LR-0001"));
     assert!(
         text.contains(&reader.card),
@@ -195,33 +198,27 @@ fn walk_in_reader_is_registered_bound_and_gets_a_slip() {
         reader.card
     );
     assert_eq!(
-        store
-            .count_events(EventKind::ReaderRegistered, Some(reader.id))
-            .unwrap(),
+        services::journal::count(&store, EventKind::ReaderRegistered, Some(reader.id)).unwrap(),
         1
     );
     assert_eq!(
-        store
-            .count_events(EventKind::LoginBound, Some(reader.id))
-            .unwrap(),
+        services::journal::count(&store, EventKind::LoginBound, Some(reader.id)).unwrap(),
         1
     );
     assert_eq!(
-        store
-            .count_events(EventKind::SlipSaved, Some(reader.id))
-            .unwrap(),
+        services::journal::count(&store, EventKind::SlipSaved, Some(reader.id)).unwrap(),
         1
     );
-    let consent = store.consent(reader.id).unwrap().unwrap();
+    let consent = services::readers::consent(&store, reader.id)
+        .unwrap()
+        .unwrap();
     assert_eq!(consent.staff, "Тестова Т. Т.");
 
     // Show password is journaled.
     h.ui(|ui| ui.click("Показать пароль"));
     h.ui(|ui| ui.find("Pw0O1lI-0001"));
     assert_eq!(
-        h.store()
-            .count_events(EventKind::PasswordShown, Some(reader.id))
-            .unwrap(),
+        services::journal::count(&h.store(), EventKind::PasswordShown, Some(reader.id)).unwrap(),
         1
     );
 }
@@ -242,7 +239,7 @@ fn registration_shows_each_problem_and_saves_nothing() {
         ui.find("Отметьте согласие на обработку персональных данных: без него читателя зарегистрировать нельзя.")
     });
     h.picture("05-register-errors");
-    assert_eq!(h.store().reader_count().unwrap(), 0);
+    assert_eq!(services::readers::count(&h.store()).unwrap(), 0);
 
     // Fixing the date makes its message go away as you type.
     h.ui(|ui| {
@@ -283,7 +280,11 @@ fn a_possible_duplicate_is_shown_before_saving() {
         ui.find(line.as_str())
     });
     h.picture("06-duplicate");
-    assert_eq!(h.store().reader_count().unwrap(), 1, "nothing saved yet");
+    assert_eq!(
+        services::readers::count(&h.store()).unwrap(),
+        1,
+        "nothing saved yet"
+    );
 
     // Open the existing reader instead.
     h.ui(|ui| ui.click("Открыть карточку"));
@@ -291,7 +292,7 @@ fn a_possible_duplicate_is_shown_before_saving() {
         ui.find("Иванова Мария")?;
         ui.find(existing.card.as_str())
     });
-    assert_eq!(h.store().reader_count().unwrap(), 1);
+    assert_eq!(services::readers::count(&h.store()).unwrap(), 1);
 }
 
 #[test]
@@ -308,7 +309,7 @@ fn a_confirmed_namesake_is_saved() {
     h.ui(|ui| ui.click("Сохранить (Ctrl+S)"));
     h.ui(|ui| ui.click("Это другой человек — сохранить"));
     h.ui(|ui| ui.find("Доступ к ЭБС"));
-    assert_eq!(h.store().reader_count().unwrap(), 2);
+    assert_eq!(services::readers::count(&h.store()).unwrap(), 2);
 }
 
 #[test]
@@ -317,8 +318,8 @@ fn a_bad_pool_file_lists_its_row_errors_and_imports_nothing() {
     let bad = d.path().join("logins.csv");
     let content = "login;password\nLR-1;secret1\n;secret2\nLR-1;secret3\nLR-4\n";
     std::fs::write(&bad, content).unwrap();
-    let expected = match kafedra::import::pool::parse_pool(content.as_bytes(), "logins.csv") {
-        Err(kafedra::import::pool::PoolFileError::Rows(rows)) => rows,
+    let expected = match kafedra_core::import::pool::parse_pool(content.as_bytes(), "logins.csv") {
+        Err(kafedra_core::import::pool::PoolFileError::Rows(rows)) => rows,
         other => panic!("the parser must refuse this file: {other:?}"),
     };
     assert!(expected.len() >= 3, "{expected:?}");
@@ -338,7 +339,7 @@ fn a_bad_pool_file_lists_its_row_errors_and_imports_nothing() {
         ui.find("Файл не загружен: 3 строки с ошибками. Исправьте их и загрузите файл снова.")
     });
     h.picture("07-bad-import");
-    assert_eq!(h.store().pool_counts(desk::PROVIDER).unwrap().total(), 0);
+    assert_eq!(services::pool::counts(&h.store()).unwrap().total(), 0);
 }
 
 #[test]
@@ -360,7 +361,7 @@ fn a_good_pool_file_is_imported_and_counted() {
         ui.find("Свободных логинов: 25")
     });
     h.picture("08-pool");
-    assert_eq!(h.store().pool_counts(desk::PROVIDER).unwrap().free, 25);
+    assert_eq!(services::pool::counts(&h.store()).unwrap().free, 25);
 }
 
 #[test]
@@ -368,7 +369,7 @@ fn scanning_a_card_opens_the_reader_and_blocking_replaces_the_login() {
     let mut d = desk_without_auto_print();
     d.import(&pool_csv(3));
     let r = d.register("Соколова", "Анна", "01.02.1970", "sokolova@mail.ru");
-    kafedra::desk::bind_login(&mut d.store, &d.ctx, r.id, None).unwrap();
+    kafedra_core::services::access::grant(&mut d.store, &d.ctx, r.id, None).unwrap();
     let mut h = Harness::new(d, Dialogs::default());
     // A scanner types the number and presses Enter.
     h.type_into(kafedra::ui::SEARCH_ID, &r.card);
@@ -390,17 +391,13 @@ fn scanning_a_card_opens_the_reader_and_blocking_replaces_the_login() {
     h.ui(|ui| ui.click("Выдать логин (Ctrl+L)"));
     h.ui(|ui| ui.find("LR-0002"));
     let store = h.store();
-    assert_eq!(store.bindings_of(r.id).unwrap().len(), 2);
+    assert_eq!(services::access::logins_of(&store, r.id).unwrap().len(), 2);
     assert_eq!(
-        store
-            .count_events(EventKind::LoginBlocked, Some(r.id))
-            .unwrap(),
+        services::journal::count(&store, EventKind::LoginBlocked, Some(r.id)).unwrap(),
         1
     );
     assert_eq!(
-        store
-            .count_events(EventKind::ReaderViewed, Some(r.id))
-            .unwrap(),
+        services::journal::count(&store, EventKind::ReaderViewed, Some(r.id)).unwrap(),
         1
     );
 }
@@ -430,7 +427,7 @@ fn arrow_keys_pick_a_search_result_and_enter_opens_it() {
 
 #[test]
 fn requests_are_decided_and_the_sync_state_shows_online_then_offline() {
-    use kafedra::provider::sim::{self, SimConfig};
+    use kafedra_core::sim::{self, SimConfig};
     let rt = new_runtime();
     let sim = rt.block_on(sim::start(SimConfig::default())).unwrap();
     let reader = sim.add_reader(
@@ -453,7 +450,7 @@ fn requests_are_decided_and_the_sync_state_shows_online_then_offline() {
     let mut cfg = sim.client_config();
     cfg.min_interval = std::time::Duration::from_millis(5);
     cfg.timeout = std::time::Duration::from_secs(2);
-    let link = ProviderLink::Ready(kafedra::provider::Client::new(cfg).unwrap());
+    let link = ProviderLink::Ready(kafedra_core::provider::Client::new(cfg).unwrap());
     let mut h = Harness::with_provider(desk_without_auto_print(), Dialogs::default(), rt, link);
 
     // The first sync ran at start.
@@ -486,11 +483,9 @@ fn requests_are_decided_and_the_sync_state_shows_online_then_offline() {
     });
     h.picture("10-requests-offline");
     let store = h.store();
-    assert_eq!(store.sync_status().unwrap().waiting, 1);
+    assert_eq!(services::provider::status(&store).unwrap().waiting, 1);
     assert_eq!(
-        store
-            .request(&second)
-            .unwrap()
+        services::requests::get(&store, &second)
             .unwrap()
             .local_decision
             .as_deref(),
@@ -498,14 +493,14 @@ fn requests_are_decided_and_the_sync_state_shows_online_then_offline() {
     );
 }
 
-async fn sim_shutdown(sim: kafedra::provider::sim::SimHandle) {
+async fn sim_shutdown(sim: kafedra_core::sim::SimHandle) {
     sim.shutdown().await;
 }
 
 #[test]
 fn enter_on_a_name_found_only_inside_other_words_registers_a_new_reader() {
     let mut d = desk_without_auto_print();
-    let draft = kafedra::domain::reader::ReaderDraft {
+    let draft = kafedra_core::domain::reader::ReaderDraft {
         surname: "Соколова".into(),
         name: "Анна".into(),
         patronymic: "Петровна".into(),
@@ -514,7 +509,7 @@ fn enter_on_a_name_found_only_inside_other_words_registers_a_new_reader() {
         consent: true,
         ..Default::default()
     };
-    desk::register_reader(&mut d.store, &d.ctx, &draft, false).unwrap();
+    services::readers::register(&mut d.store, &d.ctx, &draft, false).unwrap();
     let mut h = Harness::new(d, Dialogs::default());
     // «Петров» is only her patronymic: a walk-in Петров is a new reader.
     h.type_into(kafedra::ui::SEARCH_ID, "петров");

@@ -3,10 +3,10 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use kafedra::config::{Paths, Settings};
-use kafedra::desk::{self, Context};
-use kafedra::domain::reader::ReaderDraft;
-use kafedra::store::Store;
+use kafedra_core::config::{Paths, Settings};
+use kafedra_core::domain::reader::ReaderDraft;
+use kafedra_core::services::Store;
+use kafedra_core::services::{self, Context};
 
 /// The kafedra binary built for these tests.
 pub fn kafedra(dir: &Path) -> Command {
@@ -69,7 +69,7 @@ impl Desk {
     }
 
     pub fn import(&mut self, csv: &str) {
-        desk::import_pool(
+        services::pool::import(
             &mut self.store,
             &self.ctx,
             csv.as_bytes(),
@@ -85,7 +85,7 @@ impl Desk {
         name: &str,
         birth: &str,
         email: &str,
-    ) -> kafedra::domain::records::Reader {
+    ) -> kafedra_core::domain::records::Reader {
         let draft = ReaderDraft {
             surname: surname.into(),
             name: name.into(),
@@ -94,7 +94,7 @@ impl Desk {
             consent: true,
             ..ReaderDraft::default()
         };
-        desk::register_reader(&mut self.store, &self.ctx, &draft, true).expect("register")
+        services::readers::register(&mut self.store, &self.ctx, &draft, true).expect("register")
     }
 }
 

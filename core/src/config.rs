@@ -1,0 +1,539 @@
+//! Settings (a TOML file) and where the files live.
+//!
+//! Without `--data-dir`, settings go to the user's config folder and the
+//! database to the data folder (`directories`). With `--data-dir DIR` (or the
+//! `KAFEDRA_DATA_DIR` variable) everything lives in `DIR`, which makes a
+//! portable install and keeps tests apart.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::card::{CardPattern, DEFAULT_PATTERN};
+use crate::domain::event::Actor;
+
+pub const SETTINGS_FILE: &str = "kafedra.toml";
+pub const DB_FILE: &str = "kafedra.sqlite3";
+/// The consent text in force; its version is stored with every consent.
+pub const CONSENT_VERSION: &str = "2025-09";
+pub const CONSENT_TEXT: &str = include_str!("../../resources/consent/2025-09.txt");
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paths {
+    pub settings_file: PathBuf,
+    pub data_dir: PathBuf,
+}
+
+impl Paths {
+    /// Resolves the folders: an explicit data dir wins, then
+    /// `KAFEDRA_DATA_DIR`, then the OS folders.
+    pub fn resolve(data_dir: Option<&Path>) -> Result<Paths, String> {
+        let explicit = data_dir
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::var_os("KAFEDRA_DATA_DIR").map(PathBuf::from));
+        if let Some(dir) = explicit {
+            return Ok(Paths::portable(&dir));
+        }
+        let dirs = directories::ProjectDirs::from("ru", "Kafedra", "Kafedra").ok_or_else(|| {
+            "Не удалось определить домашнюю папку пользователя. Укажите папку данных: --data-dir ПАПКА."
+                .to_string()
+        })?;
+        Ok(Paths {
+            settings_file: dirs.config_dir().join(SETTINGS_FILE),
+            data_dir: dirs.data_dir().to_path_buf(),
+        })
+    }
+
+    /// Everything in one folder.
+    pub fn portable(dir: &Path) -> Paths {
+        Paths {
+            settings_file: dir.join(SETTINGS_FILE),
+            data_dir: dir.to_path_buf(),
+        }
+    }
+
+    /// The provider connection, secrets included: readable by the user only.
+    pub fn provider_file(&self) -> PathBuf {
+        self.settings_dir().join("provider.toml")
+    }
+
+    /// The extra root certificate to trust for the provider (PEM).
+    pub fn provider_ca_file(&self) -> PathBuf {
+        self.settings_dir().join("provider-ca.pem")
+    }
+
+    fn settings_dir(&self) -> PathBuf {
+        self.settings_file
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| self.data_dir.clone())
+    }
+
+    pub fn db_file(&self) -> PathBuf {
+        self.data_dir.join(DB_FILE)
+    }
+
+    /// Where printed slips are kept (the PDF sent to the printer).
+    pub fn slips_dir(&self) -> PathBuf {
+        self.data_dir.join("slips")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SlipLayout {
+    #[default]
+    A5,
+    Receipt,
+}
+
+impl SlipLayout {
+    pub const ALL: [SlipLayout; 2] = [SlipLayout::A5, SlipLayout::Receipt];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SlipLayout::A5 => "A5 (половина A4)",
+            SlipLayout::Receipt => "чек 80 мм",
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            SlipLayout::A5 => "a5",
+            SlipLayout::Receipt => "receipt",
+        }
+    }
+}
+
+impl std::fmt::Display for SlipLayout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// How a reader gets a provider login.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum AccessMode {
+    /// Bind a free login from the library's pool.
+    #[default]
+    Pool,
+    /// Create the reader's card at the provider (`w_biblio_reader_create`)
+    /// and store the login it returns.
+    Provider,
+}
+
+impl AccessMode {
+    pub const ALL: [AccessMode; 2] = [AccessMode::Pool, AccessMode::Provider];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AccessMode::Pool => "выдавать свободный логин из пула",
+            AccessMode::Provider => "создавать учётную запись читателя в ЭБС",
+        }
+    }
+}
+
+impl std::fmt::Display for AccessMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// Texts printed on the access slip.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SlipTexts {
+    pub apps_text: String,
+    pub instructions: Vec<String>,
+    pub footer: String,
+}
+
+impl Default for SlipTexts {
+    fn default() -> Self {
+        SlipTexts {
+            apps_text: "Приложение «ЛитРес: Библиотека» для Android, iOS и Windows".into(),
+            instructions: vec![
+                "Откройте сайт или установите приложение «ЛитРес: Библиотека».".into(),
+                "Нажмите «Войти» и введите логин и пароль с этой памятки.".into(),
+                "Выберите книгу и нажмите «Взять в библиотеке» — запрос придёт библиотекарю."
+                    .into(),
+                "Книга появится на полке приложения, когда библиотека её выдаст.".into(),
+            ],
+            footer: "Вопросы — у библиотекаря на кафедре обслуживания.".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub library_name: String,
+    /// The librarian working at this desk: goes into the journal.
+    pub staff_name: String,
+    /// This workstation's name in the journal (defaults to the computer name).
+    pub desk_name: String,
+    pub provider_site_url: String,
+    /// The library's page at the provider (the QR code on the slip).
+    pub library_page_url: String,
+    pub slip: SlipTexts,
+    pub slip_layout: SlipLayout,
+    /// CUPS printer name; empty = the system default printer.
+    pub printer: String,
+    pub card_pattern: String,
+    /// Warn when free logins fall to this many.
+    pub pool_low_water: u64,
+    /// After binding, print the slip at once (remote readers: save a PDF).
+    pub print_after_bind: bool,
+    /// Pool logins or cards created at the provider.
+    pub access_mode: AccessMode,
+    /// Seconds between background syncs with the provider.
+    pub sync_interval_secs: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            library_name: "Центральная городская библиотека".into(),
+            staff_name: String::new(),
+            desk_name: String::new(),
+            provider_site_url: "https://biblio.litres.ru".into(),
+            library_page_url: "https://biblio.litres.ru/libreg/".into(),
+            slip: SlipTexts::default(),
+            slip_layout: SlipLayout::A5,
+            printer: String::new(),
+            card_pattern: DEFAULT_PATTERN.into(),
+            pool_low_water: 20,
+            print_after_bind: true,
+            access_mode: AccessMode::Pool,
+            sync_interval_secs: 60,
+        }
+    }
+}
+
+impl Settings {
+    /// Reads the settings file. A missing file gives the defaults; a broken
+    /// one gives the defaults plus a warning to show (the file is left alone
+    /// so nothing the admin wrote is lost).
+    pub fn load(path: &Path) -> (Settings, Option<String>) {
+        match std::fs::read_to_string(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (Settings::default(), None),
+            Err(e) => (
+                Settings::default(),
+                Some(format!(
+                    "Не удалось прочитать настройки {}: {e}. Использованы настройки по умолчанию.",
+                    path.display()
+                )),
+            ),
+            Ok(text) => match toml::from_str::<Settings>(&text) {
+                Ok(s) => (s, None),
+                Err(e) => (
+                    Settings::default(),
+                    Some(format!(
+                        "Файл настроек {} повреждён ({}). Использованы настройки по умолчанию; исправьте файл или сохраните настройки заново.",
+                        path.display(),
+                        e.message()
+                    )),
+                ),
+            },
+        }
+    }
+
+    /// Writes the file atomically (temp file + rename).
+    pub fn save(&self, path: &Path) -> Result<(), String> {
+        let text = toml::to_string_pretty(self).map_err(|e| e.to_string())?;
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("Не удалось создать папку {}: {e}", dir.display()))?;
+        }
+        let tmp = path.with_extension("toml.tmp");
+        std::fs::write(&tmp, text)
+            .and_then(|()| std::fs::rename(&tmp, path))
+            .map_err(|e| format!("Не удалось записать настройки в {}: {e}", path.display()))
+    }
+
+    /// Problems that must be fixed before saving, in Russian.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.library_name.trim().is_empty() {
+            out.push("Укажите название библиотеки — оно печатается на памятке.".into());
+        }
+        if let Err(e) = CardPattern::parse(&self.card_pattern) {
+            out.push(e);
+        }
+        for (label, url) in [
+            ("Адрес сайта ЭБС", &self.provider_site_url),
+            ("Адрес страницы библиотеки", &self.library_page_url),
+        ] {
+            if !(url.starts_with("https://") || url.starts_with("http://")) || url.contains(' ') {
+                out.push(format!(
+                    "{label} «{url}» должен начинаться с https:// и не содержать пробелов."
+                ));
+            }
+        }
+        out
+    }
+
+    pub fn card_pattern(&self) -> CardPattern {
+        CardPattern::parse(&self.card_pattern).unwrap_or_else(|_| {
+            CardPattern::parse(DEFAULT_PATTERN).unwrap_or_else(|e| unreachable!("{e}"))
+        })
+    }
+
+    /// Who acts at this desk, for the journal.
+    pub fn actor(&self) -> Actor {
+        let staff = if self.staff_name.trim().is_empty() {
+            os_user()
+        } else {
+            self.staff_name.trim().to_string()
+        };
+        let desk = if self.desk_name.trim().is_empty() {
+            host_name()
+        } else {
+            self.desk_name.trim().to_string()
+        };
+        Actor { staff, desk }
+    }
+
+    /// Names of the settings that differ (for the journal entry).
+    pub fn changed_fields(&self, other: &Settings) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        let mut check = |changed: bool, name: &'static str| {
+            if changed {
+                out.push(name);
+            }
+        };
+        check(
+            self.library_name != other.library_name,
+            "название библиотеки",
+        );
+        check(self.staff_name != other.staff_name, "сотрудник");
+        check(self.desk_name != other.desk_name, "место");
+        check(
+            self.provider_site_url != other.provider_site_url,
+            "сайт ЭБС",
+        );
+        check(
+            self.library_page_url != other.library_page_url,
+            "страница библиотеки",
+        );
+        check(self.slip != other.slip, "тексты памятки");
+        check(self.slip_layout != other.slip_layout, "формат памятки");
+        check(self.printer != other.printer, "принтер");
+        check(
+            self.card_pattern != other.card_pattern,
+            "шаблон номера билета",
+        );
+        check(
+            self.pool_low_water != other.pool_low_water,
+            "порог свободных логинов",
+        );
+        check(
+            self.print_after_bind != other.print_after_bind,
+            "печать после выдачи",
+        );
+        out
+    }
+}
+
+/// The connection to the provider. It holds the application id, its secret
+/// and the library's staff password, so it lives in its own file readable by
+/// the user only (mode 0600 on Unix; the per-user profile folder on Windows),
+/// never in the database or the logs. Why a file and not the OS keyring: the
+/// desk PCs and servers we target often have no Secret Service daemon (the
+/// `keyring` crate's Linux backend needs one over D-Bus), and the file can be
+/// provisioned by an admin script with `kafedra provider set`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderConfig {
+    pub url: String,
+    pub app_id: String,
+    pub secret: String,
+    pub libhouse: u64,
+    pub login: String,
+    pub password: String,
+    /// Trust this extra root certificate (the simulator's, or a proxy's).
+    #[serde(default)]
+    pub extra_ca: bool,
+    #[serde(default = "default_timeout")]
+    pub timeout_secs: u64,
+    #[serde(default = "default_pace")]
+    pub min_interval_ms: u64,
+}
+
+fn default_timeout() -> u64 {
+    20
+}
+
+fn default_pace() -> u64 {
+    1000
+}
+
+impl std::fmt::Debug for ProviderConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderConfig")
+            .field("url", &self.url)
+            .field("app_id", &"***")
+            .field("secret", &"***")
+            .field("libhouse", &self.libhouse)
+            .field("login", &self.login)
+            .field("password", &"***")
+            .field("extra_ca", &self.extra_ca)
+            .finish()
+    }
+}
+
+impl ProviderConfig {
+    /// Reads the connection, if one was set up.
+    pub fn load(paths: &Paths) -> Result<Option<ProviderConfig>, String> {
+        let path = paths.provider_file();
+        match std::fs::read_to_string(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(format!("Не удалось прочитать {}: {e}", path.display())),
+            Ok(text) => toml::from_str(&text).map(Some).map_err(|e| {
+                format!(
+                    "Файл подключения к ЭБС {} повреждён ({}). Настройте подключение заново: kafedra provider set …",
+                    path.display(),
+                    e.message()
+                )
+            }),
+        }
+    }
+
+    /// Writes the connection readable by the user only; `ca_pem` replaces
+    /// the trusted extra certificate.
+    pub fn save(&self, paths: &Paths, ca_pem: Option<&[u8]>) -> Result<(), String> {
+        let text = toml::to_string_pretty(self).map_err(|e| e.to_string())?;
+        write_private(&paths.provider_file(), text.as_bytes())?;
+        if let Some(pem) = ca_pem {
+            write_private(&paths.provider_ca_file(), pem)?;
+        }
+        Ok(())
+    }
+
+    /// The client settings, with the extra CA read from its file.
+    pub fn client_config(&self, paths: &Paths) -> Result<crate::provider::ClientConfig, String> {
+        let ca = if self.extra_ca {
+            let path = paths.provider_ca_file();
+            Some(std::fs::read(&path).map_err(|e| {
+                format!(
+                    "Не удалось прочитать сертификат ЭБС {}: {e}",
+                    path.display()
+                )
+            })?)
+        } else {
+            None
+        };
+        Ok(self.client_config_with(ca))
+    }
+
+    /// The client settings with the given extra CA.
+    pub fn client_config_with(
+        &self,
+        extra_ca_pem: Option<Vec<u8>>,
+    ) -> crate::provider::ClientConfig {
+        let mut c = crate::provider::ClientConfig::new(
+            self.url.clone(),
+            self.app_id.clone(),
+            self.secret.clone(),
+            self.login.clone(),
+            self.password.clone(),
+            self.libhouse,
+        );
+        c.timeout = std::time::Duration::from_secs(self.timeout_secs.max(1));
+        c.min_interval = std::time::Duration::from_millis(self.min_interval_ms);
+        c.extra_ca_pem = extra_ca_pem;
+        c
+    }
+}
+
+/// Writes a file only its owner may read (created that way: no window in
+/// which others could read it).
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    use std::io::Write;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("Не удалось создать папку {}: {e}", dir.display()))?;
+    }
+    let tmp = path.with_extension("tmp");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let result = options
+        .open(&tmp)
+        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()))
+        .and_then(|()| std::fs::rename(&tmp, path));
+    result.map_err(|e| format!("Не удалось записать {}: {e}", path.display()))
+}
+
+fn os_user() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "сотрудник".into())
+}
+
+fn host_name() -> String {
+    std::env::var("COMPUTERNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "кафедра".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_round_trip_and_tolerate_damage() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(SETTINGS_FILE);
+        let (s, warn) = Settings::load(&path);
+        assert_eq!(s, Settings::default());
+        assert!(warn.is_none());
+
+        let s = Settings {
+            library_name: "Библиотека им. Пушкина".into(),
+            pool_low_water: 7,
+            ..Settings::default()
+        };
+        s.save(&path).unwrap();
+        assert_eq!(Settings::load(&path).0, s);
+
+        // Unknown and missing keys are fine.
+        std::fs::write(&path, "library_name = \"X\"\nfuture_key = 1\n").unwrap();
+        let (s, warn) = Settings::load(&path);
+        assert_eq!(s.library_name, "X");
+        assert_eq!(s.pool_low_water, 20);
+        assert!(warn.is_none());
+
+        std::fs::write(&path, "library_name = ").unwrap();
+        let (s, warn) = Settings::load(&path);
+        assert_eq!(s, Settings::default());
+        assert!(warn.unwrap().contains("повреждён"));
+        // The broken file is left for the admin to fix.
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "library_name = ");
+    }
+
+    #[test]
+    fn settings_problems_are_explained() {
+        let mut s = Settings::default();
+        assert!(s.problems().is_empty());
+        s.card_pattern = "{YYYY}".into();
+        s.library_page_url = "biblio.litres.ru".into();
+        let p = s.problems();
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(p[1].contains("https://"));
+    }
+
+    #[test]
+    fn portable_paths() {
+        let p = Paths::resolve(Some(Path::new("/tmp/kf"))).unwrap();
+        assert_eq!(p.settings_file, Path::new("/tmp/kf/kafedra.toml"));
+        assert_eq!(p.db_file(), Path::new("/tmp/kf/kafedra.sqlite3"));
+    }
+}

@@ -1,0 +1,580 @@
+//! One sync with the provider: deliver the outbox in order, then pull what
+//! changed (requests, fund, readers, statistics).
+//!
+//! Delivery is exactly-once as far as the protocol allows: before a write is
+//! sent it is claimed and marked in doubt in the database; if the answer is
+//! lost (timeout, dropped connection, crash of this process), the next sync
+//! re-reads the provider's state and only sends again if the write did not
+//! happen. A write the provider refuses is closed as refused and shown to the
+//! librarian. Nothing is retried blindly.
+
+use chrono::{Datelike, Local, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::api::{self, RefusalReason};
+use super::client::{Client, ProviderError, WriteOutcome};
+use crate::domain::event::Actor;
+use crate::domain::request::{BookRequest, OutboxItem, backoff};
+use crate::store::{Db, FundRow, ProviderReaderRow};
+
+/// How long a desk's claim on a write holds if it never reports back.
+const CLAIM: chrono::Duration = chrono::Duration::minutes(2);
+/// Reader cards are listed in full at most this often.
+const READERS_EVERY: chrono::Duration = chrono::Duration::hours(6);
+const READERS_PAGE: u64 = 1000;
+const FUND_PAGE: u64 = 1000;
+
+/// Parameters of a card creation in the outbox.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CreateReaderPayload {
+    pub name: String,
+    pub birth_date: NaiveDate,
+    #[serde(default)]
+    pub mail: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
+/// Parameters of a request decision in the outbox.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DecisionPayload {
+    pub request_id: String,
+    #[serde(default)]
+    pub art: Option<u64>,
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub text: Option<String>,
+}
+
+/// What one sync did, for the status bar and `kafedra sync`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SyncReport {
+    /// Writes delivered (Russian descriptions).
+    pub sent: Vec<String>,
+    /// Writes the provider refused, with its reason.
+    pub refused: Vec<String>,
+    pub pulled_requests: usize,
+    pub pulled_fund: usize,
+    pub pulled_readers: usize,
+    /// Writes still waiting after this sync.
+    pub waiting: u64,
+    /// Why the sync stopped early, in plain Russian.
+    pub error: Option<String>,
+    pub offline: bool,
+    pub captcha_url: Option<String>,
+    pub calls: u64,
+    pub bytes_received: u64,
+}
+
+impl SyncReport {
+    pub fn ok(&self) -> bool {
+        self.error.is_none()
+    }
+}
+
+/// The sync state in one line of plain Russian (status bar, CLI).
+pub fn status_line(s: &crate::domain::request::SyncStatus) -> String {
+    let when = |t: Option<chrono::DateTime<Utc>>| {
+        t.map(|t| t.with_timezone(&Local).format("%d.%m.%Y %H:%M").to_string())
+            .unwrap_or_else(|| "ещё не было".into())
+    };
+    let state = match s.online {
+        None => "ЭБС: синхронизации ещё не было",
+        Some(true) => "ЭБС: на связи",
+        Some(false) => "ЭБС: нет связи",
+    };
+    let mut line = format!(
+        "{state} · последняя успешная синхронизация: {} · ждут отправки: {}",
+        when(s.last_success),
+        s.waiting
+    );
+    if s.failed > 0 {
+        line.push_str(&format!(" · отклонено ЭБС: {}", s.failed));
+    }
+    if let Some(e) = &s.last_error {
+        line.push_str(&format!(" · последняя ошибка: {e}"));
+    }
+    line
+}
+
+/// Status names of the provider as stored locally.
+fn status_code(s: &api::RequestStatus) -> String {
+    serde_json::to_value(s)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn kind_code(k: &api::BookKind) -> String {
+    serde_json::to_value(k)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_else(|| "ebook".into())
+}
+
+/// The provider's request as the desk stores it.
+pub fn book_request(r: &api::Request) -> BookRequest {
+    BookRequest {
+        id: r.id.clone(),
+        lib_card: r.lib_card.clone(),
+        reader_name: r.reader_name.clone(),
+        reader_birth_date: r.reader_birth_date,
+        art: r.art,
+        title: r.title.clone(),
+        authors: r.authors.clone(),
+        genre: r.genre.clone(),
+        kind: kind_code(&r.kind),
+        price_kopecks: r.price.map(|m| m.kopecks()),
+        age_rating: r.age_rating,
+        status: status_code(&r.status),
+        created: r.created.map(|t| t.with_timezone(&Utc)),
+        updated: r.updated.map(|t| t.with_timezone(&Utc)),
+        refusal_reason: r.refusal.as_ref().map(|f| f.reason.code().to_string()),
+        refusal_text: r.refusal.as_ref().map(|f| f.text.clone()),
+        loan_due: r.loan.as_ref().and_then(|l| l.due).map(|d| d.date_naive()),
+        local_decision: None,
+    }
+}
+
+fn fund_row(f: &api::FundItem) -> FundRow {
+    FundRow {
+        art: f.art,
+        title: f.title.clone(),
+        authors: f.authors.clone(),
+        genre: f.genre.clone(),
+        kind: kind_code(&f.kind),
+        price_kopecks: f.price.map(|m| m.kopecks()),
+        age_rating: f.age_rating,
+        copies: f.copies,
+        on_loan: f.on_loan,
+        issues: f.issues,
+        licence_end: f.licence_end,
+        bought: f.bought,
+    }
+}
+
+/// What re-reading the provider says about a write in doubt.
+enum Reread {
+    /// It was applied: record the result without sending again.
+    Applied(Applied),
+    /// It was not applied: send it.
+    NotApplied,
+    /// It cannot be applied any more (the request changed meanwhile).
+    Impossible(String, Option<Box<BookRequest>>),
+}
+
+enum Applied {
+    Request(Option<Box<BookRequest>>),
+    Account {
+        lib_card: String,
+        password: Option<String>,
+    },
+}
+
+fn db_error(e: impl std::fmt::Display) -> String {
+    format!("Ошибка базы данных при синхронизации: {e}")
+}
+
+/// Runs one sync. Never panics on provider trouble: everything ends up in
+/// the report and in the stored sync state.
+pub async fn sync_once(db: &Db, client: &Client, provider: &str, actor: &Actor) -> SyncReport {
+    let mut report = SyncReport::default();
+    let result = run(db, client, provider, actor, &mut report).await;
+    if let Err(e) = &result {
+        report.offline = e.offline;
+        report.error = Some(e.message.clone());
+        report.captcha_url = e.captcha.clone();
+    }
+    let (online, error) = (!report.offline, report.error.clone());
+    let recorded = db
+        .call(move |s| {
+            s.record_sync(online, error.as_deref())?;
+            s.sync_status()
+        })
+        .await;
+    match recorded {
+        Ok(status) => report.waiting = status.waiting,
+        Err(e) => report.error = Some(db_error(e)),
+    }
+    report
+}
+
+struct Stop {
+    message: String,
+    offline: bool,
+    captcha: Option<String>,
+}
+
+impl From<&ProviderError> for Stop {
+    fn from(e: &ProviderError) -> Stop {
+        Stop {
+            message: e.user_message(),
+            offline: e.is_offline(),
+            captcha: match e {
+                ProviderError::Captcha { url } => Some(url.clone()),
+                _ => None,
+            },
+        }
+    }
+}
+
+fn local(e: impl std::fmt::Display) -> Stop {
+    Stop {
+        message: db_error(e),
+        offline: false,
+        captcha: None,
+    }
+}
+
+async fn run(
+    db: &Db,
+    client: &Client,
+    provider: &str,
+    actor: &Actor,
+    report: &mut SyncReport,
+) -> Result<(), Stop> {
+    deliver(db, client, provider, actor, report).await?;
+    pull_requests(db, client, report).await?;
+    pull_fund(db, client, report).await?;
+    pull_readers(db, client, report).await?;
+    pull_stats(db, client).await?;
+    Ok(())
+}
+
+/// Sends the outbox in order. Stops at the first write that cannot be
+/// completed now (later writes may depend on it).
+async fn deliver(
+    db: &Db,
+    client: &Client,
+    provider: &str,
+    actor: &Actor,
+    report: &mut SyncReport,
+) -> Result<(), Stop> {
+    loop {
+        let item = db
+            .call(|s| s.next_outbox(Utc::now()))
+            .await
+            .map_err(local)?;
+        let Some(item) = item else { return Ok(()) };
+
+        // Claim it before anything goes out, re-read or send: two desks never
+        // work on the same write at once.
+        let (id, desk, until) = (item.id, actor.desk.clone(), Utc::now() + CLAIM);
+        let claimed = db
+            .call(move |s| s.outbox_claim(id, &desk, until))
+            .await
+            .map_err(local)?;
+        let Some(in_doubt) = claimed else {
+            // Another desk is sending it right now; it will finish the queue.
+            return Ok(());
+        };
+
+        if in_doubt {
+            match reread(client, &item).await {
+                Ok(Reread::Applied(applied)) => {
+                    record_applied(db, provider, actor, &item, applied, report).await?;
+                    continue;
+                }
+                Ok(Reread::NotApplied) => {}
+                Ok(Reread::Impossible(why, request)) => {
+                    let it = item.clone();
+                    let (a, w) = (actor.clone(), why.clone());
+                    db.call(move |s| {
+                        if let Some(r) = &request {
+                            s.store_requests(std::slice::from_ref(r.as_ref()), None, 0)?;
+                        }
+                        s.outbox_refused(&it, &w, &a)
+                    })
+                    .await
+                    .map_err(local)?;
+                    report.refused.push(why);
+                    continue;
+                }
+                Err(e) => {
+                    retry_later(db, &item, &e, true).await?;
+                    return Err(Stop::from(&e));
+                }
+            }
+        }
+        match send(client, &item).await {
+            Ok(applied) => record_applied(db, provider, actor, &item, applied, report).await?,
+            Err(e) => match e.write_outcome() {
+                WriteOutcome::Rejected => {
+                    let why = e.user_message();
+                    let (it, a, w) = (item.clone(), actor.clone(), why.clone());
+                    db.call(move |s| s.outbox_refused(&it, &w, &a))
+                        .await
+                        .map_err(local)?;
+                    report.refused.push(format!("{}: {why}", describe(&item)));
+                }
+                WriteOutcome::NotSent => {
+                    retry_later(db, &item, &e, false).await?;
+                    return Err(Stop::from(&e));
+                }
+                WriteOutcome::Unknown => {
+                    retry_later(db, &item, &e, true).await?;
+                    return Err(Stop::from(&e));
+                }
+            },
+        }
+    }
+}
+
+async fn retry_later(
+    db: &Db,
+    item: &OutboxItem,
+    e: &ProviderError,
+    in_doubt: bool,
+) -> Result<(), Stop> {
+    let (id, message) = (item.id, e.user_message());
+    let at = Utc::now() + backoff(item.attempts.max(1));
+    db.call(move |s| s.outbox_retry(id, &message, at, in_doubt))
+        .await
+        .map_err(local)
+}
+
+fn describe(item: &OutboxItem) -> String {
+    match item.kind.as_str() {
+        "create_reader" => {
+            let name = serde_json::from_str::<CreateReaderPayload>(&item.payload)
+                .map(|p| p.name)
+                .unwrap_or_default();
+            format!("учётная запись читателя {name}")
+        }
+        kind => format!(
+            "{} по запросу {}",
+            match kind {
+                "issue" => "выдача",
+                "buy" => "покупка и выдача",
+                "refuse" => "отказ",
+                "cancel" => "отмена",
+                _ => "действие",
+            },
+            item.request_id.as_deref().unwrap_or("")
+        ),
+    }
+}
+
+async fn record_applied(
+    db: &Db,
+    provider: &str,
+    actor: &Actor,
+    item: &OutboxItem,
+    applied: Applied,
+    report: &mut SyncReport,
+) -> Result<(), Stop> {
+    let (it, a, p) = (item.clone(), actor.clone(), provider.to_string());
+    match applied {
+        Applied::Request(request) => db
+            .call(move |s| s.outbox_request_done(&it, request.as_deref(), &a))
+            .await
+            .map_err(local)?,
+        Applied::Account { lib_card, password } => db
+            .call(move |s| s.outbox_account_done(&it, &p, &lib_card, password.as_deref(), &a))
+            .await
+            .map_err(local)?,
+    }
+    report.sent.push(describe(item));
+    Ok(())
+}
+
+/// A damaged outbox record is closed as refused (it can never be sent),
+/// rather than blocking the queue behind it.
+fn bad_payload(item: &OutboxItem) -> ProviderError {
+    ProviderError::api(
+        super::protocol::codes::INVALID_PARAM,
+        &format!("запись очереди №{} повреждена", item.id),
+    )
+}
+
+async fn send(client: &Client, item: &OutboxItem) -> Result<Applied, ProviderError> {
+    if item.kind == "create_reader" {
+        let p: CreateReaderPayload =
+            serde_json::from_str(&item.payload).map_err(|_| bad_payload(item))?;
+        let created = client
+            .reader_create(&p.name, p.birth_date, p.mail.as_deref(), p.phone.as_deref())
+            .await?;
+        return Ok(Applied::Account {
+            lib_card: created.lib_card,
+            password: created.password,
+        });
+    }
+    let p: DecisionPayload = serde_json::from_str(&item.payload).map_err(|_| bad_payload(item))?;
+    let changed = match item.kind.as_str() {
+        "issue" => client.request_issue(&p.request_id).await?.request,
+        "buy" => {
+            let art = p.art.ok_or_else(|| bad_payload(item))?;
+            client.fund_buy(art, Some(&p.request_id)).await?.request
+        }
+        "refuse" => {
+            let reason = RefusalReason::from_code(p.reason.as_deref().unwrap_or("other"));
+            client
+                .request_refuse(&p.request_id, reason, p.text.as_deref().unwrap_or(""))
+                .await?
+                .request
+        }
+        "cancel" => {
+            client
+                .request_cancel(&p.request_id, p.text.as_deref())
+                .await?
+                .request
+        }
+        _ => return Err(bad_payload(item)),
+    };
+    Ok(Applied::Request(
+        changed.as_ref().map(|r| Box::new(book_request(r))),
+    ))
+}
+
+/// Re-reads the provider's state for a write whose answer was lost.
+async fn reread(client: &Client, item: &OutboxItem) -> Result<Reread, ProviderError> {
+    if item.kind == "create_reader" {
+        let p: CreateReaderPayload =
+            serde_json::from_str(&item.payload).map_err(|_| bad_payload(item))?;
+        let same = |a: &Option<String>, b: &Option<String>| {
+            a.as_deref()
+                .is_some_and(|a| b.as_deref().is_some_and(|b| a.eq_ignore_ascii_case(b)))
+        };
+        let (readers, _) = all_readers(client).await?;
+        return Ok(
+            match readers.into_iter().find(|r| {
+                r.name == p.name
+                    && r.birth_date == Some(p.birth_date)
+                    && (same(&r.mail, &p.mail) || same(&r.phone, &p.phone))
+            }) {
+                Some(found) => Reread::Applied(Applied::Account {
+                    lib_card: found.lib_card,
+                    password: None,
+                }),
+                None => Reread::NotApplied,
+            },
+        );
+    }
+    let Some(id) = item.request_id.clone() else {
+        return Err(bad_payload(item));
+    };
+    let found = client.requests_by_id(std::slice::from_ref(&id)).await?;
+    let Some(r) = found.into_iter().find(|r| r.id == id) else {
+        return Ok(Reread::Impossible(
+            format!("запрос {id} больше не найден в ЭБС — решение не отправлено"),
+            None,
+        ));
+    };
+    let now = book_request(&r);
+    let target = match item.kind.as_str() {
+        "issue" | "buy" => "issued",
+        "refuse" => "refused",
+        _ => "cancelled",
+    };
+    Ok(if now.status == target {
+        Reread::Applied(Applied::Request(Some(Box::new(now))))
+    } else if now.status == "pending" {
+        Reread::NotApplied
+    } else {
+        Reread::Impossible(
+            format!(
+                "запрос на «{}» уже изменился в ЭБС (сейчас: {}) — решение не отправлено",
+                now.title,
+                r.status.label_ru()
+            ),
+            Some(Box::new(now)),
+        )
+    })
+}
+
+async fn pull_requests(db: &Db, client: &Client, report: &mut SyncReport) -> Result<(), Stop> {
+    let (cursor, item_bytes) = db.call(|s| s.request_cursor()).await.map_err(local)?;
+    if let Some(b) = item_bytes {
+        client.set_request_item_bytes(b);
+    }
+    let (requests, stats) = client
+        .pull_all_requests(cursor.as_deref())
+        .await
+        .map_err(|e| Stop::from(&e))?;
+    report.calls += stats.calls as u64;
+    report.bytes_received += stats.bytes_received as u64;
+    report.pulled_requests = requests.len();
+    let rows: Vec<BookRequest> = requests.iter().map(book_request).collect();
+    let (new_cursor, bytes) = (stats.cursor.clone(), client.request_item_bytes());
+    db.call(move |s| s.store_requests(&rows, new_cursor.as_deref(), bytes))
+        .await
+        .map_err(local)
+}
+
+async fn pull_fund(db: &Db, client: &Client, report: &mut SyncReport) -> Result<(), Stop> {
+    let mut from = 0;
+    let mut all = Vec::new();
+    loop {
+        let page = client
+            .fund_list(None, [from, FUND_PAGE])
+            .await
+            .map_err(|e| Stop::from(&e))?;
+        report.calls += 1;
+        let n = page.items.len() as u64;
+        all.extend(page.items.iter().map(fund_row));
+        if n < FUND_PAGE {
+            break;
+        }
+        from += n;
+    }
+    report.pulled_fund = all.len();
+    db.call(move |s| s.store_fund(&all)).await.map_err(local)
+}
+
+async fn pull_readers(db: &Db, client: &Client, report: &mut SyncReport) -> Result<(), Stop> {
+    let last = db.call(|s| s.readers_pulled_at()).await.map_err(local)?;
+    if last.is_some_and(|t| Utc::now() - t < READERS_EVERY) {
+        return Ok(());
+    }
+    let (readers, calls) = all_readers(client).await.map_err(|e| Stop::from(&e))?;
+    report.calls += calls;
+    let all: Vec<ProviderReaderRow> = readers
+        .into_iter()
+        .map(|r| ProviderReaderRow {
+            lib_card: r.lib_card,
+            name: r.name,
+            birth_date: r.birth_date,
+            mail: r.mail,
+            phone: r.phone,
+        })
+        .collect();
+    report.pulled_readers = all.len();
+    db.call(move |s| s.store_provider_readers(&all))
+        .await
+        .map_err(local)
+}
+
+/// Every reader card of the library, page by page; also the number of calls.
+async fn all_readers(client: &Client) -> Result<(Vec<api::ProviderReader>, u64), ProviderError> {
+    let (mut all, mut calls, mut from) = (Vec::new(), 0, 0);
+    loop {
+        let page = client
+            .reader_list(api::ReaderListQuery {
+                limit: Some([from, READERS_PAGE]),
+                ..api::ReaderListQuery::default()
+            })
+            .await?;
+        calls += 1;
+        let n = page.readers.len() as u64;
+        all.extend(page.readers);
+        if n < READERS_PAGE {
+            return Ok((all, calls));
+        }
+        from += n;
+    }
+}
+
+/// Statistics of the current month.
+async fn pull_stats(db: &Db, client: &Client) -> Result<(), Stop> {
+    let today = Local::now().date_naive();
+    let from = today.with_day(1).unwrap_or(today);
+    let stats = client
+        .stats(from, today)
+        .await
+        .map_err(|e| Stop::from(&e))?;
+    let json = serde_json::to_string(&stats).map_err(local)?;
+    db.call(move |s| s.store_stats(from, today, &json))
+        .await
+        .map_err(local)
+}

@@ -1,0 +1,142 @@
+//! The one error type of the application services. Each variant keeps its
+//! source; the Russian text a librarian reads is produced here (and in the
+//! `#[error]` texts of the sources), from the kind, never parsed back.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::domain::reader::FieldError;
+use crate::domain::records::DuplicateHit;
+use crate::import::pool::RowError;
+use crate::provider::ProviderError;
+use crate::slip::{PrintError, SlipError};
+use crate::store::{BindError, StoreError};
+
+/// What a file operation was doing when it failed (for the message).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileAction {
+    Read,
+    Write,
+    CreateFolder,
+}
+
+impl FileAction {
+    fn verb(self) -> &'static str {
+        match self {
+            FileAction::Read => "прочитать файл",
+            FileAction::Write => "записать файл",
+            FileAction::CreateFolder => "создать папку",
+        }
+    }
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum Error {
+    /// Every problem of a form at once.
+    #[error("Проверьте поля формы: {}", .0.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join(" "))]
+    Invalid(Vec<FieldError>),
+    /// The reader may already be registered: the candidates.
+    #[error("Возможно, этот читатель уже зарегистрирован ({} совпад.). Откройте его карточку или подтвердите, что это другой человек.", .0.len())]
+    PossibleDuplicates(Vec<DuplicateHit>),
+    #[error("Читатель не найден.")]
+    ReaderNotFound,
+    #[error("Читатель с билетом № {0} не найден.")]
+    CardNotFound(String),
+    #[error("Запрос {0} не найден.")]
+    RequestNotFound(String),
+    /// A decision on a request that is not complete (no reason, no text…).
+    #[error("{0}")]
+    BadDecision(String),
+    #[error("Опишите причину блокировки: выбрано «другое».")]
+    BlockCommentMissing,
+    #[error(transparent)]
+    Bind(#[from] BindError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Slip(#[from] SlipError),
+    #[error(transparent)]
+    Print(#[from] PrintError),
+    #[error("Не удалось {} {}: {source}", .action.verb(), .path.display())]
+    File {
+        action: FileAction,
+        path: PathBuf,
+        #[source]
+        source: Arc<std::io::Error>,
+    },
+    /// The pool file was refused: nothing was written.
+    #[error(transparent)]
+    Import(#[from] ImportProblem),
+    /// The provider connection or a call to it.
+    #[error("{}", .0.user_message())]
+    Provider(#[source] ProviderError),
+    /// The provider connection is not set up on this desk.
+    #[error("Подключение к ЭБС не настроено: kafedra provider set --url … --app … --secret-file …")]
+    ProviderNotConfigured,
+    /// A setting or a settings file that cannot be used; the text says why.
+    #[error("{0}")]
+    Settings(String),
+    /// Settings that fail their checks: every problem.
+    #[error("Настройки не сохранены: {}", .0.join(" "))]
+    BadSettings(Vec<String>),
+}
+
+impl Error {
+    pub(crate) fn file(action: FileAction, path: impl Into<PathBuf>, e: std::io::Error) -> Error {
+        Error::File {
+            action,
+            path: path.into(),
+            source: Arc::new(e),
+        }
+    }
+
+    /// Did the desk fail (database, files, printer, network), rather than
+    /// refuse the librarian's input? The command line exits with 3 for these.
+    pub fn is_failure(&self) -> bool {
+        match self {
+            Error::Store(_) | Error::File { .. } | Error::Slip(_) | Error::Print(_) => true,
+            Error::Bind(BindError::Store(_)) => true,
+            Error::Import(ImportProblem::Store(_)) => true,
+            Error::Provider(e) => !matches!(e, ProviderError::Config(_)),
+            _ => false,
+        }
+    }
+
+    /// The field problems of a refused registration, if that is what this is.
+    pub fn field_errors(&self) -> Option<&[FieldError]> {
+        match self {
+            Error::Invalid(errors) => Some(errors),
+            _ => None,
+        }
+    }
+}
+
+impl From<ProviderError> for Error {
+    fn from(e: ProviderError) -> Self {
+        Error::Provider(e)
+    }
+}
+
+/// Why an import was refused: nothing was written.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ImportProblem {
+    /// The file as a whole could not be read (encoding, format…).
+    #[error("{0}")]
+    Unreadable(String),
+    #[error("Файл не загружен: {} с ошибками. Исправьте их и загрузите файл снова.", rows_with_errors(.0))]
+    Rows(Vec<RowError>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn rows_with_errors(rows: &[RowError]) -> String {
+    let mut lines: Vec<usize> = rows.iter().map(|r| r.line).collect();
+    lines.dedup();
+    let n = lines.len() as u64;
+    format!(
+        "{n} {}",
+        crate::domain::text::plural(n, "строка", "строки", "строк")
+    )
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

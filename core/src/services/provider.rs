@@ -1,0 +1,148 @@
+//! The provider connection (set up, checked, shown) and the sync with it.
+
+use std::path::Path;
+
+use super::{Changed, Context, Db, Error, PROVIDER, Result, Store};
+use crate::config::{Paths, ProviderConfig};
+use crate::domain::request::SyncStatus;
+use crate::provider::Client;
+use crate::provider::sync::{SyncReport, sync_once};
+
+/// The connection to the provider as this desk has it.
+#[derive(Debug, Clone)]
+pub enum Link {
+    NotConfigured,
+    Ready(Client),
+    /// Configured but unusable (damaged file, unreadable CA…): the message says why.
+    Broken(String),
+}
+
+impl Link {
+    /// Reads the connection settings and builds the client.
+    pub fn from_context(ctx: &Context) -> Link {
+        match client(&ctx.paths) {
+            Ok(client) => Link::Ready(client),
+            Err(Error::ProviderNotConfigured) => Link::NotConfigured,
+            Err(e) => Link::Broken(e.to_string()),
+        }
+    }
+
+    pub fn client(&self) -> Option<&Client> {
+        match self {
+            Link::Ready(c) => Some(c),
+            _ => None,
+        }
+    }
+}
+
+/// The client for the saved connection.
+pub fn client(paths: &Paths) -> Result<Client> {
+    let cfg = ProviderConfig::load(paths)
+        .map_err(Error::Settings)?
+        .ok_or(Error::ProviderNotConfigured)?;
+    let config = cfg.client_config(paths).map_err(Error::Settings)?;
+    Ok(Client::new(config)?)
+}
+
+/// A connection as an administrator enters it.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    pub url: String,
+    pub app_id: String,
+    pub secret: String,
+    pub libhouse: u64,
+    pub login: String,
+    pub password: String,
+    /// An extra trusted root certificate (PEM): the simulator's or a proxy's.
+    pub ca_pem: Option<Vec<u8>>,
+    pub timeout_secs: u64,
+    pub min_interval_ms: u64,
+}
+
+/// Checks the connection makes a client, then saves it readable by the
+/// user only. Returns the file it was saved to.
+pub fn set_up(paths: &Paths, setup: Setup) -> Result<std::path::PathBuf> {
+    if !setup.url.starts_with("https://") {
+        return Err(Error::Settings(format!(
+            "Адрес ЭБС «{}» должен начинаться с https:// — без шифрования работать нельзя.",
+            setup.url
+        )));
+    }
+    let cfg = ProviderConfig {
+        url: setup.url,
+        app_id: setup.app_id,
+        secret: setup.secret,
+        libhouse: setup.libhouse,
+        login: setup.login,
+        password: setup.password,
+        extra_ca: setup.ca_pem.is_some(),
+        timeout_secs: setup.timeout_secs,
+        min_interval_ms: setup.min_interval_ms,
+    };
+    Client::new(cfg.client_config_with(setup.ca_pem.clone()))?;
+    cfg.save(paths, setup.ca_pem.as_deref())
+        .map_err(Error::Settings)?;
+    Ok(paths.provider_file())
+}
+
+/// The saved connection without its secrets.
+#[derive(Debug, Clone)]
+pub struct Shown {
+    pub url: String,
+    pub libhouse: u64,
+    pub login: String,
+    pub extra_ca: bool,
+}
+
+/// The saved connection (no secrets), or `None` when none is set up.
+pub fn show(paths: &Paths) -> Result<Option<Shown>> {
+    Ok(ProviderConfig::load(paths)
+        .map_err(Error::Settings)?
+        .map(|c| Shown {
+            url: c.url,
+            libhouse: c.libhouse,
+            login: c.login,
+            extra_ca: c.extra_ca,
+        }))
+}
+
+/// Reads a certificate file given for the connection.
+pub fn read_ca(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| {
+        Error::Settings(format!(
+            "Не удалось прочитать сертификат {}: {e}",
+            path.display()
+        ))
+    })
+}
+
+/// Online or not, the last successful sync, writes waiting, the last error.
+pub fn status(store: &Store) -> Result<SyncStatus> {
+    Ok(store.sync_status()?)
+}
+
+/// Runs one sync: sends the outbox in order, exactly once, then pulls.
+/// Never fails: problems are in the report and in the stored sync state.
+pub async fn sync(db: &Db, client: &Client, ctx: &Context) -> SyncReport {
+    sync_once(db, client, PROVIDER, &ctx.actor).await
+}
+
+/// What a sync changed, so that the screens showing it reload.
+pub fn changed(report: &SyncReport) -> Changed {
+    let delivered = !report.sent.is_empty() || !report.refused.is_empty();
+    Changed {
+        requests: delivered || report.pulled_requests > 0,
+        logins: delivered || report.pulled_readers > 0,
+        fund: report.pulled_fund > 0,
+    }
+}
+
+/// Writes for the provider still waiting in the outbox, newest first, with
+/// their state.
+pub fn waiting_writes(store: &Store) -> Result<Vec<crate::domain::request::OutboxItem>> {
+    Ok(store
+        .outbox(true, super::requests::LIST_LIMIT)?
+        .into_iter()
+        .map(|(item, _)| item)
+        .collect())
+}

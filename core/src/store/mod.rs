@@ -1,0 +1,210 @@
+//! SQLite storage. All SQL of the application lives under this module.
+//!
+//! One [`Store`] wraps one connection. Several processes (desks) may open the
+//! same file: the database runs in WAL mode, every write happens in an
+//! `IMMEDIATE` transaction and waits for a busy lock instead of failing.
+
+mod journal;
+mod pool;
+mod readers;
+mod sync;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
+
+pub use pool::{BindError, NewAccount};
+pub use readers::NewReaderRow;
+pub use sync::{FundRow, ProviderReaderRow};
+
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../../resources/migrations/001_desk.sql"),
+    include_str!("../../../resources/migrations/002_sync.sql"),
+];
+
+/// Why the store could not do what was asked. Refusals are typed (the caller
+/// decides by kind); the Russian wording lives in the `#[error]` texts only.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StoreError {
+    #[error("Ошибка базы данных: {0}")]
+    Sqlite(#[source] Arc<rusqlite::Error>),
+    #[error("Не удалось создать папку {}: {source}", .path.display())]
+    Folder {
+        path: PathBuf,
+        #[source]
+        source: Arc<std::io::Error>,
+    },
+    #[error(
+        "База данных создана более новой версией Kafedra (схема {found}, эта версия знает {known}). Обновите программу."
+    )]
+    TooNew { found: i64, known: i64 },
+    #[error(
+        "Билет № {card} уже выдан читателю {holder}. Проверьте номер или откройте этого читателя."
+    )]
+    CardTaken { card: String, holder: String },
+    #[error("Запрос {0} не найден. Синхронизируйте и попробуйте снова.")]
+    RequestNotFound(String),
+    #[error("Запрос на «{title}» уже не ждёт решения (сейчас: {status}).")]
+    RequestNotPending { title: String, status: String },
+    #[error("По запросу на «{title}» решение уже принято и ждёт отправки в ЭБС.")]
+    RequestAlreadyDecided { title: String },
+    #[error("У читателя уже есть логин ЭБС. Чтобы создать новый, сначала заблокируйте старый.")]
+    ReaderHasLogin,
+    #[error("Учётная запись этого читателя уже ждёт создания в ЭБС (в очереди синхронизации).")]
+    ProviderAccountWaiting,
+    /// A state that the write lock should make impossible: refuse rather than
+    /// write something half-done. The text names what was inconsistent.
+    #[error("Ошибка базы данных: {0}. Ничего не изменено; повторите действие.")]
+    Inconsistent(&'static str),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Sqlite(Arc::new(e))
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+pub struct Store {
+    conn: Connection,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.conn.path())
+            .finish()
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the database file and brings its schema up
+    /// to date.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Folder {
+                path: dir.to_path_buf(),
+                source: Arc::new(e),
+            })?;
+        }
+        let conn = Connection::open(path)?;
+        Store::setup(conn)
+    }
+
+    /// A private database in memory (tests and benchmarks).
+    pub fn open_in_memory() -> Result<Store> {
+        Store::setup(Connection::open_in_memory()?)
+    }
+
+    fn setup(conn: Connection) -> Result<Store> {
+        conn.busy_timeout(Duration::from_secs(30))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Search walks index ranges over up to millions of readers: a 64 MiB
+        // page cache and memory-mapped reads keep every keystroke fast.
+        conn.pragma_update(None, "cache_size", -65536)?;
+        conn.pragma_update(None, "mmap_size", 268_435_456)?;
+        let mut store = Store { conn };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let known = MIGRATIONS.len() as i64;
+        let tx = self.immediate()?;
+        let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version > known {
+            return Err(StoreError::TooNew {
+                found: version,
+                known,
+            });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", i as i64 + 1)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    /// A write transaction that takes the database write lock up front, so two
+    /// desks never interleave a read-then-write.
+    fn immediate(&mut self) -> Result<Transaction<'_>> {
+        Ok(self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?)
+    }
+
+    fn meta_get(conn: &Connection, key: &str) -> Result<Option<String>> {
+        Ok(conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn meta_set(conn: &Connection, key: &str, value: &str) -> Result<()> {
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )?;
+        Ok(())
+    }
+}
+
+/// The store shared by the screens: calls run on tokio's blocking pool, never
+/// on the UI thread.
+#[derive(Clone)]
+pub struct Db(std::sync::Arc<std::sync::Mutex<Store>>);
+
+impl Db {
+    pub fn new(store: Store) -> Db {
+        Db(std::sync::Arc::new(std::sync::Mutex::new(store)))
+    }
+
+    /// Runs `f` with the store on a blocking thread.
+    pub fn call<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Store) -> T + Send + 'static,
+    ) -> impl std::future::Future<Output = T> + Send + 'static {
+        let inner = self.0.clone();
+        async move {
+            let job = tokio::task::spawn_blocking(move || {
+                // A panic in an earlier call must not lock the desk out.
+                let mut store = inner.lock().unwrap_or_else(|p| p.into_inner());
+                f(&mut store)
+            });
+            match job.await {
+                Ok(v) => v,
+                Err(e) => std::panic::resume_unwind(e.into_panic()),
+            }
+        }
+    }
+}
+
+pub(crate) fn now_text() -> String {
+    ts(Utc::now())
+}
+
+pub(crate) fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+pub(crate) fn parse_ts(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,659 @@
+//! The outbox of writes for the provider and the data pulled from it.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::{Result, Store, StoreError, now_text, parse_ts, ts};
+use crate::domain::event::{Actor, EventKind};
+use crate::domain::records::ReaderId;
+use crate::domain::request::{BookRequest, Decision, OutboxItem, SyncStatus};
+
+const META_LAST_SUCCESS: &str = "sync.last_success";
+const META_LAST_ATTEMPT: &str = "sync.last_attempt";
+const META_LAST_ERROR: &str = "sync.last_error";
+const META_ONLINE: &str = "sync.online";
+const META_REQUEST_CURSOR: &str = "sync.request_cursor";
+const META_REQUEST_ITEM_BYTES: &str = "sync.request_item_bytes";
+const META_READERS_AT: &str = "sync.readers_at";
+
+/// A title of the library fund, as pulled.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FundRow {
+    pub art: u64,
+    pub title: String,
+    pub authors: String,
+    pub genre: Option<String>,
+    pub kind: String,
+    pub price_kopecks: Option<i64>,
+    pub age_rating: Option<u8>,
+    pub copies: u32,
+    pub on_loan: u32,
+    pub issues: u32,
+    pub licence_end: Option<NaiveDate>,
+    pub bought: Option<NaiveDate>,
+}
+
+/// A reader card at the provider, as pulled.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProviderReaderRow {
+    pub lib_card: String,
+    pub name: String,
+    pub birth_date: Option<NaiveDate>,
+    pub mail: Option<String>,
+    pub phone: Option<String>,
+}
+
+fn outbox_from_row(r: &Row<'_>) -> rusqlite::Result<OutboxItem> {
+    let next: Option<String> = r.get(7)?;
+    Ok(OutboxItem {
+        id: r.get(0)?,
+        kind: r.get(1)?,
+        payload: r.get(2)?,
+        reader_id: r.get(3)?,
+        request_id: r.get(4)?,
+        attempts: r.get::<_, i64>(5)? as u32,
+        in_doubt: r.get::<_, i64>(6)? != 0,
+        next_attempt_at: next.as_deref().map(parse_ts),
+        last_error: r.get(8)?,
+        created_by: r.get(9)?,
+    })
+}
+
+const OUTBOX_COLUMNS: &str = "id, kind, payload, reader_id, request_id, attempts, in_doubt, next_attempt_at, last_error, created_by";
+
+fn date_text(d: Option<NaiveDate>) -> Option<String> {
+    d.map(|d| d.format("%Y-%m-%d").to_string())
+}
+
+fn parse_date(s: Option<String>) -> Option<NaiveDate> {
+    s.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
+}
+
+fn request_from_row(r: &Row<'_>) -> rusqlite::Result<BookRequest> {
+    let opt_ts = |s: Option<String>| s.as_deref().map(parse_ts);
+    Ok(BookRequest {
+        id: r.get(0)?,
+        lib_card: r.get(1)?,
+        reader_name: r.get(2)?,
+        reader_birth_date: parse_date(r.get(3)?),
+        art: r.get::<_, i64>(4)? as u64,
+        title: r.get(5)?,
+        authors: r.get(6)?,
+        genre: r.get(7)?,
+        kind: r.get(8)?,
+        price_kopecks: r.get(9)?,
+        age_rating: r.get::<_, Option<i64>>(10)?.map(|a| a as u8),
+        status: r.get(11)?,
+        created: opt_ts(r.get(12)?),
+        updated: opt_ts(r.get(13)?),
+        refusal_reason: r.get(14)?,
+        refusal_text: r.get(15)?,
+        loan_due: parse_date(r.get(16)?),
+        local_decision: r.get(17)?,
+    })
+}
+
+const REQUEST_COLUMNS: &str = "id, lib_card, reader_name, reader_birth_date, art, title, authors, genre, kind, \
+     price_kopecks, age_rating, status, created, updated, refusal_reason, refusal_text, loan_due, local_decision";
+
+/// Adds a write to the outbox inside the caller's transaction.
+fn enqueue(
+    conn: &Connection,
+    kind: &str,
+    payload: &str,
+    reader: Option<ReaderId>,
+    request: Option<&str>,
+    actor: &Actor,
+) -> Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO outbox (kind, payload, reader_id, request_id, created_at, created_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        kind,
+        payload,
+        reader,
+        request,
+        now_text(),
+        actor.staff
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+impl Store {
+    /// Queues the creation of the reader's card at the provider (the login
+    /// comes back with the answer). Refused if the reader already has a login
+    /// or a creation is already waiting.
+    pub(crate) fn queue_provider_account(
+        &mut self,
+        provider: &str,
+        reader: ReaderId,
+        payload: &str,
+        actor: &Actor,
+    ) -> Result<i64> {
+        let tx = self.immediate()?;
+        let id = queue_account(&tx, provider, reader, payload, actor)?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Is a card creation for this reader waiting in the outbox?
+    pub(crate) fn provider_account_waiting(&self, reader: ReaderId) -> Result<Option<OutboxItem>> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT {OUTBOX_COLUMNS} FROM outbox
+                     WHERE kind = 'create_reader' AND reader_id = ?1 AND state = 'pending'"
+                ),
+                [reader],
+                outbox_from_row,
+            )
+            .optional()?)
+    }
+
+    /// Records a decision on a request and queues it for the provider, in one
+    /// transaction. Refused if the request is not pending or already decided.
+    pub(crate) fn decide_request(
+        &mut self,
+        request_id: &str,
+        decision: &Decision,
+        payload: &str,
+        actor: &Actor,
+    ) -> Result<i64> {
+        let tx = self.immediate()?;
+        let row: Option<(String, Option<String>, String)> = tx
+            .query_row(
+                "SELECT status, local_decision, title FROM provider_requests WHERE id = ?1",
+                [request_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let Some((status, local, title)) = row else {
+            return Err(StoreError::RequestNotFound(request_id.to_string()));
+        };
+        if status != "pending" {
+            return Err(StoreError::RequestNotPending { title, status });
+        }
+        if local.is_some() {
+            return Err(StoreError::RequestAlreadyDecided { title });
+        }
+        tx.execute(
+            "UPDATE provider_requests SET local_decision = ?2 WHERE id = ?1",
+            params![request_id, decision.kind()],
+        )?;
+        let id = enqueue(&tx, decision.kind(), payload, None, Some(request_id), actor)?;
+        let details = match decision {
+            Decision::Refuse { text, .. } => {
+                format!("«{title}»: {}; причина: {text}", decision.label())
+            }
+            _ => format!("«{title}»: {}", decision.label()),
+        };
+        Store::append_event(&tx, actor, EventKind::RequestDecided, None, None, &details)?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// The first write to send now, in order. `None` when nothing waits or
+    /// the first one is still backing off (later ones wait behind it).
+    pub(crate) fn next_outbox(&self, now: DateTime<Utc>) -> Result<Option<OutboxItem>> {
+        let first = self
+            .conn
+            .query_row(
+                &format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE state = 'pending' ORDER BY id LIMIT 1"),
+                [],
+                outbox_from_row,
+            )
+            .optional()?;
+        Ok(first.filter(|i| i.next_attempt_at.is_none_or(|t| t <= now)))
+    }
+
+    /// Claims a write for sending: from here until its answer is recorded it
+    /// is in doubt, so a crash leads to a re-read, not a blind resend.
+    /// Returns `None` if another desk holds the claim (it is sending it now)
+    /// or the write is no longer pending; else whether the write was already
+    /// in doubt before this claim (then it must be re-read, not resent). The
+    /// same desk may take over its own claim (it restarted after a crash).
+    pub(crate) fn outbox_claim(
+        &mut self,
+        id: i64,
+        desk: &str,
+        until: DateTime<Utc>,
+    ) -> Result<Option<bool>> {
+        let tx = self.immediate()?;
+        let was_in_doubt: Option<bool> = tx
+            .query_row(
+                "SELECT in_doubt FROM outbox
+                 WHERE id = ?1 AND state = 'pending'
+                   AND (claimed_by IS NULL OR claimed_by = ?2 OR claimed_until < ?3)",
+                params![id, desk, now_text()],
+                |r| Ok(r.get::<_, i64>(0)? != 0),
+            )
+            .optional()?;
+        if was_in_doubt.is_some() {
+            tx.execute(
+                "UPDATE outbox SET attempts = attempts + 1, in_doubt = 1, claimed_by = ?2, claimed_until = ?3
+                 WHERE id = ?1",
+                params![id, desk, ts(until)],
+            )?;
+        }
+        tx.commit()?;
+        Ok(was_in_doubt)
+    }
+
+    /// The write could not be completed now: try again after `retry_at`.
+    pub(crate) fn outbox_retry(
+        &mut self,
+        id: i64,
+        error: &str,
+        retry_at: DateTime<Utc>,
+        in_doubt: bool,
+    ) -> Result<()> {
+        self.conn.execute(
+            "UPDATE outbox SET last_error = ?2, next_attempt_at = ?3, in_doubt = ?4,
+                claimed_by = NULL, claimed_until = NULL
+             WHERE id = ?1",
+            params![id, error, ts(retry_at), in_doubt as i64],
+        )?;
+        Ok(())
+    }
+
+    /// The provider refused the write: nothing was applied there. A request
+    /// decision is released so the librarian can decide again.
+    pub(crate) fn outbox_refused(
+        &mut self,
+        item: &OutboxItem,
+        error: &str,
+        actor: &Actor,
+    ) -> Result<()> {
+        let tx = self.immediate()?;
+        tx.execute(
+            "UPDATE outbox SET state = 'failed', in_doubt = 0, last_error = ?2, done_at = ?3,
+                claimed_by = NULL, claimed_until = NULL
+             WHERE id = ?1",
+            params![item.id, error, now_text()],
+        )?;
+        if let Some(request) = &item.request_id {
+            tx.execute(
+                "UPDATE provider_requests SET local_decision = NULL WHERE id = ?1",
+                [request],
+            )?;
+        }
+        Store::append_event(
+            &tx,
+            actor,
+            EventKind::OutboxRefused,
+            item.reader_id,
+            None,
+            &format!("{}: {error}", outbox_label(&item.kind)),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A request decision reached the provider: store the request as it now
+    /// is and close the outbox item, in one transaction.
+    pub(crate) fn outbox_request_done(
+        &mut self,
+        item: &OutboxItem,
+        request: Option<&BookRequest>,
+        actor: &Actor,
+    ) -> Result<()> {
+        let tx = self.immediate()?;
+        if let Some(r) = request {
+            upsert_request(&tx, r)?;
+        }
+        if let Some(id) = &item.request_id {
+            tx.execute(
+                "UPDATE provider_requests SET local_decision = NULL WHERE id = ?1",
+                [id],
+            )?;
+        }
+        close_item(&tx, item.id, "")?;
+        Store::append_event(
+            &tx,
+            actor,
+            EventKind::OutboxDelivered,
+            None,
+            None,
+            outbox_label(&item.kind),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The reader's card was created at the provider: its card number is the
+    /// reader's login. Stores it as an account bound to the reader and closes
+    /// the outbox item, in one transaction. `password` is `None` when the
+    /// answer was lost (the provider sends it to the reader by e-mail or SMS).
+    pub(crate) fn outbox_account_done(
+        &mut self,
+        item: &OutboxItem,
+        provider: &str,
+        lib_card: &str,
+        password: Option<&str>,
+        actor: &Actor,
+    ) -> Result<()> {
+        let reader = item
+            .reader_id
+            .ok_or_else(|| StoreError::Inconsistent("в записи очереди нет читателя"))?;
+        let tx = self.immediate()?;
+        let now = now_text();
+        tx.execute(
+            "INSERT INTO accounts (provider, login, login_norm, password, status)
+             VALUES (?1, ?2, ?3, ?4, 'assigned')
+             ON CONFLICT (provider, login) DO NOTHING",
+            params![
+                provider,
+                lib_card,
+                crate::domain::text::compact_code(lib_card),
+                password.unwrap_or("")
+            ],
+        )?;
+        let account: i64 = tx.query_row(
+            "SELECT id FROM accounts WHERE provider = ?1 AND login = ?2",
+            params![provider, lib_card],
+            |r| r.get(0),
+        )?;
+        let bound: bool = tx
+            .prepare_cached("SELECT 1 FROM bindings WHERE account_id = ?1")?
+            .exists([account])?;
+        if !bound {
+            tx.execute(
+                "INSERT INTO bindings (reader_id, account_id, provider, bound_at, bound_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![reader, account, provider, now, item.created_by],
+            )?;
+        }
+        close_item(&tx, item.id, lib_card)?;
+        let details = match password {
+            Some(_) => format!("логин {lib_card}"),
+            None => format!("логин {lib_card}; пароль ЭБС отправила читателю сама"),
+        };
+        Store::append_event(
+            &tx,
+            actor,
+            EventKind::ProviderAccountCreated,
+            Some(reader),
+            Some(account),
+            &details,
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Stores a page of pulled requests and the new cursor, in one transaction.
+    pub(crate) fn store_requests(
+        &mut self,
+        requests: &[BookRequest],
+        cursor: Option<&str>,
+        item_bytes: u64,
+    ) -> Result<()> {
+        let tx = self.immediate()?;
+        for r in requests {
+            upsert_request(&tx, r)?;
+        }
+        if let Some(c) = cursor {
+            Store::meta_set(&tx, META_REQUEST_CURSOR, c)?;
+        }
+        if item_bytes > 0 {
+            Store::meta_set(&tx, META_REQUEST_ITEM_BYTES, &item_bytes.to_string())?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub(crate) fn request_cursor(&self) -> Result<(Option<String>, Option<u64>)> {
+        Ok((
+            Store::meta_get(&self.conn, META_REQUEST_CURSOR)?,
+            Store::meta_get(&self.conn, META_REQUEST_ITEM_BYTES)?.and_then(|s| s.parse().ok()),
+        ))
+    }
+
+    pub(crate) fn store_fund(&mut self, items: &[FundRow]) -> Result<()> {
+        let tx = self.immediate()?;
+        {
+            let now = now_text();
+            let mut q = tx.prepare_cached(
+                "INSERT INTO fund_items (art, title, authors, genre, kind, price_kopecks, age_rating, copies,
+                    on_loan, issues, licence_end, bought, pulled_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                 ON CONFLICT (art) DO UPDATE SET title = excluded.title, authors = excluded.authors,
+                    genre = excluded.genre, kind = excluded.kind, price_kopecks = excluded.price_kopecks,
+                    age_rating = excluded.age_rating, copies = excluded.copies, on_loan = excluded.on_loan,
+                    issues = excluded.issues, licence_end = excluded.licence_end, bought = excluded.bought,
+                    pulled_at = excluded.pulled_at",
+            )?;
+            for f in items {
+                q.execute(params![
+                    f.art as i64,
+                    f.title,
+                    f.authors,
+                    f.genre,
+                    f.kind,
+                    f.price_kopecks,
+                    f.age_rating.map(i64::from),
+                    f.copies,
+                    f.on_loan,
+                    f.issues,
+                    date_text(f.licence_end),
+                    date_text(f.bought),
+                    now
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub(crate) fn store_provider_readers(&mut self, readers: &[ProviderReaderRow]) -> Result<()> {
+        let tx = self.immediate()?;
+        {
+            let now = now_text();
+            let mut q = tx.prepare_cached(
+                "INSERT INTO provider_readers (lib_card, name, birth_date, mail, phone, pulled_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (lib_card) DO UPDATE SET name = excluded.name, birth_date = excluded.birth_date,
+                    mail = excluded.mail, phone = excluded.phone, pulled_at = excluded.pulled_at",
+            )?;
+            for r in readers {
+                q.execute(params![
+                    r.lib_card,
+                    r.name,
+                    date_text(r.birth_date),
+                    r.mail,
+                    r.phone,
+                    now
+                ])?;
+            }
+            Store::meta_set(&tx, META_READERS_AT, &now)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub(crate) fn readers_pulled_at(&self) -> Result<Option<DateTime<Utc>>> {
+        Ok(Store::meta_get(&self.conn, META_READERS_AT)?
+            .as_deref()
+            .map(parse_ts))
+    }
+
+    pub(crate) fn store_stats(&mut self, from: NaiveDate, to: NaiveDate, json: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO provider_stats (period_from, period_to, stats, pulled_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (period_from, period_to) DO UPDATE SET stats = excluded.stats, pulled_at = excluded.pulled_at",
+            params![date_text(Some(from)), date_text(Some(to)), json, now_text()],
+        )?;
+        Ok(())
+    }
+
+    /// Records how a sync ended: `error` is `None` after a full success.
+    pub(crate) fn record_sync(&mut self, online: bool, error: Option<&str>) -> Result<()> {
+        let tx = self.immediate()?;
+        let now = now_text();
+        Store::meta_set(&tx, META_LAST_ATTEMPT, &now)?;
+        Store::meta_set(&tx, META_ONLINE, if online { "1" } else { "0" })?;
+        match error {
+            None => {
+                Store::meta_set(&tx, META_LAST_SUCCESS, &now)?;
+                Store::meta_set(&tx, META_LAST_ERROR, "")?;
+            }
+            Some(e) => Store::meta_set(&tx, META_LAST_ERROR, e)?,
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub(crate) fn sync_status(&self) -> Result<SyncStatus> {
+        let get = |k: &str| Store::meta_get(&self.conn, k);
+        let count = |sql: &str| -> Result<u64> {
+            Ok(self.conn.query_row(sql, [], |r| r.get::<_, i64>(0))? as u64)
+        };
+        Ok(SyncStatus {
+            configured: true,
+            online: get(META_ONLINE)?.map(|v| v == "1"),
+            last_success: get(META_LAST_SUCCESS)?.as_deref().map(parse_ts),
+            last_attempt: get(META_LAST_ATTEMPT)?.as_deref().map(parse_ts),
+            last_error: get(META_LAST_ERROR)?.filter(|e| !e.is_empty()),
+            waiting: count("SELECT count(*) FROM outbox WHERE state = 'pending'")?,
+            failed: count("SELECT count(*) FROM outbox WHERE state = 'failed'")?,
+            pending_requests: count(
+                "SELECT count(*) FROM provider_requests WHERE status = 'pending' AND local_decision IS NULL",
+            )?,
+        })
+    }
+
+    /// Writes of the outbox, newest first, optionally only pending ones.
+    pub(crate) fn outbox(
+        &self,
+        only_pending: bool,
+        limit: usize,
+    ) -> Result<Vec<(OutboxItem, String)>> {
+        let mut q = self.conn.prepare_cached(&format!(
+            "SELECT {OUTBOX_COLUMNS}, state FROM outbox WHERE (?1 = 0 OR state = 'pending') ORDER BY id DESC LIMIT ?2"
+        ))?;
+        let rows = q.query_map(params![only_pending as i64, limit as i64], |r| {
+            Ok((outbox_from_row(r)?, r.get::<_, String>(10)?))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Requests waiting for the desk, oldest first; or all, newest first.
+    pub(crate) fn requests(&self, only_pending: bool, limit: usize) -> Result<Vec<BookRequest>> {
+        let sql = if only_pending {
+            format!(
+                "SELECT {REQUEST_COLUMNS} FROM provider_requests WHERE status = 'pending' ORDER BY created LIMIT ?1"
+            )
+        } else {
+            format!(
+                "SELECT {REQUEST_COLUMNS} FROM provider_requests ORDER BY updated DESC LIMIT ?1"
+            )
+        };
+        let mut q = self.conn.prepare_cached(&sql)?;
+        let rows = q.query_map([limit as i64], request_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub(crate) fn request(&self, id: &str) -> Result<Option<BookRequest>> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!("SELECT {REQUEST_COLUMNS} FROM provider_requests WHERE id = ?1"),
+                [id],
+                request_from_row,
+            )
+            .optional()?)
+    }
+}
+
+/// Queues a card creation inside the caller's transaction (registration in
+/// "create at the provider" mode uses it too).
+pub(super) fn queue_account(
+    conn: &Connection,
+    provider: &str,
+    reader: ReaderId,
+    payload: &str,
+    actor: &Actor,
+) -> Result<i64> {
+    let bound: bool = conn
+        .prepare_cached(
+            "SELECT 1 FROM bindings WHERE reader_id = ?1 AND provider = ?2 AND ended_at IS NULL",
+        )?
+        .exists(params![reader, provider])?;
+    if bound {
+        return Err(StoreError::ReaderHasLogin);
+    }
+    let waiting: bool = conn
+        .prepare_cached("SELECT 1 FROM outbox WHERE kind = 'create_reader' AND reader_id = ?1 AND state = 'pending'")?
+        .exists([reader])?;
+    if waiting {
+        return Err(StoreError::ProviderAccountWaiting);
+    }
+    let id = enqueue(conn, "create_reader", payload, Some(reader), None, actor)?;
+    Store::append_event(
+        conn,
+        actor,
+        EventKind::ProviderAccountRequested,
+        Some(reader),
+        None,
+        "",
+    )?;
+    Ok(id)
+}
+
+fn close_item(conn: &Connection, id: i64, result: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE outbox SET state = 'done', in_doubt = 0, done_at = ?2, result = ?3, last_error = NULL,
+            claimed_by = NULL, claimed_until = NULL
+         WHERE id = ?1",
+        params![id, now_text(), result],
+    )?;
+    Ok(())
+}
+
+fn upsert_request(conn: &Connection, r: &BookRequest) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO provider_requests (id, lib_card, reader_name, reader_birth_date, art, title, authors, genre,
+            kind, price_kopecks, age_rating, status, created, updated, refusal_reason, refusal_text, loan_due,
+            pulled_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
+         ON CONFLICT (id) DO UPDATE SET lib_card = excluded.lib_card, reader_name = excluded.reader_name,
+            reader_birth_date = excluded.reader_birth_date, art = excluded.art, title = excluded.title,
+            authors = excluded.authors, genre = excluded.genre, kind = excluded.kind,
+            price_kopecks = excluded.price_kopecks, age_rating = excluded.age_rating, status = excluded.status,
+            created = excluded.created, updated = excluded.updated, refusal_reason = excluded.refusal_reason,
+            refusal_text = excluded.refusal_text, loan_due = excluded.loan_due, pulled_at = excluded.pulled_at",
+    )?
+    .execute(params![
+        r.id,
+        r.lib_card,
+        r.reader_name,
+        date_text(r.reader_birth_date),
+        r.art as i64,
+        r.title,
+        r.authors,
+        r.genre,
+        r.kind,
+        r.price_kopecks,
+        r.age_rating.map(i64::from),
+        r.status,
+        r.created.map(ts),
+        r.updated.map(ts),
+        r.refusal_reason,
+        r.refusal_text,
+        date_text(r.loan_due),
+        now_text()
+    ])?;
+    Ok(())
+}
+
+fn outbox_label(kind: &str) -> &'static str {
+    match kind {
+        "create_reader" => "создание учётной записи читателя",
+        "issue" => "выдача книги",
+        "buy" => "покупка книги в фонд и выдача",
+        "refuse" => "отказ по запросу",
+        "cancel" => "отмена запроса",
+        _ => "действие",
+    }
+}

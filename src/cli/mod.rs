@@ -1,0 +1,147 @@
+//! The command line: the same use cases as the screens, through the same
+//! application services of `kafedra-core`, for admins and scripts. One
+//! module per command family; [`args`] holds the clap definitions.
+//!
+//! Exit codes: 0 done; 1 refused (bad input, nothing changed; the message
+//! says what to fix); 2 bad arguments (clap); 3 could not work (database,
+//! files, printer, provider).
+
+mod access;
+pub mod args;
+mod gui;
+mod journal;
+mod pool;
+mod provider;
+mod reader;
+mod requests;
+mod slip;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use kafedra_core::services::Error;
+use kafedra_core::services::settings::{self, Opened};
+
+pub use args::{Cli, Command};
+
+const REFUSED: u8 = 1;
+const FAILED: u8 = 3;
+
+/// Why a command did not do its work: the exit code and the Russian text.
+pub struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl Failure {
+    /// The librarian's input was refused; nothing changed.
+    fn refused(message: impl Into<String>) -> Failure {
+        Failure {
+            code: REFUSED,
+            message: message.into(),
+        }
+    }
+
+    /// The desk could not work (database, files, printer, provider).
+    fn failed(message: impl Into<String>) -> Failure {
+        Failure {
+            code: FAILED,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        let code = if e.is_failure() { FAILED } else { REFUSED };
+        Failure {
+            code,
+            message: reader::describe(&e),
+        }
+    }
+}
+
+pub fn main() -> ExitCode {
+    init_logging();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("{}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KAFEDRA_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn run(cli: Cli) -> Result<(), Failure> {
+    let Some(command) = cli.command else {
+        return gui::run(cli.data_dir.as_deref(), cli.demo);
+    };
+    match command {
+        Command::Bench { readers, pool } => {
+            return crate::bench::run(readers, pool).map_err(Failure::failed);
+        }
+        Command::ProviderSim { args } => return provider::simulator(args),
+        _ => {}
+    }
+    let Opened {
+        ctx,
+        mut store,
+        warning,
+    } = settings::open(cli.data_dir.as_deref())?;
+    if let Some(w) = warning {
+        eprintln!("{w}");
+    }
+    if let Command::Sync = command {
+        // The sync runs its store work on the blocking pool: it takes the store.
+        return provider::sync(store, &ctx);
+    }
+    let store = &mut store;
+    match command {
+        Command::Pool { command } => pool::run(command, store, &ctx),
+        Command::Reader { command } => reader::run(command, store, &ctx),
+        Command::Bind { card } => access::bind(&card, store, &ctx),
+        Command::Block {
+            card,
+            reason,
+            comment,
+        } => access::block(&card, reason, &comment, store, &ctx),
+        Command::Slip {
+            card,
+            out,
+            layout,
+            print,
+        } => slip::run(&card, out.as_deref(), layout, print, store, &ctx),
+        Command::Journal { limit, card } => journal::run(limit, card.as_deref(), store),
+        Command::Provider { command } => provider::run(command, store, &ctx),
+        Command::Requests { all } => requests::list(all, store),
+        Command::Decide {
+            request,
+            decision,
+            reason,
+            text,
+        } => requests::decide(&request, decision, reason, text, store, &ctx),
+        Command::Sync | Command::Bench { .. } | Command::ProviderSim { .. } => Ok(()),
+    }
+}
+
+/// A tokio runtime for the commands that talk to the provider.
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::failed(format!("Не удалось запустить асинхронную среду: {e}")))
+}
+
+/// The command's result in the services' terms.
+type Outcome = Result<(), Failure>;

@@ -1,0 +1,55 @@
+//! `kafedra requests` and `kafedra decide`: readers' book requests.
+
+use kafedra_core::domain::request::Decision;
+use kafedra_core::services::{Context, Store, requests};
+
+use super::Outcome;
+use super::args::DecisionArg;
+
+pub(super) fn list(all: bool, store: &Store) -> Outcome {
+    let list = if all {
+        requests::all(store)?
+    } else {
+        requests::pending(store)?
+    };
+    if list.is_empty() {
+        println!("Запросов нет. Синхронизируйте: kafedra sync");
+    }
+    for r in list {
+        println!(
+            "{}\t{}\t{} — {}\t{}\t{}",
+            r.id,
+            r.reader_name.as_deref().unwrap_or(&r.lib_card),
+            r.authors,
+            r.title,
+            r.status,
+            r.local_decision
+                .as_deref()
+                .map(|d| format!("решение: {d}, ждёт отправки"))
+                .unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+pub(super) fn decide(
+    request: &str,
+    decision: DecisionArg,
+    reason: String,
+    text: String,
+    store: &mut Store,
+    ctx: &Context,
+) -> Outcome {
+    let d = match decision {
+        DecisionArg::Issue => Decision::Issue,
+        DecisionArg::Buy => Decision::Buy,
+        DecisionArg::Refuse => Decision::Refuse { reason, text },
+        DecisionArg::Cancel => Decision::Cancel { comment: text },
+    };
+    requests::decide(store, ctx, request, &d)?;
+    println!(
+        "Решение «{}» записано и ждёт отправки в ЭБС (kafedra sync).",
+        d.label()
+    );
+    Ok(())
+}

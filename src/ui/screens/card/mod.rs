@@ -1,0 +1,349 @@
+//! The reader card: details, the «Доступ к ЭБС» panel (grant access, show
+//! the password, print the slip, block and replace the login) and the
+//! reader's history. State and update here; the layout in [`view`], the
+//! access panel in [`panel`].
+
+mod panel;
+mod view;
+
+use std::path::PathBuf;
+
+use iced::Task;
+use kafedra_core::config::SlipLayout;
+use kafedra_core::domain::BlockReason;
+use kafedra_core::domain::reader::Channel;
+use kafedra_core::domain::records::{Binding, ReaderId};
+use kafedra_core::services::access::{self, Granted};
+use kafedra_core::services::readers::{self, Contacts, ReaderCard};
+use kafedra_core::services::{self, Changed, Context, Db, Store, slips};
+
+use super::{Effect, Env, Message as ScreenMessage};
+use crate::ui::shell::Notice;
+
+type Answer<T> = Result<T, services::Error>;
+
+#[derive(Debug, Clone)]
+pub enum Message {
+    Loaded(Answer<Box<ReaderCard>>),
+    ShowContacts,
+    Contacts(Answer<Contacts>),
+    ShowPassword,
+    HidePassword,
+    Password(Answer<String>),
+    /// Grant access: bind the proposed login, or have the provider create
+    /// the reader's card (Settings say which).
+    Bind,
+    Granted(Answer<Granted>),
+    Layout(SlipLayout),
+    Print,
+    Printed(Answer<String>),
+    SavePdf,
+    SavePath(Option<PathBuf>),
+    Saved(Answer<PathBuf>),
+    StartBlock,
+    BlockReason(BlockReason),
+    BlockComment(String),
+    ConfirmBlock,
+    CancelBlock,
+    Blocked(Answer<Binding>),
+    Back,
+}
+
+impl Message {
+    /// An answer from a service started by this card (it ends "busy").
+    fn is_answer(&self) -> bool {
+        matches!(
+            self,
+            Message::Granted(_)
+                | Message::Printed(_)
+                | Message::Saved(_)
+                | Message::Blocked(_)
+                | Message::Contacts(_)
+                | Message::Password(_)
+        )
+    }
+}
+
+/// What the reader card hands up.
+pub enum Action {
+    None,
+    Run(Task<Message>),
+    /// Show the notice, then go on with the task.
+    Notify(Notice, Task<Message>),
+    /// A login was bound or blocked: the pool changed.
+    LoginsChanged(Notice, Task<Message>),
+    /// The creation of the reader's card at the provider is queued: sync now.
+    Queued(Notice, Task<Message>),
+    Back,
+}
+
+pub fn effect(action: Action) -> Effect {
+    let map = |task: Task<Message>| task.map(ScreenMessage::Card);
+    match action {
+        Action::None => Effect::None,
+        Action::Run(task) => Effect::Run(map(task)),
+        Action::Notify(notice, then) => Effect::Notify(notice, map(then)),
+        Action::LoginsChanged(notice, then) => Effect::Changed(Changed::LOGINS, notice, map(then)),
+        Action::Queued(notice, then) => Effect::Queued(Changed::LOGINS, notice, map(then)),
+        Action::Back => Effect::Back,
+    }
+}
+
+struct BlockForm {
+    reason: BlockReason,
+    comment: String,
+}
+
+pub struct Card {
+    id: ReaderId,
+    card: Option<ReaderCard>,
+    contacts: Option<Contacts>,
+    password: Option<String>,
+    layout: SlipLayout,
+    block: Option<BlockForm>,
+    /// A service started here has not answered yet.
+    busy: bool,
+    error: Option<String>,
+}
+
+impl Card {
+    pub fn open(id: ReaderId, db: &Db, ctx: &Context) -> (Card, Task<Message>) {
+        let card = Card {
+            id,
+            card: None,
+            contacts: None,
+            password: None,
+            layout: ctx.settings.slip_layout,
+            block: None,
+            busy: false,
+            error: None,
+        };
+        let ctx = ctx.clone();
+        let task = Task::perform(
+            db.call(move |s| readers::open(s, &ctx, id).map(Box::new)),
+            Message::Loaded,
+        );
+        (card, task)
+    }
+
+    /// Reloads after an action here or a sync (not a new view in the journal).
+    pub fn reload(&self, db: &Db, _ctx: &Context) -> Task<Message> {
+        let id = self.id;
+        Task::perform(
+            db.call(move |s| readers::reload(s, id).map(Box::new)),
+            Message::Loaded,
+        )
+    }
+
+    /// Runs a service for this reader in the background; the card is busy
+    /// until the answer comes back as `done`.
+    fn run<T: Send + 'static>(
+        &mut self,
+        db: &Db,
+        service: impl FnOnce(&mut Store) -> Answer<T> + Send + 'static,
+        done: fn(Answer<T>) -> Message,
+    ) -> Action {
+        self.busy = true;
+        self.error = None;
+        Action::Run(Task::perform(db.call(service), done))
+    }
+
+    pub fn update(&mut self, message: Message, env: &Env<'_>) -> Action {
+        let Env { db, ctx, dialogs } = *env;
+        let id = self.id;
+        if message.is_answer() {
+            self.busy = false;
+        }
+        match message {
+            Message::Loaded(Ok(card)) => {
+                self.card = Some(*card);
+                Action::None
+            }
+            Message::Loaded(Err(e)) => {
+                self.error = Some(e.to_string());
+                Action::None
+            }
+            Message::ShowContacts => {
+                let ctx = ctx.clone();
+                self.run(
+                    db,
+                    move |s| readers::reveal_contacts(s, &ctx, id),
+                    Message::Contacts,
+                )
+            }
+            Message::Contacts(Ok(c)) => {
+                self.contacts = Some(c);
+                Action::Run(self.reload(db, ctx))
+            }
+            Message::ShowPassword => {
+                let ctx = ctx.clone();
+                self.run(
+                    db,
+                    move |s| access::reveal_password(s, &ctx, id),
+                    Message::Password,
+                )
+            }
+            Message::Password(Ok(p)) => {
+                self.password = Some(p);
+                Action::Run(self.reload(db, ctx))
+            }
+            Message::HidePassword => {
+                self.password = None;
+                Action::None
+            }
+            Message::Bind => self.grant(db, ctx),
+            Message::Granted(Ok(granted)) => self.granted(granted, db, ctx),
+            Message::Layout(l) => {
+                self.layout = l;
+                Action::None
+            }
+            Message::Print => {
+                if self.busy || !self.has_binding() {
+                    return Action::None;
+                }
+                let (ctx, layout) = (ctx.clone(), self.layout);
+                self.run(
+                    db,
+                    move |s| slips::print(s, &ctx, id, layout),
+                    Message::Printed,
+                )
+            }
+            Message::Printed(Ok(job)) => Action::Notify(
+                Notice::success(format!("Памятка отправлена на печать: {job}")),
+                self.reload(db, ctx),
+            ),
+            Message::SavePdf => {
+                if !self.has_binding() {
+                    return Action::None;
+                }
+                let name = self
+                    .card
+                    .as_ref()
+                    .map(|c| format!("Памятка {} {}.pdf", c.reader.surname, c.reader.card))
+                    .unwrap_or_else(|| "Памятка.pdf".into());
+                Action::Run(dialogs.save_pdf(name).map(Message::SavePath))
+            }
+            Message::SavePath(None) => Action::None,
+            Message::SavePath(Some(path)) => {
+                let (ctx, layout) = (ctx.clone(), self.layout);
+                self.run(
+                    db,
+                    move |s| slips::save(s, &ctx, id, layout, &path),
+                    Message::Saved,
+                )
+            }
+            Message::Saved(Ok(path)) => Action::Notify(
+                Notice::success(format!("Памятка сохранена: {}", path.display())),
+                self.reload(db, ctx),
+            ),
+            Message::StartBlock => {
+                self.block = Some(BlockForm {
+                    reason: BlockReason::Lost,
+                    comment: String::new(),
+                });
+                Action::None
+            }
+            Message::BlockReason(r) => {
+                if let Some(b) = &mut self.block {
+                    b.reason = r;
+                }
+                Action::None
+            }
+            Message::BlockComment(c) => {
+                if let Some(b) = &mut self.block {
+                    b.comment = c;
+                }
+                Action::None
+            }
+            Message::CancelBlock => {
+                self.block = None;
+                Action::None
+            }
+            Message::ConfirmBlock => {
+                let Some(b) = &self.block else {
+                    return Action::None;
+                };
+                if self.busy {
+                    return Action::None;
+                }
+                let (ctx, reason, comment) = (ctx.clone(), b.reason, b.comment.clone());
+                self.run(
+                    db,
+                    move |s| access::block(s, &ctx, id, reason, &comment),
+                    Message::Blocked,
+                )
+            }
+            Message::Blocked(Ok(b)) => {
+                self.block = None;
+                self.password = None;
+                Action::LoginsChanged(
+                    Notice::success(format!(
+                        "Логин {} заблокирован. Выдайте читателю новый логин (Ctrl+L).",
+                        b.account.login
+                    )),
+                    self.reload(db, ctx),
+                )
+            }
+            Message::Back => Action::Back,
+            Message::Granted(Err(e))
+            | Message::Contacts(Err(e))
+            | Message::Password(Err(e))
+            | Message::Printed(Err(e))
+            | Message::Saved(Err(e))
+            | Message::Blocked(Err(e)) => {
+                self.error = Some(e.to_string());
+                Action::Notify(Notice::error(e.to_string()), self.reload(db, ctx))
+            }
+        }
+    }
+
+    /// Grants access: the proposed pool login, or a card at the provider.
+    fn grant(&mut self, db: &Db, ctx: &Context) -> Action {
+        let Some(card) = &self.card else {
+            return Action::None;
+        };
+        if self.busy || card.binding.is_some() || card.provider_waiting.is_some() {
+            return Action::None;
+        }
+        let (id, proposed, ctx) = (self.id, card.proposed.as_ref().map(|a| a.id), ctx.clone());
+        self.run(
+            db,
+            move |s| access::grant(s, &ctx, id, proposed),
+            Message::Granted,
+        )
+    }
+
+    fn granted(&mut self, granted: Granted, db: &Db, ctx: &Context) -> Action {
+        match granted {
+            Granted::ProviderCardQueued => Action::Queued(
+                Notice::success("Учётная запись поставлена в очередь на создание в ЭБС."),
+                self.reload(db, ctx),
+            ),
+            Granted::Login {
+                binding,
+                instead_of,
+            } => {
+                let mut text = format!("Выдан логин {}.", binding.account.login);
+                if instead_of.is_some() {
+                    text.push_str(" Предложенный логин успели выдать с другого места — выдан следующий свободный.");
+                }
+                let then = if ctx.settings.print_after_bind {
+                    match self.card.as_ref().map(|c| c.reader.channel) {
+                        Some(Channel::Email | Channel::Web) => Task::done(Message::SavePdf),
+                        _ => Task::done(Message::Print),
+                    }
+                } else {
+                    Task::none()
+                };
+                Action::LoginsChanged(
+                    Notice::success(text),
+                    Task::batch([self.reload(db, ctx), then]),
+                )
+            }
+        }
+    }
+
+    fn has_binding(&self) -> bool {
+        self.card.as_ref().is_some_and(|c| c.binding.is_some())
+    }
+}

@@ -1,0 +1,157 @@
+//! The reader card's layout: details, access, history.
+
+use chrono::Local;
+use iced::widget::{Column, button, column, container, row, scrollable, text};
+use iced::{Element, Fill, FillPortion};
+use kafedra_core::domain::reader::{age_on, format_phone, mask_contact};
+use kafedra_core::domain::records::{Consent, Reader};
+use kafedra_core::services::Context;
+use kafedra_core::services::readers::ReaderCard;
+
+use super::{Card, Message};
+use crate::ui::theme::{self, FONT_BOLD, FONT_MONO_BOLD, size, space};
+
+impl Card {
+    pub fn view<'a>(&'a self, ctx: &'a Context) -> Element<'a, Message> {
+        let Some(card) = &self.card else {
+            return match &self.error {
+                Some(e) => theme::errors(vec![e.clone()]),
+                None => text("Загрузка карточки…").into(),
+            };
+        };
+        let mut body = column![
+            row![
+                panel(self.details(card)).width(FillPortion(1)),
+                panel(self.access_panel(card, ctx)).width(FillPortion(1)),
+            ]
+            .spacing(space::L),
+        ]
+        .spacing(space::L);
+        if let Some(e) = &self.error {
+            body = body.push(theme::errors(vec![e.clone()]));
+        }
+        body = body.push(panel(history(card)).width(Fill)).push(
+            button(text("← К поиску (Esc)"))
+                .on_press(Message::Back)
+                .style(button::text),
+        );
+        scrollable(body).into()
+    }
+
+    fn details<'a>(&'a self, card: &'a ReaderCard) -> Column<'a, Message> {
+        let r = &card.reader;
+        let today = Local::now().date_naive();
+        let (email, phone) = self.contacts_shown(r);
+        let mut details = column![
+            text(r.full_name()).size(size::CREDENTIAL).font(FONT_BOLD),
+            theme::field(
+                "№ билета",
+                text(&r.card).font(FONT_MONO_BOLD).size(size::LARGE)
+            ),
+            theme::field(
+                "Дата рождения",
+                text(format!(
+                    "{} ({} лет)",
+                    r.birth_date.format("%d.%m.%Y"),
+                    age_on(r.birth_date, today)
+                ))
+            ),
+            theme::field("Канал регистрации", text(r.channel.label())),
+            theme::field(
+                "Зарегистрирован",
+                text(format!(
+                    "{}, {}",
+                    r.created_at.with_timezone(&Local).format("%d.%m.%Y %H:%M"),
+                    r.created_by
+                ))
+            ),
+            theme::field("E-mail", text(email)),
+            theme::field("Телефон", text(phone)),
+        ]
+        .spacing(space::M);
+        if self.contacts.is_none() && (r.email.is_some() || r.phone.is_some()) {
+            details = details.push(
+                button(text("Показать контакты").size(size::SMALL))
+                    .on_press(Message::ShowContacts)
+                    .style(button::secondary)
+                    .padding([4, 10]),
+            );
+        }
+        if let Some(rep) = &r.representative {
+            details = details.push(theme::field("Законный представитель", text(rep)));
+        }
+        details.push(theme::field(
+            "Согласие на ПДн",
+            text(consent_line(card.consent.as_ref())).size(size::SMALL),
+        ))
+    }
+
+    /// E-mail and phone: in full once revealed (journaled), masked before.
+    fn contacts_shown(&self, r: &Reader) -> (String, String) {
+        let dash = || "—".to_string();
+        match &self.contacts {
+            Some(c) => (
+                c.email.clone().unwrap_or_else(dash),
+                c.phone.as_deref().map(format_phone).unwrap_or_else(dash),
+            ),
+            None => (
+                r.email.as_deref().map(mask_contact).unwrap_or_else(dash),
+                r.phone
+                    .as_deref()
+                    .map(|p| mask_contact(&format_phone(p)))
+                    .unwrap_or_else(dash),
+            ),
+        }
+    }
+}
+
+fn panel<'a>(content: impl Into<Element<'a, Message>>) -> container::Container<'a, Message> {
+    container(content).padding(16).style(theme::panel)
+}
+
+fn consent_line(consent: Option<&Consent>) -> String {
+    let Some(c) = consent else {
+        return "нет согласия на обработку ПДн".to_string();
+    };
+    let who = match &c.by_representative {
+        Some(rep) => format!("подписал представитель {rep}"),
+        None => "подписал читатель".to_string(),
+    };
+    let withdrawn = c
+        .withdrawn_at
+        .map(|w| format!(" — ОТОЗВАНО {}", w.with_timezone(&Local).format("%d.%m.%Y")))
+        .unwrap_or_default();
+    format!(
+        "версия {} от {}, {who}; принял(а) {}{withdrawn}",
+        c.version,
+        c.given_at.with_timezone(&Local).format("%d.%m.%Y"),
+        c.staff
+    )
+}
+
+fn history(card: &ReaderCard) -> Column<'_, Message> {
+    let lines = card
+        .history
+        .iter()
+        .fold(column![].spacing(space::XS), |col, e| {
+            col.push(
+                row![
+                    text(
+                        e.at.with_timezone(&Local)
+                            .format("%d.%m.%Y %H:%M")
+                            .to_string()
+                    )
+                    .width(130)
+                    .size(size::SMALL),
+                    text(e.label()).width(280).size(size::SMALL),
+                    text(&e.details).width(Fill).size(size::SMALL),
+                    text(&e.staff)
+                        .width(160)
+                        .size(size::SMALL)
+                        .style(text::secondary),
+                ]
+                .spacing(space::M),
+            )
+        });
+    column![text("История").size(size::LARGE).font(FONT_BOLD), lines].spacing(space::M)
+}

@@ -1,0 +1,232 @@
+//! The screens of the main area, one module each. Every screen has its own
+//! `Message`, an `update` that returns that screen's own `Action`, and a
+//! `view` built from small helpers. Screens run the application services in a
+//! [`Task`] through [`Db`]; they never touch SQLite or the network.
+//!
+//! This module is the one place that routes: it wraps the screens' messages,
+//! dispatches `update`/`view`, says which screen shows which kind of data
+//! (for reloads after a sync or an action elsewhere), and turns each screen's
+//! `Action` into an [`Effect`] for the shell. A new screen is a new module
+//! plus its arms here (and a [`Tab`] if it has one).
+
+pub mod card;
+pub mod journal;
+pub mod pool;
+pub mod readers;
+pub mod register;
+pub mod requests;
+pub mod settings;
+
+use iced::{Element, Task};
+use kafedra_core::config::Settings;
+use kafedra_core::domain::account::PoolCounts;
+use kafedra_core::domain::reader::ReaderDraft;
+use kafedra_core::domain::records::ReaderId;
+use kafedra_core::services::{Changed, Context, Db};
+
+use super::dialogs::Dialogs;
+use super::shell::Notice;
+
+/// The tabs of the header, in their order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Readers,
+    Requests,
+    Pool,
+    Journal,
+    Settings,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 5] = [
+        Tab::Readers,
+        Tab::Requests,
+        Tab::Pool,
+        Tab::Journal,
+        Tab::Settings,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Tab::Readers => "Читатели",
+            Tab::Requests => "Запросы",
+            Tab::Pool => "Пул логинов",
+            Tab::Journal => "Журнал",
+            Tab::Settings => "Настройки",
+        }
+    }
+
+    /// The function key that opens the tab.
+    pub fn key(self) -> &'static str {
+        match self {
+            Tab::Readers => "F2",
+            Tab::Requests => "F6",
+            Tab::Pool => "F3",
+            Tab::Journal => "F4",
+            Tab::Settings => "F9",
+        }
+    }
+}
+
+/// A message for the screen on show.
+#[derive(Debug, Clone)]
+pub enum Message {
+    Register(register::Message),
+    Card(card::Message),
+    Requests(requests::Message),
+    Pool(pool::Message),
+    Journal(journal::Message),
+    Settings(settings::Message),
+}
+
+impl From<register::Message> for Message {
+    fn from(m: register::Message) -> Message {
+        Message::Register(m)
+    }
+}
+
+impl From<card::Message> for Message {
+    fn from(m: card::Message) -> Message {
+        Message::Card(m)
+    }
+}
+
+impl From<settings::Message> for Message {
+    fn from(m: settings::Message) -> Message {
+        Message::Settings(m)
+    }
+}
+
+/// What fills the main area. The readers' search results belong to the
+/// search box of the header (the shell keeps them); every other screen owns
+/// its state here.
+pub enum Screen {
+    Results,
+    Register(Box<register::Register>),
+    Card(Box<card::Card>),
+    Requests(requests::Requests),
+    Pool(pool::Pool),
+    Journal(journal::Journal),
+    Settings(Box<settings::SettingsForm>),
+}
+
+/// What the shell does after a screen's update.
+pub enum Effect {
+    None,
+    Run(Task<Message>),
+    /// Show a notice in the status bar, then go on with the task.
+    Notify(Notice, Task<Message>),
+    /// Data changed here: show the notice, reload whatever shows that data,
+    /// go on with the task.
+    Changed(Changed, Notice, Task<Message>),
+    /// Something was queued for the provider: as `Changed`, then sync now.
+    Queued(Changed, Notice, Task<Message>),
+    OpenReader(ReaderId),
+    Register(ReaderDraft),
+    /// A reader was just registered: open the card, proposing a login.
+    Registered(ReaderId, Notice),
+    SettingsSaved(Box<Settings>, Notice),
+    Back,
+}
+
+/// What the screens need from the shell to work.
+pub struct Env<'a> {
+    pub db: &'a Db,
+    pub ctx: &'a Context,
+    pub dialogs: &'a Dialogs,
+}
+
+impl Screen {
+    /// Opens a tab's screen with the task that loads it.
+    pub fn open(tab: Tab, env: &Env<'_>) -> (Screen, Task<Message>) {
+        match tab {
+            Tab::Readers => (Screen::Results, Task::none()),
+            Tab::Requests => {
+                let (s, task) = requests::Requests::open(env.db);
+                (Screen::Requests(s), task.map(Message::Requests))
+            }
+            Tab::Pool => {
+                let (s, task) = pool::Pool::open(env.db);
+                (Screen::Pool(s), task.map(Message::Pool))
+            }
+            Tab::Journal => {
+                let (s, task) = journal::Journal::open(env.db);
+                (Screen::Journal(s), task.map(Message::Journal))
+            }
+            Tab::Settings => (
+                Screen::Settings(Box::new(settings::SettingsForm::new(env.ctx))),
+                Task::none(),
+            ),
+        }
+    }
+
+    pub fn open_reader(id: ReaderId, env: &Env<'_>) -> (Screen, Task<Message>) {
+        let (card, task) = card::Card::open(id, env.db, env.ctx);
+        (Screen::Card(Box::new(card)), task.map(Message::Card))
+    }
+
+    pub fn open_register(draft: ReaderDraft, env: &Env<'_>) -> (Screen, Task<Message>) {
+        let (form, task) = register::Register::new(draft, env.db, env.ctx);
+        (
+            Screen::Register(Box::new(form)),
+            task.map(Message::Register),
+        )
+    }
+
+    /// The tab this screen belongs to.
+    pub fn tab(&self) -> Tab {
+        match self {
+            Screen::Results | Screen::Register(_) | Screen::Card(_) => Tab::Readers,
+            Screen::Requests(_) => Tab::Requests,
+            Screen::Pool(_) => Tab::Pool,
+            Screen::Journal(_) => Tab::Journal,
+            Screen::Settings(_) => Tab::Settings,
+        }
+    }
+
+    pub fn update(&mut self, message: Message, env: &Env<'_>) -> Effect {
+        match (self, message) {
+            (Screen::Register(form), Message::Register(m)) => {
+                register::effect(form.update(m, env.db, env.ctx))
+            }
+            (Screen::Card(card), Message::Card(m)) => card::effect(card.update(m, env)),
+            (Screen::Requests(s), Message::Requests(m)) => {
+                requests::effect(s.update(m, env.db, env.ctx))
+            }
+            (Screen::Pool(s), Message::Pool(m)) => pool::effect(s.update(m, env)),
+            (Screen::Journal(s), Message::Journal(m)) => journal::effect(s.update(m, env.db)),
+            (Screen::Settings(s), Message::Settings(m)) => {
+                settings::effect(s.update(m, env.db, env.ctx))
+            }
+            // A late answer for a screen that is no longer on show.
+            _ => Effect::None,
+        }
+    }
+
+    /// Reloads the screen if it shows data that `changed` names.
+    pub fn reload(&self, changed: Changed, env: &Env<'_>) -> Task<Message> {
+        match self {
+            Screen::Requests(s) if changed.requests => s.reload(env.db).map(Message::Requests),
+            Screen::Card(c) if changed.logins => c.reload(env.db, env.ctx).map(Message::Card),
+            Screen::Pool(p) if changed.logins => p.reload(env.db).map(Message::Pool),
+            _ => Task::none(),
+        }
+    }
+
+    /// The main area; `None` for the search results, which the shell draws.
+    pub fn view<'a>(
+        &'a self,
+        ctx: &'a Context,
+        pool_counts: Option<PoolCounts>,
+    ) -> Option<Element<'a, Message>> {
+        Some(match self {
+            Screen::Results => return None,
+            Screen::Register(form) => form.view().map(Message::Register),
+            Screen::Card(card) => card.view(ctx).map(Message::Card),
+            Screen::Requests(s) => s.view().map(Message::Requests),
+            Screen::Pool(s) => s.view(pool_counts, ctx).map(Message::Pool),
+            Screen::Journal(s) => s.view().map(Message::Journal),
+            Screen::Settings(s) => s.view().map(Message::Settings),
+        })
+    }
+}

@@ -1,0 +1,247 @@
+//! The login pool: counts, the low-water warning, importing the provider's list.
+
+use std::path::PathBuf;
+
+use chrono::Local;
+use iced::futures::channel::mpsc;
+use iced::widget::{button, column, container, progress_bar, row, scrollable, text};
+use iced::{Element, Fill, Task};
+
+use kafedra_core::domain::account::PoolCounts;
+use kafedra_core::domain::records::ImportRecord;
+use kafedra_core::services::{self, Changed, Context, Db, ImportProblem, pool};
+
+use super::{Effect, Env, Message as ScreenMessage};
+use crate::ui::shell::Notice;
+use crate::ui::theme::{self, FONT_BOLD, size, space};
+
+#[derive(Debug, Clone)]
+pub enum Message {
+    Loaded(Result<Vec<ImportRecord>, services::Error>),
+    PickFile,
+    Picked(Option<PathBuf>),
+    Progress(usize, usize),
+    Imported(Result<ImportRecord, ImportProblem>),
+}
+
+/// What the pool screen hands up.
+pub enum Action {
+    None,
+    Run(Task<Message>),
+    Error(String),
+    /// A list was loaded: the pool changed.
+    Imported(Notice, Task<Message>),
+}
+
+pub fn effect(action: Action) -> Effect {
+    let map = |task: Task<Message>| task.map(ScreenMessage::Pool);
+    match action {
+        Action::None => Effect::None,
+        Action::Run(task) => Effect::Run(map(task)),
+        Action::Error(text) => Effect::Notify(Notice::error(text), Task::none()),
+        Action::Imported(notice, then) => Effect::Changed(Changed::LOGINS, notice, map(then)),
+    }
+}
+
+pub struct Pool {
+    imports: Vec<ImportRecord>,
+    progress: Option<(usize, usize)>,
+    importing: Option<String>,
+    outcome: Option<Result<ImportRecord, ImportProblem>>,
+}
+
+impl Pool {
+    pub fn open(db: &Db) -> (Pool, Task<Message>) {
+        let pool = Pool {
+            imports: Vec::new(),
+            progress: None,
+            importing: None,
+            outcome: None,
+        };
+        (pool, load(db))
+    }
+
+    /// Reloads the list of imports (the counts come with the status bar).
+    pub fn reload(&self, db: &Db) -> Task<Message> {
+        load(db)
+    }
+
+    pub fn update(&mut self, message: Message, env: &Env<'_>) -> Action {
+        let Env { db, ctx, dialogs } = *env;
+        match message {
+            Message::Loaded(Ok(imports)) => {
+                self.imports = imports;
+                Action::None
+            }
+            Message::Loaded(Err(e)) => Action::Error(e.to_string()),
+            Message::PickFile => {
+                if self.importing.is_some() {
+                    return Action::None;
+                }
+                Action::Run(dialogs.pick_pool_file().map(Message::Picked))
+            }
+            Message::Picked(None) => Action::None,
+            Message::Picked(Some(path)) => {
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| path.display().to_string());
+                self.importing = Some(name.clone());
+                self.progress = None;
+                self.outcome = None;
+                Action::Run(import_task(db, ctx.clone(), path, name))
+            }
+            Message::Progress(done, total) => {
+                self.progress = Some((done, total));
+                Action::None
+            }
+            Message::Imported(result) => {
+                self.importing = None;
+                self.progress = None;
+                let ok = result.is_ok();
+                self.outcome = Some(result);
+                if ok {
+                    Action::Imported(Notice::success("Список логинов загружен."), load(db))
+                } else {
+                    Action::Error("Файл не загружен: в нём есть ошибки, ничего не записано.".into())
+                }
+            }
+        }
+    }
+
+    pub fn view(&self, counts: Option<PoolCounts>, ctx: &Context) -> Element<'_, Message> {
+        let c = counts.unwrap_or_default();
+        let number = |label: &'static str, n: u64| {
+            container(
+                column![
+                    text(n.to_string()).size(size::FIGURE).font(FONT_BOLD),
+                    text(label).style(text::secondary)
+                ]
+                .spacing(space::HAIR),
+            )
+            .padding(14)
+            .width(180)
+            .style(theme::panel)
+        };
+        let mut col = column![
+            theme::title("Пул логинов ЭБС"),
+            row![
+                number("свободно", c.free),
+                number("выдано", c.assigned),
+                number("заблокировано", c.blocked),
+                number("всего", c.total()),
+            ]
+            .spacing(space::L),
+        ]
+        .spacing(space::XL);
+        if let Some(w) = c.low_warning(ctx.settings.pool_low_water) {
+            col = col.push(
+                container(text(w))
+                    .padding(10)
+                    .width(Fill)
+                    .style(theme::warning_box),
+            );
+        }
+        let load_label = if self.importing.is_some() {
+            "Загрузка…"
+        } else {
+            "Загрузить файл… (CSV, XLSX)"
+        };
+        col = col.push(
+            column![
+                button(text(load_label).font(FONT_BOLD))
+                    .on_press_maybe(self.importing.is_none().then_some(Message::PickFile))
+                    .padding([10, 16])
+                    .style(button::primary),
+                text(
+                    "Файл от поставщика: в столбцах логин и пароль (третий столбец — номер карты, если есть), \
+                     с заголовком или без; разделитель «;», «,» или табуляция; кодировка UTF-8 или Windows-1251; \
+                     или таблица XLSX. Файл загружается целиком или не загружается вовсе."
+                )
+                .size(size::SMALL)
+                .style(text::secondary),
+            ]
+            .spacing(space::S),
+        );
+        if let Some(name) = &self.importing {
+            let (done, total) = self.progress.unwrap_or((0, 0));
+            let share = if total == 0 {
+                0.0
+            } else {
+                done as f32 / total as f32
+            };
+            col = col.push(
+                column![
+                    text(format!("Загружается «{name}»: {done} из {total}")),
+                    progress_bar(0.0..=1.0, share),
+                ]
+                .spacing(space::S),
+            );
+        }
+        match &self.outcome {
+            Some(Ok(r)) => {
+                col = col.push(
+                    container(text(format!(
+                        "Загружено {} логинов из файла «{}» (кодировка {}).",
+                        r.rows, r.file_name, r.encoding
+                    )))
+                    .padding(10)
+                    .width(Fill)
+                    .style(theme::panel),
+                );
+            }
+            Some(Err(problem)) => {
+                let mut lines = vec![problem.to_string()];
+                if let ImportProblem::Rows(rows) = problem {
+                    lines.extend(
+                        rows.iter()
+                            .map(|r| format!("Строка {}: {}", r.line, r.message)),
+                    );
+                }
+                col = col.push(scrollable(theme::errors(lines)).height(iced::Length::Shrink));
+            }
+            None => {}
+        }
+        if !self.imports.is_empty() {
+            let list = self.imports.iter().fold(
+                column![text("Загрузки").font(FONT_BOLD)].spacing(space::XS),
+                |c, i| {
+                    c.push(text(format!(
+                        "{} · «{}» · {} логинов · {} · {}",
+                        i.at.with_timezone(&Local).format("%d.%m.%Y %H:%M"),
+                        i.file_name,
+                        i.rows,
+                        i.encoding,
+                        i.staff
+                    )))
+                },
+            );
+            col = col.push(container(list).padding(12).width(Fill).style(theme::panel));
+        }
+        scrollable(col).into()
+    }
+}
+
+fn load(db: &Db) -> Task<Message> {
+    Task::perform(db.call(|s| pool::recent_imports(s)), Message::Loaded)
+}
+
+/// Reads and imports the file off the UI thread, streaming progress.
+fn import_task(db: &Db, ctx: Context, path: PathBuf, name: String) -> Task<Message> {
+    let (tx, rx) = mpsc::unbounded::<Message>();
+    let db = db.clone();
+    let work = async move {
+        let progress_tx = tx.clone();
+        let result = db
+            .call(move |s| {
+                let bytes =
+                    pool::read_file(&path).map_err(|e| ImportProblem::Unreadable(e.to_string()))?;
+                pool::import(s, &ctx, &bytes, &name, &mut |done, total| {
+                    let _ = progress_tx.unbounded_send(Message::Progress(done, total));
+                })
+            })
+            .await;
+        let _ = tx.unbounded_send(Message::Imported(result));
+    };
+    Task::batch([Task::future(work).discard(), Task::run(rx, |m| m)])
+}

@@ -1,0 +1,263 @@
+//! The search box and its results: find a reader by name, card or login.
+
+use iced::widget::{button, column, container, row, scrollable, text};
+use iced::{Element, Fill, Task};
+
+use kafedra_core::domain::reader::ReaderDraft;
+use kafedra_core::domain::records::{ReaderHit, ReaderId};
+use kafedra_core::domain::text::{capitalize_name, compact_code, normalize};
+use kafedra_core::services::readers::{self, SEARCH_LIMIT};
+use kafedra_core::services::{self, Db};
+
+use crate::ui::theme::{self, FONT_BOLD, FONT_MONO, size, space};
+
+#[derive(Debug, Clone)]
+pub enum Message {
+    QueryChanged(String),
+    Submit,
+    Found {
+        generation: u64,
+        submit: bool,
+        result: Result<Vec<ReaderHit>, services::Error>,
+    },
+    Open(ReaderId),
+    RegisterNew,
+    /// Arrow keys move the highlighted row; Enter opens it.
+    Move(i32),
+}
+
+/// What the search hands up to the shell.
+pub enum Action {
+    None,
+    Run(Task<Message>),
+    /// The search failed: the text says why.
+    Error(String),
+    OpenReader(ReaderId),
+    Register(ReaderDraft),
+}
+
+enum Enter {
+    Open(ReaderId),
+    Register,
+    Choose,
+}
+
+#[derive(Debug, Default)]
+pub struct Search {
+    query: String,
+    /// The query the shown hits belong to.
+    shown_for: String,
+    hits: Vec<ReaderHit>,
+    /// Results of older keystrokes arriving late are dropped.
+    generation: u64,
+    loaded: bool,
+    selected: Option<usize>,
+}
+
+impl Search {
+    pub fn query(&self) -> &str {
+        &self.query
+    }
+
+    /// Searches for the current query in the background.
+    pub fn run(&mut self, db: &Db, submit: bool) -> Task<Message> {
+        self.generation += 1;
+        let generation = self.generation;
+        let query = self.query.clone();
+        Task::perform(
+            db.call(move |s| readers::search(s, &query)),
+            move |result| Message::Found {
+                generation,
+                submit,
+                result,
+            },
+        )
+    }
+
+    pub fn update(&mut self, message: Message, db: &Db) -> Action {
+        match message {
+            Message::QueryChanged(q) => {
+                self.query = q;
+                Action::Run(self.run(db, false))
+            }
+            Message::Submit => match self.selected.and_then(|i| self.hits.get(i)) {
+                Some(hit) if self.shown_for == self.query => Action::OpenReader(hit.id),
+                _ => Action::Run(self.run(db, true)),
+            },
+            Message::Move(step) => {
+                if !self.hits.is_empty() {
+                    let last = self.hits.len() as i64 - 1;
+                    let next = match self.selected {
+                        None if step > 0 => 0,
+                        None => last,
+                        Some(i) => (i as i64 + i64::from(step)).clamp(0, last),
+                    };
+                    self.selected = Some(next as usize);
+                }
+                Action::None
+            }
+            Message::Found {
+                generation,
+                submit,
+                result,
+            } => {
+                if generation != self.generation {
+                    return Action::None;
+                }
+                let hits = match result {
+                    Ok(h) => h,
+                    Err(e) => return Action::Error(e.to_string()),
+                };
+                self.hits = hits;
+                self.selected = None;
+                self.shown_for = self.query.clone();
+                self.loaded = true;
+                if submit && !self.query.trim().is_empty() {
+                    match self.on_enter() {
+                        Enter::Open(id) => return Action::OpenReader(id),
+                        Enter::Register => return Action::Register(draft_from_query(&self.query)),
+                        Enter::Choose => {}
+                    }
+                }
+                Action::None
+            }
+            Message::Open(id) => Action::OpenReader(id),
+            Message::RegisterNew => Action::Register(draft_from_query(&self.query)),
+        }
+    }
+
+    /// What Enter does: a scanned card or login opens its reader; a name
+    /// that starts words of exactly one reader opens that reader; a name that
+    /// is nobody's (only found inside other words, e.g. «Петров» in
+    /// «…Петровна») opens the registration form; several readers: choose.
+    fn on_enter(&self) -> Enter {
+        let code = compact_code(&self.query);
+        if let Some(h) = self.hits.iter().find(|h| {
+            compact_code(&h.card) == code
+                || h.login.as_deref().is_some_and(|l| compact_code(l) == code)
+        }) {
+            return Enter::Open(h.id);
+        }
+        let query = normalize(&self.query);
+        let strong: Vec<&ReaderHit> = self
+            .hits
+            .iter()
+            .filter(|h| {
+                // The first word typed must begin the surname or the name (not
+                // only the patronymic: «Петров» is not «…Петровна»).
+                let name = normalize(&h.full_name);
+                let words: Vec<&str> = name.split(' ').collect();
+                let starts =
+                    |w: &str, t: &str| w.split('-').any(|p| p.starts_with(t)) || w.starts_with(t);
+                let mut typed = query.split(' ');
+                let first = typed.next().unwrap_or("");
+                words.iter().take(2).any(|w| starts(w, first))
+                    && typed.all(|t| words.iter().any(|w| starts(w, t)))
+            })
+            .collect();
+        match strong.as_slice() {
+            [] if self.hits.is_empty() || !query.chars().any(|c| c.is_ascii_digit()) => {
+                Enter::Register
+            }
+            [] => Enter::Choose,
+            [only] => Enter::Open(only.id),
+            _ => Enter::Choose,
+        }
+    }
+
+    pub fn view(&self) -> Element<'_, Message> {
+        if !self.loaded {
+            return text("Загрузка…").into();
+        }
+        let q = self.shown_for.trim();
+        let heading = if q.is_empty() {
+            "Недавно зарегистрированные читатели".to_string()
+        } else if self.hits.len() >= SEARCH_LIMIT {
+            format!("Найдено больше {} — уточните запрос «{q}»", SEARCH_LIMIT)
+        } else {
+            format!("Найдено: {} — ↑/↓ выбрать, Enter открыть", self.hits.len())
+        };
+        if self.hits.is_empty() && !q.is_empty() {
+            return container(
+                column![
+                    text(format!("Никого не нашлось по запросу «{q}».")).size(size::LARGE),
+                    text("Нажмите Enter в поле поиска или кнопку ниже, чтобы зарегистрировать нового читателя."),
+                    button(text("Зарегистрировать нового читателя"))
+                        .on_press(Message::RegisterNew)
+                        .padding([8, 14])
+                        .style(button::primary),
+                ]
+                .spacing(space::L),
+            )
+            .padding(16)
+            .style(theme::panel)
+            .width(Fill)
+            .into();
+        }
+        if self.hits.is_empty() {
+            return text("Читателей пока нет. Начните с регистрации (Ctrl+N).").into();
+        }
+        let header = row![
+            text("ФИО").font(FONT_BOLD).width(Fill),
+            text("Дата рождения").font(FONT_BOLD).width(140),
+            text("№ билета").font(FONT_BOLD).width(160),
+            text("Логин ЭБС").font(FONT_BOLD).width(160),
+        ]
+        .spacing(space::M)
+        .padding([4, 8]);
+        let rows =
+            self.hits
+                .iter()
+                .enumerate()
+                .fold(column![].spacing(space::HAIR), |col, (i, hit)| {
+                    col.push(
+                        button(
+                            row![
+                                text(&hit.full_name).width(Fill),
+                                text(hit.birth_date.format("%d.%m.%Y").to_string()).width(140),
+                                text(&hit.card).font(FONT_MONO).width(160),
+                                text(hit.login.as_deref().unwrap_or("—"))
+                                    .font(FONT_MONO)
+                                    .width(160),
+                            ]
+                            .spacing(space::M),
+                        )
+                        .on_press(Message::Open(hit.id))
+                        .padding([6, 8])
+                        .width(Fill)
+                        .style(if self.selected == Some(i) {
+                            button::primary
+                        } else {
+                            button::subtle
+                        }),
+                    )
+                });
+        column![
+            text(heading).style(text::secondary),
+            container(column![header, scrollable(rows).height(Fill)])
+                .style(theme::panel)
+                .padding(4),
+        ]
+        .spacing(space::M)
+        .into()
+    }
+}
+
+/// Prefills the registration form from what was searched: a number goes to
+/// the card field, words to surname, name and patronymic.
+pub fn draft_from_query(query: &str) -> ReaderDraft {
+    let q = query.trim();
+    let mut draft = ReaderDraft::default();
+    if q.is_empty() {
+        return draft;
+    }
+    if q.chars().any(|c| c.is_ascii_digit()) && !q.chars().any(char::is_alphabetic) {
+        draft.card = q.to_string();
+        return draft;
+    }
+    let mut words = q.split_whitespace();
+    draft.surname = words.next().map(capitalize_name).unwrap_or_default();
+    draft.name = words.next().map(capitalize_name).unwrap_or_default();
+    draft.patronymic = words.next().map(capitalize_name).unwrap_or_default();
+    draft
+}

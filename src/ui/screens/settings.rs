@@ -1,0 +1,286 @@
+//! Settings of this desk and of the library (slip texts, card numbers, pool).
+
+use chrono::Local;
+use iced::widget::{
+    button, checkbox, column, container, pick_list, row, scrollable, text, text_editor, text_input,
+};
+use iced::{Element, Fill, Task};
+
+use kafedra_core::config::{AccessMode, Settings, SlipLayout};
+use kafedra_core::domain::card::CardPattern;
+use kafedra_core::services::{self, Context, Db, settings};
+
+use super::{Effect, Message as ScreenMessage};
+use crate::ui::shell::Notice;
+use crate::ui::theme::{self, FONT_BOLD, FONT_MONO, size, space};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    LibraryName,
+    StaffName,
+    DeskName,
+    SiteUrl,
+    PageUrl,
+    AppsText,
+    Footer,
+    Printer,
+    CardPattern,
+    LowWater,
+    SyncInterval,
+}
+
+#[derive(Debug, Clone)]
+pub enum Message {
+    Edit(Key, String),
+    Instructions(text_editor::Action),
+    Layout(SlipLayout),
+    PrintAfterBind(bool),
+    Mode(AccessMode),
+    Save,
+    Saved(Result<Vec<String>, services::Error>, Box<Settings>),
+}
+
+/// What the settings form hands up.
+pub enum Action {
+    None,
+    Run(Task<Message>),
+    Error(String),
+    /// Saved: the desk works with these settings from now on.
+    Saved(Box<Settings>, Notice),
+}
+
+pub fn effect(action: Action) -> Effect {
+    match action {
+        Action::None => Effect::None,
+        Action::Run(task) => Effect::Run(task.map(ScreenMessage::Settings)),
+        Action::Error(text) => Effect::Notify(Notice::error(text), Task::none()),
+        Action::Saved(settings, notice) => Effect::SettingsSaved(settings, notice),
+    }
+}
+
+pub struct SettingsForm {
+    s: Settings,
+    low_water: String,
+    sync_interval: String,
+    instructions: text_editor::Content,
+    problems: Vec<String>,
+    saving: bool,
+}
+
+impl SettingsForm {
+    pub fn new(ctx: &Context) -> SettingsForm {
+        SettingsForm {
+            low_water: ctx.settings.pool_low_water.to_string(),
+            sync_interval: ctx.settings.sync_interval_secs.to_string(),
+            instructions: text_editor::Content::with_text(
+                &ctx.settings.slip.instructions.join("\n"),
+            ),
+            s: ctx.settings.clone(),
+            problems: Vec::new(),
+            saving: false,
+        }
+    }
+
+    pub fn update(&mut self, message: Message, db: &Db, ctx: &Context) -> Action {
+        match message {
+            Message::Edit(key, v) => {
+                let s = &mut self.s;
+                match key {
+                    Key::LibraryName => s.library_name = v,
+                    Key::StaffName => s.staff_name = v,
+                    Key::DeskName => s.desk_name = v,
+                    Key::SiteUrl => s.provider_site_url = v,
+                    Key::PageUrl => s.library_page_url = v,
+                    Key::AppsText => s.slip.apps_text = v,
+                    Key::Footer => s.slip.footer = v,
+                    Key::Printer => s.printer = v,
+                    Key::CardPattern => s.card_pattern = v,
+                    Key::LowWater => self.low_water = v,
+                    Key::SyncInterval => self.sync_interval = v,
+                }
+                Action::None
+            }
+            Message::Instructions(a) => {
+                self.instructions.perform(a);
+                Action::None
+            }
+            Message::Layout(l) => {
+                self.s.slip_layout = l;
+                Action::None
+            }
+            Message::Mode(m) => {
+                self.s.access_mode = m;
+                Action::None
+            }
+            Message::PrintAfterBind(v) => {
+                self.s.print_after_bind = v;
+                Action::None
+            }
+            Message::Save => {
+                if self.saving {
+                    return Action::None;
+                }
+                let mut new = self.s.clone();
+                new.slip.instructions = self
+                    .instructions
+                    .text()
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(String::from)
+                    .collect();
+                match self.low_water.trim().parse::<u64>() {
+                    Ok(n) => new.pool_low_water = n,
+                    Err(_) => {
+                        self.problems = vec![format!(
+                            "Порог свободных логинов «{}» должен быть целым числом, например 20.",
+                            self.low_water.trim()
+                        )];
+                        return Action::None;
+                    }
+                }
+                match self.sync_interval.trim().parse::<u64>() {
+                    Ok(n) if n >= 5 => new.sync_interval_secs = n,
+                    _ => {
+                        self.problems = vec![format!(
+                            "Интервал синхронизации «{}» должен быть числом секунд не меньше 5, например 60.",
+                            self.sync_interval.trim()
+                        )];
+                        return Action::None;
+                    }
+                }
+                self.saving = true;
+                let ctx = ctx.clone();
+                let saved = new.clone();
+                Action::Run(Task::perform(
+                    db.call(move |s| settings::save(s, &ctx, &new)),
+                    move |r| Message::Saved(r, Box::new(saved.clone())),
+                ))
+            }
+            Message::Saved(result, settings) => {
+                self.saving = false;
+                match result {
+                    Ok(changed) => {
+                        self.problems.clear();
+                        let text = if changed.is_empty() {
+                            "Настройки сохранены (без изменений).".to_string()
+                        } else {
+                            format!("Настройки сохранены: {}.", changed.join(", "))
+                        };
+                        Action::Saved(settings, Notice::success(text))
+                    }
+                    Err(services::Error::BadSettings(problems)) => {
+                        self.problems = problems;
+                        Action::None
+                    }
+                    Err(e) => {
+                        self.problems = vec![e.to_string()];
+                        Action::None
+                    }
+                }
+            }
+        }
+    }
+
+    fn input<'a>(&'a self, label: &'a str, value: &'a str, key: Key) -> Element<'a, Message> {
+        column![
+            text(label).size(size::SMALL).style(text::secondary),
+            text_input("", value)
+                .on_input(move |v| Message::Edit(key, v))
+                .on_submit(Message::Save)
+                .padding(8),
+        ]
+        .spacing(space::XS)
+        .width(Fill)
+        .into()
+    }
+
+    pub fn view(&self) -> Element<'_, Message> {
+        let s = &self.s;
+        let preview = match CardPattern::parse(&s.card_pattern) {
+            Ok(p) => text(format!(
+                "Пример: {}",
+                p.format(Local::now().date_naive(), 1)
+            ))
+            .font(FONT_MONO)
+            .size(size::SMALL),
+            Err(e) => text(e).size(size::SMALL).style(text::danger),
+        };
+        let mut col = column![
+            theme::title("Настройки"),
+            text("Это место").font(FONT_BOLD),
+            row![
+                self.input("Сотрудник за кафедрой (попадает в журнал)", &s.staff_name, Key::StaffName),
+                self.input("Название места (по умолчанию — имя компьютера)", &s.desk_name, Key::DeskName),
+            ]
+            .spacing(space::L),
+            text("Библиотека и ЭБС").font(FONT_BOLD),
+            self.input("Название библиотеки", &s.library_name, Key::LibraryName),
+            row![
+                self.input("Сайт ЭБС (где читать)", &s.provider_site_url, Key::SiteUrl),
+                self.input("Страница библиотеки у поставщика (QR-код на памятке)", &s.library_page_url, Key::PageUrl),
+            ]
+            .spacing(space::L),
+            text("Памятка").font(FONT_BOLD),
+            self.input("Строка о приложениях", &s.slip.apps_text, Key::AppsText),
+            column![
+                text("Инструкция — по шагу в строке").size(size::SMALL).style(text::secondary),
+                text_editor(&self.instructions).on_action(Message::Instructions).height(110),
+            ]
+            .spacing(space::XS),
+            self.input("Нижняя строка (телефон, часы работы)", &s.slip.footer, Key::Footer),
+            row![
+                column![
+                    text("Формат памятки по умолчанию").size(size::SMALL).style(text::secondary),
+                    pick_list(SlipLayout::ALL, Some(s.slip_layout), Message::Layout).padding(6),
+                ]
+                .spacing(space::XS),
+                self.input("Принтер (пусто — принтер по умолчанию)", &s.printer, Key::Printer),
+            ]
+            .spacing(space::L),
+            checkbox(s.print_after_bind)
+                .label("Сразу печатать памятку после выдачи логина (читателям по e-mail и с сайта — сохранять PDF)")
+                .on_toggle(Message::PrintAfterBind),
+            text("Доступ к ЭБС").font(FONT_BOLD),
+            row![
+                column![
+                    text("Как читатель получает логин").size(size::SMALL).style(text::secondary),
+                    pick_list(AccessMode::ALL, Some(s.access_mode), Message::Mode).padding(6),
+                ]
+                .spacing(space::XS)
+                .width(Fill),
+                self.input("Синхронизация с ЭБС — раз в столько секунд", &self.sync_interval, Key::SyncInterval),
+            ]
+            .spacing(space::L),
+            text("Читательские билеты и пул").font(FONT_BOLD),
+            row![
+                column![
+                    self.input("Шаблон номера билета: {YYYY}, {YY}, {MM}, {N:6}", &s.card_pattern, Key::CardPattern),
+                    preview,
+                ]
+                .spacing(space::XS)
+                .width(Fill),
+                self.input("Предупреждать, когда свободных логинов не больше", &self.low_water, Key::LowWater),
+            ]
+            .spacing(space::L),
+        ]
+        .spacing(space::ML);
+        if !self.problems.is_empty() {
+            col = col.push(theme::errors(self.problems.clone()));
+        }
+        col = col.push(
+            button(
+                text(if self.saving {
+                    "Сохранение…"
+                } else {
+                    "Сохранить (Ctrl+S)"
+                })
+                .font(FONT_BOLD),
+            )
+            .on_press_maybe((!self.saving).then_some(Message::Save))
+            .padding([10, 18])
+            .style(button::primary),
+        );
+        scrollable(container(col).padding(16).style(theme::panel).width(Fill)).into()
+    }
+}

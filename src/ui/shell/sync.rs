@@ -1,0 +1,179 @@
+//! The sync state in the status bar: online or offline, the last successful
+//! sync, writes waiting, the last error, and «Синхронизировать». The sync
+//! itself runs in a task (network and SQLite never in `update`/`view`).
+
+use std::time::Duration;
+
+use chrono::Local;
+use iced::widget::{button, row, text};
+use iced::{Element, Subscription, Task};
+use kafedra_core::domain::request::SyncStatus;
+use kafedra_core::provider::sync::SyncReport;
+use kafedra_core::services::provider::{self, Link};
+use kafedra_core::services::{self, Changed, Context, Db};
+
+use crate::ui::theme::{FONT_BOLD, size, space};
+
+#[derive(Debug, Clone)]
+pub enum Message {
+    Tick,
+    Now,
+    Done(Box<SyncReport>),
+    Status(Result<SyncStatus, services::Error>),
+}
+
+pub struct SyncPanel {
+    link: Link,
+    running: bool,
+    again: bool,
+    status: Option<SyncStatus>,
+    last: Option<SyncReport>,
+}
+
+impl SyncPanel {
+    pub fn new(link: Link) -> SyncPanel {
+        SyncPanel {
+            link,
+            running: false,
+            again: false,
+            status: None,
+            last: None,
+        }
+    }
+
+    pub fn refresh(&self, db: &Db) -> Task<Message> {
+        Task::perform(db.call(|s| provider::status(s)), Message::Status)
+    }
+
+    /// Returns the task to run and what the sync changed (the screens
+    /// showing that data then reload).
+    pub fn update(&mut self, message: Message, db: &Db, ctx: &Context) -> (Task<Message>, Changed) {
+        match message {
+            Message::Tick | Message::Now => {
+                let Some(client) = self.link.client() else {
+                    return (Task::none(), Changed::default());
+                };
+                if self.running {
+                    // One sync at a time; a request made meanwhile runs right after.
+                    self.again |= matches!(message, Message::Now);
+                    return (Task::none(), Changed::default());
+                }
+                self.running = true;
+                let (db, client, ctx) = (db.clone(), client.clone(), ctx.clone());
+                let task = Task::perform(
+                    async move { provider::sync(&db, &client, &ctx).await },
+                    |r| Message::Done(Box::new(r)),
+                );
+                (task, Changed::default())
+            }
+            Message::Done(report) => {
+                self.running = false;
+                let changed = provider::changed(&report);
+                self.last = Some(*report);
+                let mut tasks = vec![self.refresh(db)];
+                if std::mem::take(&mut self.again) {
+                    tasks.push(Task::done(Message::Now));
+                }
+                (Task::batch(tasks), changed)
+            }
+            Message::Status(Ok(s)) => {
+                self.status = Some(s);
+                (Task::none(), Changed::default())
+            }
+            Message::Status(Err(e)) => {
+                self.last = Some(SyncReport {
+                    error: Some(e.to_string()),
+                    ..SyncReport::default()
+                });
+                (Task::none(), Changed::default())
+            }
+        }
+    }
+
+    pub fn subscription(&self, ctx: &Context) -> Subscription<Message> {
+        match self.link {
+            Link::Ready(_) => {
+                iced::time::every(Duration::from_secs(ctx.settings.sync_interval_secs.max(5)))
+                    .map(|_| Message::Tick)
+            }
+            _ => Subscription::none(),
+        }
+    }
+
+    pub fn view(&self) -> Element<'_, Message> {
+        let button = |label| {
+            button(text(label).size(size::SMALL))
+                .on_press_maybe((!self.running).then_some(Message::Now))
+                .padding([2, 10])
+                .style(button::secondary)
+        };
+        match (&self.link, &self.status) {
+            (Link::NotConfigured, _) => {
+                text("ЭБС: подключение не настроено (kafedra provider set …)")
+                    .size(size::SMALL)
+                    .style(text::secondary)
+                    .into()
+            }
+            (Link::Broken(e), _) => text(format!("ЭБС: {e}"))
+                .size(size::SMALL)
+                .style(text::danger)
+                .into(),
+            (Link::Ready(_), None) => row![
+                text("ЭБС: …").size(size::SMALL),
+                button("Синхронизировать (F5)")
+            ]
+            .spacing(space::M)
+            .align_y(iced::Center)
+            .into(),
+            (Link::Ready(_), Some(s)) => {
+                let (state, online) = match (self.running, s.online) {
+                    (true, _) => ("ЭБС: синхронизация…", true),
+                    (false, Some(true)) => ("ЭБС: на связи", true),
+                    (false, Some(false)) => ("ЭБС: нет связи", false),
+                    (false, None) => ("ЭБС: ещё не синхронизировалась", true),
+                };
+                let when = s
+                    .last_success
+                    .map(|t| format!("синхр. {}", t.with_timezone(&Local).format("%d.%m %H:%M")))
+                    .unwrap_or_else(|| "успешной синхронизации ещё не было".into());
+                let mut parts = row![
+                    button("Синхронизировать (F5)"),
+                    text(state)
+                        .size(size::SMALL)
+                        .font(FONT_BOLD)
+                        .style(if online { text::success } else { text::danger }),
+                    text(when).size(size::SMALL),
+                    text(format!("ждут отправки: {}", s.waiting)).size(size::SMALL),
+                ]
+                .spacing(space::ML)
+                .align_y(iced::Center);
+                if s.failed > 0 {
+                    parts = parts.push(
+                        text(format!("отклонено ЭБС: {}", s.failed))
+                            .size(size::SMALL)
+                            .style(text::danger),
+                    );
+                }
+                let mut problem = String::new();
+                if let Some(e) = &s.last_error {
+                    problem.push_str(e);
+                    if s.waiting > 0 {
+                        problem.push_str(" Решения сохранены и уйдут, когда связь восстановится.");
+                    }
+                }
+                if let Some(url) = self.last.as_ref().and_then(|r| r.captcha_url.as_ref()) {
+                    problem.push_str(&format!(" Откройте проверку: {url}"));
+                }
+                if !problem.is_empty() {
+                    parts = parts.push(
+                        text(problem.trim().to_string())
+                            .size(size::SMALL)
+                            .style(text::danger)
+                            .width(iced::Fill),
+                    );
+                }
+                parts.into()
+            }
+        }
+    }
+}
