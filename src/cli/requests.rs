@@ -1,5 +1,6 @@
 //! `kafedra requests` and `kafedra decide`: readers' book requests.
 
+use kafedra_core::domain::records::RequestId;
 use kafedra_core::domain::request::Decision;
 use kafedra_core::services::{Context, Store, requests};
 
@@ -46,7 +47,7 @@ pub(super) fn decide(
         DecisionArg::Refuse => Decision::Refuse { reason, text },
         DecisionArg::Cancel => Decision::Cancel { comment: text },
     };
-    requests::decide(store, ctx, request, &d)?;
+    requests::decide(store, ctx, &RequestId::from(request), &d)?;
     println!(
         "Решение «{}» записано и ждёт отправки в ЭБС (kafedra sync).",
         d.label()

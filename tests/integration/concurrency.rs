@@ -64,7 +64,7 @@ fn two_processes_binding_at_once_never_share_a_login() {
     let store = kafedra_core::services::Store::open(&dir.join("kafedra.sqlite3")).unwrap();
     let bound = services::access::active_logins(&store).unwrap();
     assert_eq!(bound.len(), READERS, "every reader that asked got a login");
-    let readers: HashSet<i64> = bound.iter().map(|(r, _)| *r).collect();
+    let readers: HashSet<_> = bound.iter().map(|(r, _)| *r).collect();
     let logins: HashSet<&str> = bound.iter().map(|(_, l)| l.as_str()).collect();
     assert_eq!(readers.len(), READERS, "one login per reader");
     assert_eq!(logins.len(), READERS, "no login bound twice");

@@ -485,7 +485,7 @@ fn requests_are_decided_and_the_sync_state_shows_online_then_offline() {
     let store = h.store();
     assert_eq!(services::provider::status(&store).unwrap().waiting, 1);
     assert_eq!(
-        services::requests::get(&store, &second)
+        services::requests::get(&store, &second.as_str().into())
             .unwrap()
             .local_decision
             .as_deref(),

@@ -120,7 +120,12 @@ fn killing_the_app_mid_sync_delivers_the_outbox_exactly_once() {
     assert!(out.contains("Ждут отправки: 0."), "{out}");
     assert_eq!(sim.applied_writes(&request), 1, "applied exactly once");
     let store = Store::open(&dir.join("kafedra.sqlite3")).unwrap();
-    assert_eq!(requests::get(&store, &request).unwrap().status, "issued");
+    assert_eq!(
+        requests::get(&store, &request.as_str().into())
+            .unwrap()
+            .status,
+        "issued"
+    );
     assert_eq!(services::provider::status(&store).unwrap().waiting, 0);
     drop(guard);
     rt.block_on(sim.shutdown());

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod card;
 pub mod event;
+pub mod ids;
 pub mod reader;
 pub mod records;
 pub mod request;

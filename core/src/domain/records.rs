@@ -5,8 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::account::AccountStatus;
 use super::reader::{Channel, full_name};
 
-pub type ReaderId = i64;
-pub type AccountId = i64;
+pub use super::ids::{AccountId, ReaderId, RequestId};
 
 /// A registered reader.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 /// A request as the desk knows it (pulled from the provider).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct BookRequest {
-    pub id: String,
+    pub id: crate::domain::ids::RequestId,
     pub lib_card: String,
     pub reader_name: Option<String>,
     pub reader_birth_date: Option<NaiveDate>,
@@ -89,8 +89,8 @@ pub struct OutboxItem {
     pub kind: String,
     /// JSON parameters.
     pub payload: String,
-    pub reader_id: Option<i64>,
-    pub request_id: Option<String>,
+    pub reader_id: Option<crate::domain::ids::ReaderId>,
+    pub request_id: Option<crate::domain::ids::RequestId>,
     pub attempts: u32,
     pub in_doubt: bool,
     pub next_attempt_at: Option<DateTime<Utc>>,

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::api::{self, RefusalReason};
 use super::client::{Client, ProviderError, WriteOutcome};
 use crate::domain::event::Actor;
+use crate::domain::ids::RequestId;
 use crate::domain::request::{BookRequest, OutboxItem, backoff};
 use crate::store::{Db, FundRow, ProviderReaderRow};
 
@@ -116,7 +117,7 @@ fn kind_code(k: &api::BookKind) -> String {
 /// The provider's request as the desk stores it.
 pub fn book_request(r: &api::Request) -> BookRequest {
     BookRequest {
-        id: r.id.clone(),
+        id: RequestId(r.id.clone()),
         lib_card: r.lib_card.clone(),
         reader_name: r.reader_name.clone(),
         reader_birth_date: r.reader_birth_date,
@@ -351,7 +352,10 @@ fn describe(item: &OutboxItem) -> String {
                 "cancel" => "отмена",
                 _ => "действие",
             },
-            item.request_id.as_deref().unwrap_or("")
+            item.request_id
+                .as_ref()
+                .map(RequestId::as_str)
+                .unwrap_or("")
         ),
     }
 }
@@ -451,7 +455,7 @@ async fn reread(client: &Client, item: &OutboxItem) -> Result<Reread, ProviderEr
             },
         );
     }
-    let Some(id) = item.request_id.clone() else {
+    let Some(id) = item.request_id.clone().map(|r| r.0) else {
         return Err(bad_payload(item));
     };
     let found = client.requests_by_id(std::slice::from_ref(&id)).await?;

@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use super::sync::{SyncReport, sync_once};
 use super::{Client, ClientConfig};
 use crate::config::{AccessMode, Paths, Settings};
+use crate::domain::ids::RequestId;
 use crate::domain::request::Decision;
 use crate::services;
 use crate::sim::{self, Fault, SimConfig, SimHandle};
@@ -34,7 +35,7 @@ fn fast(mut c: ClientConfig) -> ClientConfig {
 }
 
 /// An adult reader at the provider asking for an age-0 book that has a free copy.
-fn issuable_request(sim: &SimHandle) -> String {
+fn issuable_request(sim: &SimHandle) -> RequestId {
     let reader = sim.add_reader(
         "Смирнова Ольга Викторовна",
         NaiveDate::from_ymd_opt(1980, 5, 5).unwrap(),
@@ -47,7 +48,7 @@ fn issuable_request(sim: &SimHandle) -> String {
         .find(|b| b.age_rating == 0)
         .expect("an age-0 book");
     sim.stock(book.art, 1).unwrap();
-    sim.add_request(&reader.lib_card, book.art).unwrap()
+    RequestId(sim.add_request(&reader.lib_card, book.art).unwrap())
 }
 
 struct Local {
@@ -117,7 +118,7 @@ fn decisions_wait_through_a_dead_network_and_are_applied_once() {
     let status = with_store(&rt, &l, |s| s.sync_status()).unwrap();
     assert_eq!(status.online, Some(false));
     assert_eq!(status.waiting, 1);
-    assert_eq!(sim.applied_writes(&request), 0);
+    assert_eq!(sim.applied_writes(request.as_str()), 0);
 
     // Back online: it is delivered once and the local request follows.
     // (The failed attempt set a backoff; a new sync after it passes sends.)
@@ -126,7 +127,7 @@ fn decisions_wait_through_a_dead_network_and_are_applied_once() {
     assert!(up.ok(), "{up:?}");
     assert_eq!(up.sent.len(), 1);
     assert_eq!(up.waiting, 0);
-    assert_eq!(sim.applied_writes(&request), 1);
+    assert_eq!(sim.applied_writes(request.as_str()), 1);
     let r = with_store(&rt, &l, move |s| s.request(&request))
         .unwrap()
         .unwrap();
@@ -171,7 +172,11 @@ fn a_lost_answer_is_re_read_not_resent() {
     let lost = sync(&rt, &l, &client);
     assert_eq!(lost.waiting, 1, "{lost:?}");
     assert!(lost.error.is_some());
-    assert_eq!(sim.applied_writes(&request), 1, "the provider did apply it");
+    assert_eq!(
+        sim.applied_writes(request.as_str()),
+        1,
+        "the provider did apply it"
+    );
     let (item, _) = with_store(&rt, &l, |s| s.outbox(true, 10))
         .unwrap()
         .remove(0);
@@ -188,7 +193,7 @@ fn a_lost_answer_is_re_read_not_resent() {
         "not resent and refused: {again:?}"
     );
     assert_eq!(with_store(&rt, &l, |s| s.sync_status()).unwrap().failed, 0);
-    assert_eq!(sim.applied_writes(&request), 1, "not applied twice");
+    assert_eq!(sim.applied_writes(request.as_str()), 1, "not applied twice");
     assert!(sim.http_calls() > calls);
     let r = with_store(&rt, &l, move |s| s.request(&request))
         .unwrap()
@@ -212,7 +217,7 @@ fn a_refused_write_is_shown_and_the_request_can_be_decided_again() {
         .into_iter()
         .find(|b| b.age_rating == 0)
         .unwrap();
-    let request = sim.add_request(&reader.lib_card, book.art).unwrap(); // no copy in the fund
+    let request = RequestId(sim.add_request(&reader.lib_card, book.art).unwrap()); // no copy in the fund
     let l = local_desk(AccessMode::Pool);
     let client = Client::new(fast(sim.client_config())).unwrap();
     assert!(sync(&rt, &l, &client).ok());
@@ -246,7 +251,7 @@ fn a_refused_write_is_shown_and_the_request_can_be_decided_again() {
     })
     .unwrap();
     assert!(sync(&rt, &l, &client).ok());
-    let remote = sim.request(&request).unwrap();
+    let remote = sim.request(request.as_str()).unwrap();
     assert_eq!(
         remote.refusal.unwrap().text,
         "Все экземпляры выданы, попробуйте через неделю."
@@ -323,7 +328,7 @@ fn create_mode_stores_the_login_the_provider_returns() {
 fn two_desks_syncing_at_once_apply_each_write_once() {
     let rt = runtime();
     let sim = start_sim(&rt);
-    let requests: Vec<String> = (0..6).map(|_| issuable_request(&sim)).collect();
+    let requests: Vec<RequestId> = (0..6).map(|_| issuable_request(&sim)).collect();
     let l = local_desk(AccessMode::Pool);
     let client_a = Client::new(fast(sim.client_config())).unwrap();
     assert!(sync(&rt, &l, &client_a).ok());
@@ -351,7 +356,7 @@ fn two_desks_syncing_at_once_apply_each_write_once() {
     assert!(rest.ok(), "{a:?} {b:?} {rest:?}");
     assert_eq!(rest.waiting, 0);
     for r in &requests {
-        assert_eq!(sim.applied_writes(r), 1, "request {r}");
+        assert_eq!(sim.applied_writes(r.as_str()), 1, "request {r}");
     }
     assert_eq!(
         a.sent.len() + b.sent.len() + rest.sent.len(),

@@ -43,7 +43,7 @@ pub enum Error {
     #[error("Читатель с билетом № {0} не найден.")]
     CardNotFound(String),
     #[error("Запрос {0} не найден.")]
-    RequestNotFound(String),
+    RequestNotFound(crate::domain::ids::RequestId),
     /// A decision on a request that is not complete (no reason, no text…).
     #[error("{0}")]
     BadDecision(String),

@@ -2,6 +2,7 @@
 //! decisions on them, queued for the provider in the same transaction.
 
 use super::{Context, Error, Result, Store};
+use crate::domain::ids::RequestId;
 use crate::domain::request::{BookRequest, Decision};
 use crate::provider::sync::DecisionPayload;
 
@@ -19,10 +20,10 @@ pub fn all(store: &Store) -> Result<Vec<BookRequest>> {
 }
 
 /// One request by its provider id.
-pub fn get(store: &Store, id: &str) -> Result<BookRequest> {
+pub fn get(store: &Store, id: &RequestId) -> Result<BookRequest> {
     store
         .request(id)?
-        .ok_or_else(|| Error::RequestNotFound(id.to_string()))
+        .ok_or_else(|| Error::RequestNotFound(id.clone()))
 }
 
 /// Records the librarian's decision on a reader's request and queues it for
@@ -30,7 +31,7 @@ pub fn get(store: &Store, id: &str) -> Result<BookRequest> {
 pub fn decide(
     store: &mut Store,
     ctx: &Context,
-    request_id: &str,
+    request_id: &RequestId,
     decision: &Decision,
 ) -> Result<()> {
     if let Some(problem) = decision.problem() {
@@ -38,7 +39,7 @@ pub fn decide(
     }
     let request = get(store, request_id)?;
     let payload = DecisionPayload {
-        request_id: request_id.to_string(),
+        request_id: request_id.0.clone(),
         art: matches!(decision, Decision::Buy).then_some(request.art),
         reason: match decision {
             Decision::Refuse { reason, .. } => Some(reason.clone()),

@@ -46,7 +46,7 @@ pub enum StoreError {
     )]
     CardTaken { card: String, holder: String },
     #[error("Запрос {0} не найден. Синхронизируйте и попробуйте снова.")]
-    RequestNotFound(String),
+    RequestNotFound(crate::domain::ids::RequestId),
     #[error("Запрос на «{title}» уже не ждёт решения (сейчас: {status}).")]
     RequestNotPending { title: String, status: String },
     #[error("По запросу на «{title}» решение уже принято и ждёт отправки в ЭБС.")]
@@ -208,3 +208,30 @@ pub(crate) fn parse_ts(s: &str) -> DateTime<Utc> {
 
 #[cfg(test)]
 mod tests;
+
+/// The desk's ids are stored as the numbers and texts they wrap.
+mod ids {
+    use rusqlite::types::{FromSql, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
+
+    use crate::domain::ids::{AccountId, ReaderId, RequestId};
+
+    macro_rules! sql_id {
+        ($id:ident, $inner:ty) => {
+            impl ToSql for $id {
+                fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+                    self.0.to_sql()
+                }
+            }
+
+            impl FromSql for $id {
+                fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+                    <$inner>::column_result(value).map($id)
+                }
+            }
+        };
+    }
+
+    sql_id!(ReaderId, i64);
+    sql_id!(AccountId, i64);
+    sql_id!(RequestId, String);
+}

@@ -496,7 +496,7 @@ fn insert_row(
         normalize(&v.full_name()),
         compact_code(card),
     ])?;
-    Ok(conn.last_insert_rowid())
+    Ok(ReaderId(conn.last_insert_rowid()))
 }
 
 fn registered_details(card: &str, v: &ValidReader) -> String {

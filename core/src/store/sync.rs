@@ -5,7 +5,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{Result, Store, StoreError, now_text, parse_ts, ts};
 use crate::domain::event::{Actor, EventKind};
-use crate::domain::records::ReaderId;
+use crate::domain::records::{AccountId, ReaderId, RequestId};
 use crate::domain::request::{BookRequest, Decision, OutboxItem, SyncStatus};
 
 const META_LAST_SUCCESS: &str = "sync.last_success";
@@ -102,7 +102,7 @@ fn enqueue(
     kind: &str,
     payload: &str,
     reader: Option<ReaderId>,
-    request: Option<&str>,
+    request: Option<&RequestId>,
     actor: &Actor,
 ) -> Result<i64> {
     conn.prepare_cached(
@@ -156,7 +156,7 @@ impl Store {
     /// transaction. Refused if the request is not pending or already decided.
     pub(crate) fn decide_request(
         &mut self,
-        request_id: &str,
+        request_id: &RequestId,
         decision: &Decision,
         payload: &str,
         actor: &Actor,
@@ -170,7 +170,7 @@ impl Store {
             )
             .optional()?;
         let Some((status, local, title)) = row else {
-            return Err(StoreError::RequestNotFound(request_id.to_string()));
+            return Err(StoreError::RequestNotFound(request_id.clone()));
         };
         if status != "pending" {
             return Err(StoreError::RequestNotPending { title, status });
@@ -350,7 +350,7 @@ impl Store {
                 password.unwrap_or("")
             ],
         )?;
-        let account: i64 = tx.query_row(
+        let account: AccountId = tx.query_row(
             "SELECT id FROM accounts WHERE provider = ?1 AND login = ?2",
             params![provider, lib_card],
             |r| r.get(0),
@@ -554,7 +554,7 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    pub(crate) fn request(&self, id: &str) -> Result<Option<BookRequest>> {
+    pub(crate) fn request(&self, id: &RequestId) -> Result<Option<BookRequest>> {
         Ok(self
             .conn
             .query_row(

@@ -6,7 +6,7 @@ use super::*;
 use crate::domain::card::CardPattern;
 use crate::domain::event::{Actor, EventKind};
 use crate::domain::reader::{Channel, ValidReader};
-use crate::domain::records::DuplicateReason;
+use crate::domain::records::{DuplicateReason, ReaderId};
 
 struct Fixture {
     _dir: tempfile::TempDir,
@@ -152,7 +152,7 @@ fn search_finds_by_any_part_case_and_yo_insensitive() {
     let elkina = add(&mut f, &person("Ёлкина", "Софья", (1990, 3, 5)));
     let ivanova = add(&mut f, &person("Иванова", "Мария", (1991, 3, 5)));
     let smith = add(&mut f, &person("Smith", "Anna", (1992, 3, 5)));
-    let ids = |q: &str| -> Vec<i64> {
+    let ids = |q: &str| -> Vec<ReaderId> {
         f.store
             .search_readers(q, 50)
             .unwrap()

@@ -6,6 +6,7 @@ use chrono::Local;
 use iced::widget::{button, column, container, pick_list, row, scrollable, text, text_input};
 use iced::{Element, Fill, Task};
 
+use kafedra_core::domain::records::RequestId;
 use kafedra_core::domain::request::{BookRequest, Decision};
 use kafedra_core::provider::RefusalReason;
 use kafedra_core::services::{self, Changed, Context, Db, requests};
@@ -17,8 +18,8 @@ use crate::ui::theme::{self, FONT_BOLD, size, space};
 #[derive(Debug, Clone)]
 pub enum Message {
     Loaded(Result<Vec<BookRequest>, services::Error>),
-    Decide(String, DecisionKind),
-    StartRefuse(String),
+    Decide(RequestId, DecisionKind),
+    StartRefuse(RequestId),
     Reason(RefusalReason),
     RefuseText(String),
     ConfirmRefuse,
@@ -53,7 +54,7 @@ pub fn effect(action: Action) -> Effect {
 }
 
 struct RefuseForm {
-    request: String,
+    request: RequestId,
     reason: RefusalReason,
     text: String,
 }
@@ -150,7 +151,7 @@ impl Requests {
         }
     }
 
-    fn decide(&mut self, db: &Db, ctx: &Context, id: String, decision: Decision) -> Action {
+    fn decide(&mut self, db: &Db, ctx: &Context, id: RequestId, decision: Decision) -> Action {
         if self.busy {
             return Action::None;
         }
