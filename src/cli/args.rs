@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use kafedra_core::domain::request::RefusalReason;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -92,8 +93,8 @@ pub enum Command {
         /// Причина отказа (код): age_rating, no_free_copy, price_over_cap, money_exhausted,
         /// monthly_purchase_limit, books_on_hand_limit, copies_per_title_limit, not_eligible,
         /// duplicate, other.
-        #[arg(long, default_value = "other")]
-        reason: String,
+        #[arg(long, default_value = "other", value_parser = refusal_reason)]
+        reason: RefusalReason,
         /// Текст для читателя (обязателен для отказа).
         #[arg(long, default_value = "")]
         text: String,
@@ -218,4 +219,18 @@ pub enum ReasonArg {
     Compromised,
     ReaderRequest,
     Other,
+}
+
+/// A refusal reason by its code; an unknown code is refused with the list.
+fn refusal_reason(code: &str) -> Result<RefusalReason, String> {
+    RefusalReason::ALL
+        .into_iter()
+        .find(|r| r.code() == code)
+        .ok_or_else(|| {
+            let codes: Vec<&str> = RefusalReason::ALL.iter().map(|r| r.code()).collect();
+            format!(
+                "причина «{code}» неизвестна; возможные: {}",
+                codes.join(", ")
+            )
+        })
 }

@@ -1,7 +1,7 @@
 //! `kafedra requests` and `kafedra decide`: readers' book requests.
 
 use kafedra_core::domain::records::RequestId;
-use kafedra_core::domain::request::Decision;
+use kafedra_core::domain::request::{Decision, RefusalReason};
 use kafedra_core::services::{Context, Store, requests};
 
 use super::Outcome;
@@ -23,10 +23,9 @@ pub(super) fn list(all: bool, store: &Store) -> Outcome {
             r.reader_name.as_deref().unwrap_or(&r.lib_card),
             r.authors,
             r.title,
-            r.status,
+            r.status.label_ru(),
             r.local_decision
-                .as_deref()
-                .map(|d| format!("решение: {d}, ждёт отправки"))
+                .map(|d| format!("решение: {}, ждёт отправки", d.short_label()))
                 .unwrap_or_default()
         );
     }
@@ -36,7 +35,7 @@ pub(super) fn list(all: bool, store: &Store) -> Outcome {
 pub(super) fn decide(
     request: &str,
     decision: DecisionArg,
-    reason: String,
+    reason: RefusalReason,
     text: String,
     store: &mut Store,
     ctx: &Context,

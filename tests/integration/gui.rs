@@ -15,6 +15,7 @@ use iced_test::{Error, Simulator};
 use kafedra::ui::{App, Dialogs, Message, ProviderLink, fonts};
 use kafedra_core::config::Settings;
 use kafedra_core::domain::EventKind;
+use kafedra_core::domain::request::DecisionKind;
 use kafedra_core::services;
 
 use crate::support::{Desk, pdf_text, pool_csv, squash};
@@ -487,9 +488,8 @@ fn requests_are_decided_and_the_sync_state_shows_online_then_offline() {
     assert_eq!(
         services::requests::get(&store, &second.as_str().into())
             .unwrap()
-            .local_decision
-            .as_deref(),
-        Some("cancel")
+            .local_decision,
+        Some(DecisionKind::Cancel)
     );
 }
 

@@ -5,6 +5,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
+use kafedra_core::domain::request::RequestStatus;
 use kafedra_core::services::provider::waiting_writes;
 use kafedra_core::services::requests;
 use kafedra_core::services::{self, Store};
@@ -124,7 +125,7 @@ fn killing_the_app_mid_sync_delivers_the_outbox_exactly_once() {
         requests::get(&store, &request.as_str().into())
             .unwrap()
             .status,
-        "issued"
+        RequestStatus::Issued
     );
     assert_eq!(services::provider::status(&store).unwrap().waiting, 0);
     drop(guard);

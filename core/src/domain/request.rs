@@ -1,11 +1,16 @@
 //! Readers' book requests at the provider and the desk's decisions on them.
 
+use std::fmt;
+
 use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::ids::{ReaderId, RequestId};
 
 /// A request as the desk knows it (pulled from the provider).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct BookRequest {
-    pub id: crate::domain::ids::RequestId,
+    pub id: RequestId,
     pub lib_card: String,
     pub reader_name: Option<String>,
     pub reader_birth_date: Option<NaiveDate>,
@@ -13,19 +18,238 @@ pub struct BookRequest {
     pub title: String,
     pub authors: String,
     pub genre: Option<String>,
-    /// `ebook` or `audiobook`.
-    pub kind: String,
+    pub kind: BookKind,
     pub price_kopecks: Option<i64>,
     pub age_rating: Option<u8>,
-    /// `pending`, `issued`, `refused`, `cancelled`, `returned`…
-    pub status: String,
+    pub status: RequestStatus,
     pub created: Option<DateTime<Utc>>,
     pub updated: Option<DateTime<Utc>>,
-    pub refusal_reason: Option<String>,
+    pub refusal_reason: Option<RefusalReason>,
     pub refusal_text: Option<String>,
     pub loan_due: Option<NaiveDate>,
     /// Decided at the desk, waiting to be sent.
-    pub local_decision: Option<String>,
+    pub local_decision: Option<DecisionKind>,
+}
+
+/// Request state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestStatus {
+    #[default]
+    Pending,
+    Issued,
+    Refused,
+    Cancelled,
+    /// A state this build does not know.
+    #[serde(other)]
+    Unknown,
+}
+
+impl RequestStatus {
+    /// The stored code (the provider's own word).
+    pub fn code(self) -> &'static str {
+        match self {
+            RequestStatus::Pending => "pending",
+            RequestStatus::Issued => "issued",
+            RequestStatus::Refused => "refused",
+            RequestStatus::Cancelled => "cancelled",
+            RequestStatus::Unknown => "unknown",
+        }
+    }
+
+    pub fn from_code(code: &str) -> RequestStatus {
+        [
+            RequestStatus::Pending,
+            RequestStatus::Issued,
+            RequestStatus::Refused,
+            RequestStatus::Cancelled,
+        ]
+        .into_iter()
+        .find(|s| s.code() == code)
+        .unwrap_or(RequestStatus::Unknown)
+    }
+
+    pub fn label_ru(self) -> &'static str {
+        match self {
+            RequestStatus::Pending => "ожидает решения",
+            RequestStatus::Issued => "выдан",
+            RequestStatus::Refused => "отказ",
+            RequestStatus::Cancelled => "отменён",
+            RequestStatus::Unknown => "неизвестное состояние",
+        }
+    }
+}
+
+/// E-book or audiobook.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BookKind {
+    #[default]
+    Ebook,
+    Audio,
+    #[serde(other)]
+    Other,
+}
+
+impl BookKind {
+    /// The stored code (the provider's own word).
+    pub fn code(self) -> &'static str {
+        match self {
+            BookKind::Ebook => "ebook",
+            BookKind::Audio => "audio",
+            BookKind::Other => "other",
+        }
+    }
+
+    pub fn from_code(code: &str) -> BookKind {
+        match code {
+            "ebook" => BookKind::Ebook,
+            // "audiobook": how earlier builds may have written it.
+            "audio" | "audiobook" => BookKind::Audio,
+            _ => BookKind::Other,
+        }
+    }
+
+    pub fn label_ru(self) -> &'static str {
+        match self {
+            BookKind::Ebook => "электронная книга",
+            BookKind::Audio => "аудиокнига",
+            BookKind::Other => "другое издание",
+        }
+    }
+}
+
+/// Refusal reasons (union of the published library rules, litres-api.md §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefusalReason {
+    AgeRating,
+    NoFreeCopy,
+    PriceOverCap,
+    MoneyExhausted,
+    MonthlyPurchaseLimit,
+    BooksOnHandLimit,
+    CopiesPerTitleLimit,
+    NotEligible,
+    Duplicate,
+    Other,
+    /// A reason code this build does not know.
+    #[serde(other)]
+    Unknown,
+}
+
+impl RefusalReason {
+    pub const ALL: [RefusalReason; 10] = [
+        RefusalReason::AgeRating,
+        RefusalReason::NoFreeCopy,
+        RefusalReason::PriceOverCap,
+        RefusalReason::MoneyExhausted,
+        RefusalReason::MonthlyPurchaseLimit,
+        RefusalReason::BooksOnHandLimit,
+        RefusalReason::CopiesPerTitleLimit,
+        RefusalReason::NotEligible,
+        RefusalReason::Duplicate,
+        RefusalReason::Other,
+    ];
+
+    /// The reason of a wire code; unknown codes become [`RefusalReason::Other`].
+    pub fn from_code(code: &str) -> RefusalReason {
+        RefusalReason::ALL
+            .into_iter()
+            .find(|r| r.code() == code)
+            .unwrap_or(RefusalReason::Other)
+    }
+
+    /// The wire code (`"age_rating"`, …).
+    pub fn code(self) -> &'static str {
+        match self {
+            RefusalReason::AgeRating => "age_rating",
+            RefusalReason::NoFreeCopy => "no_free_copy",
+            RefusalReason::PriceOverCap => "price_over_cap",
+            RefusalReason::MoneyExhausted => "money_exhausted",
+            RefusalReason::MonthlyPurchaseLimit => "monthly_purchase_limit",
+            RefusalReason::BooksOnHandLimit => "books_on_hand_limit",
+            RefusalReason::CopiesPerTitleLimit => "copies_per_title_limit",
+            RefusalReason::NotEligible => "not_eligible",
+            RefusalReason::Duplicate => "duplicate",
+            RefusalReason::Other => "other",
+            RefusalReason::Unknown => "unknown",
+        }
+    }
+
+    /// The reason as the librarian picks it.
+    pub fn label_ru(self) -> &'static str {
+        match self {
+            RefusalReason::AgeRating => "Не подходит по возрасту (436-ФЗ)",
+            RefusalReason::NoFreeCopy => "Нет свободного экземпляра (выдан другому читателю)",
+            RefusalReason::PriceOverCap => "Цена выше допустимой",
+            RefusalReason::MoneyExhausted => "Исчерпаны средства библиотеки",
+            RefusalReason::MonthlyPurchaseLimit => "Превышен лимит покупок на читателя в месяц",
+            RefusalReason::BooksOnHandLimit => "Слишком много книг на руках",
+            RefusalReason::CopiesPerTitleLimit => "В фонде уже максимум экземпляров",
+            RefusalReason::NotEligible => "Читатель не может пользоваться услугой",
+            RefusalReason::Duplicate => "Повторный запрос",
+            RefusalReason::Other => "Другая причина",
+            RefusalReason::Unknown => "Неизвестная причина",
+        }
+    }
+}
+
+impl fmt::Display for RefusalReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label_ru())
+    }
+}
+
+/// The kinds of decision on a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DecisionKind {
+    Issue,
+    Buy,
+    Refuse,
+    Cancel,
+}
+
+impl DecisionKind {
+    pub const ALL: [DecisionKind; 4] = [
+        DecisionKind::Issue,
+        DecisionKind::Buy,
+        DecisionKind::Refuse,
+        DecisionKind::Cancel,
+    ];
+
+    /// The stored code.
+    pub fn code(self) -> &'static str {
+        match self {
+            DecisionKind::Issue => "issue",
+            DecisionKind::Buy => "buy",
+            DecisionKind::Refuse => "refuse",
+            DecisionKind::Cancel => "cancel",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<DecisionKind> {
+        DecisionKind::ALL.into_iter().find(|k| k.code() == code)
+    }
+
+    /// The decision as the desk names it in a list.
+    pub fn short_label(self) -> &'static str {
+        match self {
+            DecisionKind::Issue => "выдать",
+            DecisionKind::Buy => "купить и выдать",
+            DecisionKind::Refuse => "отказать",
+            DecisionKind::Cancel => "отменить",
+        }
+    }
+
+    /// The provider status the request has once the decision is applied.
+    pub fn target_status(self) -> RequestStatus {
+        match self {
+            DecisionKind::Issue | DecisionKind::Buy => RequestStatus::Issued,
+            DecisionKind::Refuse => RequestStatus::Refused,
+            DecisionKind::Cancel => RequestStatus::Cancelled,
+        }
+    }
 }
 
 /// What the librarian decided.
@@ -36,19 +260,18 @@ pub enum Decision {
     /// Buy a copy into the fund and issue it.
     Buy,
     /// Refuse; the text goes to the reader and is required.
-    Refuse { reason: String, text: String },
+    Refuse { reason: RefusalReason, text: String },
     /// Cancel (e.g. at the reader's request).
     Cancel { comment: String },
 }
 
 impl Decision {
-    /// The outbox kind.
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> DecisionKind {
         match self {
-            Decision::Issue => "issue",
-            Decision::Buy => "buy",
-            Decision::Refuse { .. } => "refuse",
-            Decision::Cancel { .. } => "cancel",
+            Decision::Issue => DecisionKind::Issue,
+            Decision::Buy => DecisionKind::Buy,
+            Decision::Refuse { .. } => DecisionKind::Refuse,
+            Decision::Cancel { .. } => DecisionKind::Cancel,
         }
     }
 
@@ -58,15 +281,6 @@ impl Decision {
             Decision::Buy => "купить в фонд и выдать",
             Decision::Refuse { .. } => "отказать",
             Decision::Cancel { .. } => "отменить",
-        }
-    }
-
-    /// The provider status the request has once the decision is applied.
-    pub fn target_status(&self) -> &'static str {
-        match self {
-            Decision::Issue | Decision::Buy => "issued",
-            Decision::Refuse { .. } => "refused",
-            Decision::Cancel { .. } => "cancelled",
         }
     }
 
@@ -81,16 +295,63 @@ impl Decision {
     }
 }
 
+/// What a write of the outbox does at the provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OutboxKind {
+    /// Create the reader's card ("create at the provider" mode).
+    CreateReader,
+    /// A decision on a request.
+    Decision(DecisionKind),
+}
+
+impl OutboxKind {
+    /// The stored code.
+    pub fn code(self) -> &'static str {
+        match self {
+            OutboxKind::CreateReader => "create_reader",
+            OutboxKind::Decision(d) => d.code(),
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<OutboxKind> {
+        match code {
+            "create_reader" => Some(OutboxKind::CreateReader),
+            other => DecisionKind::from_code(other).map(OutboxKind::Decision),
+        }
+    }
+
+    /// What it did, for the journal.
+    pub fn journal_label(self) -> &'static str {
+        match self {
+            OutboxKind::CreateReader => "создание учётной записи читателя",
+            OutboxKind::Decision(DecisionKind::Issue) => "выдача книги",
+            OutboxKind::Decision(DecisionKind::Buy) => "покупка книги в фонд и выдача",
+            OutboxKind::Decision(DecisionKind::Refuse) => "отказ по запросу",
+            OutboxKind::Decision(DecisionKind::Cancel) => "отмена запроса",
+        }
+    }
+
+    /// What it does, for the sync report ("выдача по запросу …").
+    pub fn label(self) -> &'static str {
+        match self {
+            OutboxKind::CreateReader => "создание учётной записи читателя",
+            OutboxKind::Decision(DecisionKind::Issue) => "выдача",
+            OutboxKind::Decision(DecisionKind::Buy) => "покупка и выдача",
+            OutboxKind::Decision(DecisionKind::Refuse) => "отказ",
+            OutboxKind::Decision(DecisionKind::Cancel) => "отмена",
+        }
+    }
+}
+
 /// One write waiting for (or done by) the sync.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxItem {
     pub id: i64,
-    /// `create_reader`, `issue`, `buy`, `refuse`, `cancel`.
-    pub kind: String,
+    pub kind: OutboxKind,
     /// JSON parameters.
     pub payload: String,
-    pub reader_id: Option<crate::domain::ids::ReaderId>,
-    pub request_id: Option<crate::domain::ids::RequestId>,
+    pub reader_id: Option<ReaderId>,
+    pub request_id: Option<RequestId>,
     pub attempts: u32,
     pub in_doubt: bool,
     pub next_attempt_at: Option<DateTime<Utc>>,
@@ -135,10 +396,38 @@ mod tests {
     #[test]
     fn refusal_needs_a_text() {
         let d = Decision::Refuse {
-            reason: "price_over_cap".into(),
+            reason: RefusalReason::PriceOverCap,
             text: "  ".into(),
         };
         assert!(d.problem().unwrap().contains("причину отказа"));
-        assert_eq!(Decision::Buy.target_status(), "issued");
+        assert_eq!(Decision::Buy.kind().target_status(), RequestStatus::Issued);
+    }
+
+    #[test]
+    fn stored_codes_read_back() {
+        for s in [
+            RequestStatus::Pending,
+            RequestStatus::Issued,
+            RequestStatus::Refused,
+            RequestStatus::Cancelled,
+        ] {
+            assert_eq!(RequestStatus::from_code(s.code()), s);
+        }
+        assert_eq!(RequestStatus::from_code("returned"), RequestStatus::Unknown);
+        for k in [BookKind::Ebook, BookKind::Audio] {
+            assert_eq!(BookKind::from_code(k.code()), k);
+        }
+        assert_eq!(BookKind::from_code("audiobook"), BookKind::Audio);
+        for d in DecisionKind::ALL {
+            assert_eq!(
+                OutboxKind::from_code(OutboxKind::Decision(d).code()),
+                Some(OutboxKind::Decision(d))
+            );
+        }
+        assert_eq!(
+            OutboxKind::from_code("create_reader"),
+            Some(OutboxKind::CreateReader)
+        );
+        assert_eq!(OutboxKind::from_code("nonsense"), None);
     }
 }

@@ -15,7 +15,9 @@ use super::api::{self, RefusalReason};
 use super::client::{Client, ProviderError, WriteOutcome};
 use crate::domain::event::Actor;
 use crate::domain::ids::RequestId;
-use crate::domain::request::{BookRequest, OutboxItem, backoff};
+use crate::domain::request::{
+    BookRequest, DecisionKind, OutboxItem, OutboxKind, RequestStatus, backoff,
+};
 use crate::store::{Db, FundRow, ProviderReaderRow};
 
 /// How long a desk's claim on a write holds if it never reports back.
@@ -43,7 +45,7 @@ pub struct DecisionPayload {
     #[serde(default)]
     pub art: Option<u64>,
     #[serde(default)]
-    pub reason: Option<String>,
+    pub reason: Option<RefusalReason>,
     #[serde(default)]
     pub text: Option<String>,
 }
@@ -99,21 +101,6 @@ pub fn status_line(s: &crate::domain::request::SyncStatus) -> String {
     line
 }
 
-/// Status names of the provider as stored locally.
-fn status_code(s: &api::RequestStatus) -> String {
-    serde_json::to_value(s)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_else(|| "unknown".into())
-}
-
-fn kind_code(k: &api::BookKind) -> String {
-    serde_json::to_value(k)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_else(|| "ebook".into())
-}
-
 /// The provider's request as the desk stores it.
 pub fn book_request(r: &api::Request) -> BookRequest {
     BookRequest {
@@ -125,13 +112,13 @@ pub fn book_request(r: &api::Request) -> BookRequest {
         title: r.title.clone(),
         authors: r.authors.clone(),
         genre: r.genre.clone(),
-        kind: kind_code(&r.kind),
+        kind: r.kind,
         price_kopecks: r.price.map(|m| m.kopecks()),
         age_rating: r.age_rating,
-        status: status_code(&r.status),
+        status: r.status,
         created: r.created.map(|t| t.with_timezone(&Utc)),
         updated: r.updated.map(|t| t.with_timezone(&Utc)),
-        refusal_reason: r.refusal.as_ref().map(|f| f.reason.code().to_string()),
+        refusal_reason: r.refusal.as_ref().map(|f| f.reason),
         refusal_text: r.refusal.as_ref().map(|f| f.text.clone()),
         loan_due: r.loan.as_ref().and_then(|l| l.due).map(|d| d.date_naive()),
         local_decision: None,
@@ -144,7 +131,7 @@ fn fund_row(f: &api::FundItem) -> FundRow {
         title: f.title.clone(),
         authors: f.authors.clone(),
         genre: f.genre.clone(),
-        kind: kind_code(&f.kind),
+        kind: f.kind,
         price_kopecks: f.price.map(|m| m.kopecks()),
         age_rating: f.age_rating,
         copies: f.copies,
@@ -336,22 +323,16 @@ async fn retry_later(
 }
 
 fn describe(item: &OutboxItem) -> String {
-    match item.kind.as_str() {
-        "create_reader" => {
+    match item.kind {
+        OutboxKind::CreateReader => {
             let name = serde_json::from_str::<CreateReaderPayload>(&item.payload)
                 .map(|p| p.name)
                 .unwrap_or_default();
             format!("учётная запись читателя {name}")
         }
-        kind => format!(
+        OutboxKind::Decision(_) => format!(
             "{} по запросу {}",
-            match kind {
-                "issue" => "выдача",
-                "buy" => "покупка и выдача",
-                "refuse" => "отказ",
-                "cancel" => "отмена",
-                _ => "действие",
-            },
+            item.kind.label(),
             item.request_id
                 .as_ref()
                 .map(RequestId::as_str)
@@ -393,7 +374,7 @@ fn bad_payload(item: &OutboxItem) -> ProviderError {
 }
 
 async fn send(client: &Client, item: &OutboxItem) -> Result<Applied, ProviderError> {
-    if item.kind == "create_reader" {
+    let OutboxKind::Decision(decision) = item.kind else {
         let p: CreateReaderPayload =
             serde_json::from_str(&item.payload).map_err(|_| bad_payload(item))?;
         let created = client
@@ -403,28 +384,27 @@ async fn send(client: &Client, item: &OutboxItem) -> Result<Applied, ProviderErr
             lib_card: created.lib_card,
             password: created.password,
         });
-    }
+    };
     let p: DecisionPayload = serde_json::from_str(&item.payload).map_err(|_| bad_payload(item))?;
-    let changed = match item.kind.as_str() {
-        "issue" => client.request_issue(&p.request_id).await?.request,
-        "buy" => {
+    let changed = match decision {
+        DecisionKind::Issue => client.request_issue(&p.request_id).await?.request,
+        DecisionKind::Buy => {
             let art = p.art.ok_or_else(|| bad_payload(item))?;
             client.fund_buy(art, Some(&p.request_id)).await?.request
         }
-        "refuse" => {
-            let reason = RefusalReason::from_code(p.reason.as_deref().unwrap_or("other"));
+        DecisionKind::Refuse => {
+            let reason = p.reason.unwrap_or(RefusalReason::Other);
             client
                 .request_refuse(&p.request_id, reason, p.text.as_deref().unwrap_or(""))
                 .await?
                 .request
         }
-        "cancel" => {
+        DecisionKind::Cancel => {
             client
                 .request_cancel(&p.request_id, p.text.as_deref())
                 .await?
                 .request
         }
-        _ => return Err(bad_payload(item)),
     };
     Ok(Applied::Request(
         changed.as_ref().map(|r| Box::new(book_request(r))),
@@ -433,7 +413,7 @@ async fn send(client: &Client, item: &OutboxItem) -> Result<Applied, ProviderErr
 
 /// Re-reads the provider's state for a write whose answer was lost.
 async fn reread(client: &Client, item: &OutboxItem) -> Result<Reread, ProviderError> {
-    if item.kind == "create_reader" {
+    let OutboxKind::Decision(decision) = item.kind else {
         let p: CreateReaderPayload =
             serde_json::from_str(&item.payload).map_err(|_| bad_payload(item))?;
         let same = |a: &Option<String>, b: &Option<String>| {
@@ -454,7 +434,7 @@ async fn reread(client: &Client, item: &OutboxItem) -> Result<Reread, ProviderEr
                 None => Reread::NotApplied,
             },
         );
-    }
+    };
     let Some(id) = item.request_id.clone().map(|r| r.0) else {
         return Err(bad_payload(item));
     };
@@ -466,14 +446,9 @@ async fn reread(client: &Client, item: &OutboxItem) -> Result<Reread, ProviderEr
         ));
     };
     let now = book_request(&r);
-    let target = match item.kind.as_str() {
-        "issue" | "buy" => "issued",
-        "refuse" => "refused",
-        _ => "cancelled",
-    };
-    Ok(if now.status == target {
+    Ok(if now.status == decision.target_status() {
         Reread::Applied(Applied::Request(Some(Box::new(now))))
-    } else if now.status == "pending" {
+    } else if now.status == RequestStatus::Pending {
         Reread::NotApplied
     } else {
         Reread::Impossible(

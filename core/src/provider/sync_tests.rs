@@ -10,7 +10,7 @@ use super::sync::{SyncReport, sync_once};
 use super::{Client, ClientConfig};
 use crate::config::{AccessMode, Paths, Settings};
 use crate::domain::ids::RequestId;
-use crate::domain::request::Decision;
+use crate::domain::request::{Decision, RefusalReason, RequestStatus};
 use crate::services;
 use crate::sim::{self, Fault, SimConfig, SimHandle};
 use crate::store::{Db, Store};
@@ -131,7 +131,7 @@ fn decisions_wait_through_a_dead_network_and_are_applied_once() {
     let r = with_store(&rt, &l, move |s| s.request(&request))
         .unwrap()
         .unwrap();
-    assert_eq!(r.status, "issued");
+    assert_eq!(r.status, RequestStatus::Issued);
     assert_eq!(r.local_decision, None);
     rt.block_on(sim.shutdown());
 }
@@ -198,7 +198,7 @@ fn a_lost_answer_is_re_read_not_resent() {
     let r = with_store(&rt, &l, move |s| s.request(&request))
         .unwrap()
         .unwrap();
-    assert_eq!(r.status, "issued");
+    assert_eq!(r.status, RequestStatus::Issued);
     rt.block_on(sim.shutdown());
 }
 
@@ -244,7 +244,7 @@ fn a_refused_write_is_shown_and_the_request_can_be_decided_again() {
             &ctx,
             &id,
             &Decision::Refuse {
-                reason: "no_free_copy".into(),
+                reason: RefusalReason::NoFreeCopy,
                 text: "Все экземпляры выданы, попробуйте через неделю.".into(),
             },
         )

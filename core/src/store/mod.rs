@@ -47,8 +47,11 @@ pub enum StoreError {
     CardTaken { card: String, holder: String },
     #[error("Запрос {0} не найден. Синхронизируйте и попробуйте снова.")]
     RequestNotFound(crate::domain::ids::RequestId),
-    #[error("Запрос на «{title}» уже не ждёт решения (сейчас: {status}).")]
-    RequestNotPending { title: String, status: String },
+    #[error("Запрос на «{title}» уже не ждёт решения (сейчас: {}).", .status.label_ru())]
+    RequestNotPending {
+        title: String,
+        status: crate::domain::request::RequestStatus,
+    },
     #[error("По запросу на «{title}» решение уже принято и ждёт отправки в ЭБС.")]
     RequestAlreadyDecided { title: String },
     #[error("У читателя уже есть логин ЭБС. Чтобы создать новый, сначала заблокируйте старый.")]
@@ -234,4 +237,38 @@ mod ids {
     sql_id!(ReaderId, i64);
     sql_id!(AccountId, i64);
     sql_id!(RequestId, String);
+}
+
+/// Kinds and states are stored as their codes (the provider's own words).
+mod codes {
+    use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
+
+    use crate::domain::request::{
+        BookKind, DecisionKind, OutboxKind, RefusalReason, RequestStatus,
+    };
+
+    macro_rules! sql_code {
+        ($kind:ty, $from:expr) => {
+            impl ToSql for $kind {
+                fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+                    Ok(ToSqlOutput::from(self.code()))
+                }
+            }
+
+            impl FromSql for $kind {
+                fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+                    let code = value.as_str()?;
+                    let from: fn(&str) -> Option<$kind> = $from;
+                    from(code)
+                        .ok_or_else(|| FromSqlError::Other(format!("unknown code «{code}»").into()))
+                }
+            }
+        };
+    }
+
+    sql_code!(RequestStatus, |c| Some(RequestStatus::from_code(c)));
+    sql_code!(BookKind, |c| Some(BookKind::from_code(c)));
+    sql_code!(RefusalReason, |c| Some(RefusalReason::from_code(c)));
+    sql_code!(DecisionKind, DecisionKind::from_code);
+    sql_code!(OutboxKind, OutboxKind::from_code);
 }

@@ -6,7 +6,10 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use super::{Result, Store, StoreError, now_text, parse_ts, ts};
 use crate::domain::event::{Actor, EventKind};
 use crate::domain::records::{AccountId, ReaderId, RequestId};
-use crate::domain::request::{BookRequest, Decision, OutboxItem, SyncStatus};
+use crate::domain::request::{
+    BookKind, BookRequest, Decision, DecisionKind, OutboxItem, OutboxKind, RequestStatus,
+    SyncStatus,
+};
 
 const META_LAST_SUCCESS: &str = "sync.last_success";
 const META_LAST_ATTEMPT: &str = "sync.last_attempt";
@@ -23,7 +26,7 @@ pub struct FundRow {
     pub title: String,
     pub authors: String,
     pub genre: Option<String>,
-    pub kind: String,
+    pub kind: BookKind,
     pub price_kopecks: Option<i64>,
     pub age_rating: Option<u8>,
     pub copies: u32,
@@ -99,7 +102,7 @@ const REQUEST_COLUMNS: &str = "id, lib_card, reader_name, reader_birth_date, art
 /// Adds a write to the outbox inside the caller's transaction.
 fn enqueue(
     conn: &Connection,
-    kind: &str,
+    kind: OutboxKind,
     payload: &str,
     reader: Option<ReaderId>,
     request: Option<&RequestId>,
@@ -162,7 +165,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<i64> {
         let tx = self.immediate()?;
-        let row: Option<(String, Option<String>, String)> = tx
+        let row: Option<(RequestStatus, Option<DecisionKind>, String)> = tx
             .query_row(
                 "SELECT status, local_decision, title FROM provider_requests WHERE id = ?1",
                 [request_id],
@@ -172,7 +175,7 @@ impl Store {
         let Some((status, local, title)) = row else {
             return Err(StoreError::RequestNotFound(request_id.clone()));
         };
-        if status != "pending" {
+        if status != RequestStatus::Pending {
             return Err(StoreError::RequestNotPending { title, status });
         }
         if local.is_some() {
@@ -182,7 +185,8 @@ impl Store {
             "UPDATE provider_requests SET local_decision = ?2 WHERE id = ?1",
             params![request_id, decision.kind()],
         )?;
-        let id = enqueue(&tx, decision.kind(), payload, None, Some(request_id), actor)?;
+        let kind = OutboxKind::Decision(decision.kind());
+        let id = enqueue(&tx, kind, payload, None, Some(request_id), actor)?;
         let details = match decision {
             Decision::Refuse { text, .. } => {
                 format!("«{title}»: {}; причина: {text}", decision.label())
@@ -285,7 +289,7 @@ impl Store {
             EventKind::OutboxRefused,
             item.reader_id,
             None,
-            &format!("{}: {error}", outbox_label(&item.kind)),
+            &format!("{}: {error}", item.kind.journal_label()),
         )?;
         tx.commit()?;
         Ok(())
@@ -316,7 +320,7 @@ impl Store {
             EventKind::OutboxDelivered,
             None,
             None,
-            outbox_label(&item.kind),
+            item.kind.journal_label(),
         )?;
         tx.commit()?;
         Ok(())
@@ -589,7 +593,14 @@ pub(super) fn queue_account(
     if waiting {
         return Err(StoreError::ProviderAccountWaiting);
     }
-    let id = enqueue(conn, "create_reader", payload, Some(reader), None, actor)?;
+    let id = enqueue(
+        conn,
+        OutboxKind::CreateReader,
+        payload,
+        Some(reader),
+        None,
+        actor,
+    )?;
     Store::append_event(
         conn,
         actor,
@@ -645,15 +656,4 @@ fn upsert_request(conn: &Connection, r: &BookRequest) -> Result<()> {
         now_text()
     ])?;
     Ok(())
-}
-
-fn outbox_label(kind: &str) -> &'static str {
-    match kind {
-        "create_reader" => "создание учётной записи читателя",
-        "issue" => "выдача книги",
-        "buy" => "покупка книги в фонд и выдача",
-        "refuse" => "отказ по запросу",
-        "cancel" => "отмена запроса",
-        _ => "действие",
-    }
 }

@@ -133,7 +133,7 @@ impl Requests {
                     return Action::None;
                 };
                 let decision = Decision::Refuse {
-                    reason: f.reason.code().to_string(),
+                    reason: f.reason,
                     text: f.text.clone(),
                 };
                 let id = f.request.clone();
@@ -202,11 +202,7 @@ impl Requests {
                 .map(|k| format!("{},{:02} ₽", k / 100, k % 100))
                 .unwrap_or_else(|| "цена не указана".into());
             let rating = r.age_rating.map(|a| format!("{a}+")).unwrap_or_default();
-            let kind = if r.kind == "audiobook" {
-                "аудиокнига"
-            } else {
-                "электронная книга"
-            };
+            let kind = r.kind.label_ru();
             let info = column![
                 text(format!("{} — {}", r.authors, r.title)).font(FONT_BOLD),
                 text(format!(
@@ -228,7 +224,7 @@ impl Requests {
             .spacing(space::HAIR)
             .width(Fill);
             let actions: Element<'_, Message> = match &r.local_decision {
-                Some(d) => text(format!("решение: {} — ждёт отправки", decision_label(d)))
+                Some(d) => text(format!("решение: {} — ждёт отправки", d.short_label()))
                     .size(size::SMALL)
                     .style(text::secondary)
                     .into(),
@@ -286,16 +282,6 @@ impl Requests {
         });
         col = col.push(scrollable(rows).height(Fill));
         col.into()
-    }
-}
-
-fn decision_label(code: &str) -> &'static str {
-    match code {
-        "issue" => "выдать",
-        "buy" => "купить и выдать",
-        "refuse" => "отказать",
-        "cancel" => "отменить",
-        _ => "принято",
     }
 }
 
