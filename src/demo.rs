@@ -28,7 +28,7 @@ pub fn prepare(dir: &Path) -> Result<(Context, Store), String> {
             print_after_bind: false,
             ..Settings::default()
         };
-        s.save(&paths.settings_file)?;
+        s.save(&paths.settings_file).map_err(|e| e.to_string())?;
         s
     };
     let mut store = Store::open(&paths.db_file()).map_err(|e| e.to_string())?;

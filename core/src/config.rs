@@ -6,10 +6,11 @@
 //! portable install and keeps tests apart.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::card::{CardPattern, DEFAULT_PATTERN};
+use crate::domain::card_number::{CardPattern, DEFAULT_PATTERN};
 use crate::domain::event::Actor;
 
 pub const SETTINGS_FILE: &str = "kafedra.toml";
@@ -17,6 +18,69 @@ pub const DB_FILE: &str = "kafedra.sqlite3";
 /// The consent text in force; its version is stored with every consent.
 pub const CONSENT_VERSION: &str = "2025-09";
 pub const CONSENT_TEXT: &str = include_str!("../../resources/consent/2025-09.txt");
+
+/// Why a settings or connection file could not be used. The texts say what
+/// to do; none of them quotes a value from the file (it may be a secret).
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ConfigError {
+    #[error(
+        "Не удалось определить домашнюю папку пользователя. Укажите папку данных: --data-dir ПАПКА."
+    )]
+    NoHome,
+    #[error("Не удалось создать папку {}: {source}", .path.display())]
+    Folder {
+        path: PathBuf,
+        #[source]
+        source: Arc<std::io::Error>,
+    },
+    #[error("Не удалось прочитать {}: {source}", .path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: Arc<std::io::Error>,
+    },
+    #[error("Не удалось записать {}: {source}", .path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: Arc<std::io::Error>,
+    },
+    #[error(
+        "Файл подключения к ЭБС {} повреждён ({detail}). Настройте подключение заново: kafedra provider set …",
+        .path.display()
+    )]
+    DamagedConnection { path: PathBuf, detail: String },
+    #[error("Не удалось прочитать сертификат ЭБС {}: {source}", .path.display())]
+    Certificate {
+        path: PathBuf,
+        #[source]
+        source: Arc<std::io::Error>,
+    },
+    #[error("Не удалось подготовить файл настроек: {0}")]
+    Serialize(String),
+}
+
+impl ConfigError {
+    fn io(
+        kind: fn(PathBuf, Arc<std::io::Error>) -> ConfigError,
+        path: &Path,
+    ) -> impl FnOnce(std::io::Error) -> ConfigError {
+        let path = path.to_path_buf();
+        move |e| kind(path, Arc::new(e))
+    }
+}
+
+fn folder(path: PathBuf, source: Arc<std::io::Error>) -> ConfigError {
+    ConfigError::Folder { path, source }
+}
+
+fn read(path: PathBuf, source: Arc<std::io::Error>) -> ConfigError {
+    ConfigError::Read { path, source }
+}
+
+fn write(path: PathBuf, source: Arc<std::io::Error>) -> ConfigError {
+    ConfigError::Write { path, source }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Paths {
@@ -27,17 +91,15 @@ pub struct Paths {
 impl Paths {
     /// Resolves the folders: an explicit data dir wins, then
     /// `KAFEDRA_DATA_DIR`, then the OS folders.
-    pub fn resolve(data_dir: Option<&Path>) -> Result<Paths, String> {
+    pub fn resolve(data_dir: Option<&Path>) -> Result<Paths, ConfigError> {
         let explicit = data_dir
             .map(Path::to_path_buf)
             .or_else(|| std::env::var_os("KAFEDRA_DATA_DIR").map(PathBuf::from));
         if let Some(dir) = explicit {
             return Ok(Paths::portable(&dir));
         }
-        let dirs = directories::ProjectDirs::from("ru", "Kafedra", "Kafedra").ok_or_else(|| {
-            "Не удалось определить домашнюю папку пользователя. Укажите папку данных: --data-dir ПАПКА."
-                .to_string()
-        })?;
+        let dirs = directories::ProjectDirs::from("ru", "Kafedra", "Kafedra")
+            .ok_or(ConfigError::NoHome)?;
         Ok(Paths {
             settings_file: dirs.config_dir().join(SETTINGS_FILE),
             data_dir: dirs.data_dir().to_path_buf(),
@@ -240,16 +302,16 @@ impl Settings {
     }
 
     /// Writes the file atomically (temp file + rename).
-    pub fn save(&self, path: &Path) -> Result<(), String> {
-        let text = toml::to_string_pretty(self).map_err(|e| e.to_string())?;
+    pub fn save(&self, path: &Path) -> Result<(), ConfigError> {
+        let text =
+            toml::to_string_pretty(self).map_err(|e| ConfigError::Serialize(e.to_string()))?;
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| format!("Не удалось создать папку {}: {e}", dir.display()))?;
+            std::fs::create_dir_all(dir).map_err(ConfigError::io(folder, dir))?;
         }
         let tmp = path.with_extension("toml.tmp");
         std::fs::write(&tmp, text)
             .and_then(|()| std::fs::rename(&tmp, path))
-            .map_err(|e| format!("Не удалось записать настройки в {}: {e}", path.display()))
+            .map_err(ConfigError::io(write, path))
     }
 
     /// Problems that must be fixed before saving, in Russian.
@@ -384,25 +446,27 @@ impl std::fmt::Debug for ProviderConfig {
 
 impl ProviderConfig {
     /// Reads the connection, if one was set up.
-    pub fn load(paths: &Paths) -> Result<Option<ProviderConfig>, String> {
+    pub fn load(paths: &Paths) -> Result<Option<ProviderConfig>, ConfigError> {
         let path = paths.provider_file();
         match std::fs::read_to_string(&path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(format!("Не удалось прочитать {}: {e}", path.display())),
-            Ok(text) => toml::from_str(&text).map(Some).map_err(|e| {
-                format!(
-                    "Файл подключения к ЭБС {} повреждён ({}). Настройте подключение заново: kafedra provider set …",
-                    path.display(),
-                    e.message()
-                )
-            }),
+            Err(e) => Err(ConfigError::io(read, &path)(e)),
+            Ok(text) => {
+                toml::from_str(&text)
+                    .map(Some)
+                    .map_err(|e| ConfigError::DamagedConnection {
+                        detail: e.message().to_string(),
+                        path,
+                    })
+            }
         }
     }
 
     /// Writes the connection readable by the user only; `ca_pem` replaces
     /// the trusted extra certificate.
-    pub fn save(&self, paths: &Paths, ca_pem: Option<&[u8]>) -> Result<(), String> {
-        let text = toml::to_string_pretty(self).map_err(|e| e.to_string())?;
+    pub fn save(&self, paths: &Paths, ca_pem: Option<&[u8]>) -> Result<(), ConfigError> {
+        let text =
+            toml::to_string_pretty(self).map_err(|e| ConfigError::Serialize(e.to_string()))?;
         write_private(&paths.provider_file(), text.as_bytes())?;
         if let Some(pem) = ca_pem {
             write_private(&paths.provider_ca_file(), pem)?;
@@ -411,14 +475,15 @@ impl ProviderConfig {
     }
 
     /// The client settings, with the extra CA read from its file.
-    pub fn client_config(&self, paths: &Paths) -> Result<crate::provider::ClientConfig, String> {
+    pub fn client_config(
+        &self,
+        paths: &Paths,
+    ) -> Result<crate::provider::ClientConfig, ConfigError> {
         let ca = if self.extra_ca {
             let path = paths.provider_ca_file();
-            Some(std::fs::read(&path).map_err(|e| {
-                format!(
-                    "Не удалось прочитать сертификат ЭБС {}: {e}",
-                    path.display()
-                )
+            Some(std::fs::read(&path).map_err(|e| ConfigError::Certificate {
+                path,
+                source: Arc::new(e),
             })?)
         } else {
             None
@@ -448,11 +513,10 @@ impl ProviderConfig {
 
 /// Writes a file only its owner may read (created that way: no window in
 /// which others could read it).
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), ConfigError> {
     use std::io::Write;
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("Не удалось создать папку {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(ConfigError::io(folder, dir))?;
     }
     let tmp = path.with_extension("tmp");
     let mut options = std::fs::OpenOptions::new();
@@ -466,7 +530,7 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
         .open(&tmp)
         .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()))
         .and_then(|()| std::fs::rename(&tmp, path));
-    result.map_err(|e| format!("Не удалось записать {}: {e}", path.display()))
+    result.map_err(ConfigError::io(write, path))
 }
 
 fn os_user() -> String {

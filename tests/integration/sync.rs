@@ -79,7 +79,7 @@ fn killing_the_app_mid_sync_delivers_the_outbox_exactly_once() {
     assert_eq!(code, 0, "{err}");
 
     // Sync in a real process; hold the answer of the write at the provider.
-    let calls_before = sim.http_calls();
+    let answered_before = sim.answered_calls();
     let mut child = kafedra(&dir)
         .arg("sync")
         .stdout(Stdio::null())
@@ -87,8 +87,8 @@ fn killing_the_app_mid_sync_delivers_the_outbox_exactly_once() {
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
-    // The first call logs in; from the second on, answers are held back.
-    while sim.http_calls() < calls_before + 1 {
+    // The first call logs in; once it is answered, answers are held back.
+    while sim.answered_calls() < answered_before + 1 {
         assert!(
             Instant::now() < deadline,
             "the sync never called the provider"

@@ -1,7 +1,7 @@
 //! Pure types and rules of the reference desk. No iced, no SQL, no HTTP.
 
 pub mod account;
-pub mod card;
+pub mod card_number;
 pub mod event;
 pub mod ids;
 pub mod reader;

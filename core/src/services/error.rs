@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::config::ConfigError;
 use crate::domain::reader::FieldError;
 use crate::domain::records::DuplicateHit;
 use crate::import::pool::RowError;
@@ -73,9 +74,12 @@ pub enum Error {
     /// The provider connection is not set up on this desk.
     #[error("Подключение к ЭБС не настроено: kafedra provider set --url … --app … --secret-file …")]
     ProviderNotConfigured,
-    /// A setting or a settings file that cannot be used; the text says why.
-    #[error("{0}")]
-    Settings(String),
+    /// A settings or connection file that cannot be used.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The provider's address is not https.
+    #[error("Адрес ЭБС «{0}» должен начинаться с https:// — без шифрования работать нельзя.")]
+    InsecureUrl(String),
     /// Settings that fail their checks: every problem.
     #[error("Настройки не сохранены: {}", .0.join(" "))]
     BadSettings(Vec<String>),
@@ -95,6 +99,9 @@ impl Error {
     pub fn is_failure(&self) -> bool {
         match self {
             Error::Store(_) | Error::File { .. } | Error::Slip(_) | Error::Print(_) => true,
+            Error::Config(
+                ConfigError::NoHome | ConfigError::Folder { .. } | ConfigError::Write { .. },
+            ) => true,
             Error::Bind(BindError::Store(_)) => true,
             Error::Import(ImportProblem::Store(_)) => true,
             Error::Provider(e) => !matches!(e, ProviderError::Config(_)),

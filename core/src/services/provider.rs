@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::{Changed, Context, Db, Error, PROVIDER, Result, Store};
-use crate::config::{Paths, ProviderConfig};
+use crate::config::{ConfigError, Paths, ProviderConfig};
 use crate::domain::request::SyncStatus;
 use crate::provider::Client;
 use crate::provider::sync::{SyncReport, sync_once};
@@ -37,10 +37,8 @@ impl Link {
 
 /// The client for the saved connection.
 pub fn client(paths: &Paths) -> Result<Client> {
-    let cfg = ProviderConfig::load(paths)
-        .map_err(Error::Settings)?
-        .ok_or(Error::ProviderNotConfigured)?;
-    let config = cfg.client_config(paths).map_err(Error::Settings)?;
+    let cfg = ProviderConfig::load(paths)?.ok_or(Error::ProviderNotConfigured)?;
+    let config = cfg.client_config(paths)?;
     Ok(Client::new(config)?)
 }
 
@@ -63,10 +61,7 @@ pub struct Setup {
 /// user only. Returns the file it was saved to.
 pub fn set_up(paths: &Paths, setup: Setup) -> Result<std::path::PathBuf> {
     if !setup.url.starts_with("https://") {
-        return Err(Error::Settings(format!(
-            "Адрес ЭБС «{}» должен начинаться с https:// — без шифрования работать нельзя.",
-            setup.url
-        )));
+        return Err(Error::InsecureUrl(setup.url));
     }
     let cfg = ProviderConfig {
         url: setup.url,
@@ -80,8 +75,7 @@ pub fn set_up(paths: &Paths, setup: Setup) -> Result<std::path::PathBuf> {
         min_interval_ms: setup.min_interval_ms,
     };
     Client::new(cfg.client_config_with(setup.ca_pem.clone()))?;
-    cfg.save(paths, setup.ca_pem.as_deref())
-        .map_err(Error::Settings)?;
+    cfg.save(paths, setup.ca_pem.as_deref())?;
     Ok(paths.provider_file())
 }
 
@@ -96,23 +90,21 @@ pub struct Shown {
 
 /// The saved connection (no secrets), or `None` when none is set up.
 pub fn show(paths: &Paths) -> Result<Option<Shown>> {
-    Ok(ProviderConfig::load(paths)
-        .map_err(Error::Settings)?
-        .map(|c| Shown {
-            url: c.url,
-            libhouse: c.libhouse,
-            login: c.login,
-            extra_ca: c.extra_ca,
-        }))
+    Ok(ProviderConfig::load(paths)?.map(|c| Shown {
+        url: c.url,
+        libhouse: c.libhouse,
+        login: c.login,
+        extra_ca: c.extra_ca,
+    }))
 }
 
 /// Reads a certificate file given for the connection.
 pub fn read_ca(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| {
-        Error::Settings(format!(
-            "Не удалось прочитать сертификат {}: {e}",
-            path.display()
-        ))
+        Error::Config(ConfigError::Certificate {
+            path: path.to_path_buf(),
+            source: std::sync::Arc::new(e),
+        })
     })
 }
 

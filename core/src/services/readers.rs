@@ -122,10 +122,10 @@ pub fn consent(store: &Store, reader: ReaderId) -> Result<Option<Consent>> {
     Ok(store.consent(reader)?)
 }
 
-/// What the reader card shows. Contacts and password are not in it: they are
+/// What the reader's page shows. Contacts and password are not in it: they are
 /// revealed on request and each reveal is journaled.
 #[derive(Debug, Clone)]
-pub struct ReaderCard {
+pub struct ReaderProfile {
     pub reader: Reader,
     pub consent: Option<Consent>,
     /// The active login, with the password blanked.
@@ -139,20 +139,20 @@ pub struct ReaderCard {
     pub provider_waiting: Option<OutboxItem>,
 }
 
-/// Opens the reader card; journals that the reader's data was viewed.
-pub fn open(store: &mut Store, ctx: &Context, id: ReaderId) -> Result<ReaderCard> {
+/// Opens the reader's page; journals that the reader's data was viewed.
+pub fn open(store: &mut Store, ctx: &Context, id: ReaderId) -> Result<ReaderProfile> {
     let reader = store.reader(id)?.ok_or(Error::ReaderNotFound)?;
     store.record_event(&ctx.actor, EventKind::ReaderViewed, Some(id), None, "")?;
     load_card(store, reader)
 }
 
 /// Reloads an open card after an action on it (not a new view).
-pub fn reload(store: &mut Store, id: ReaderId) -> Result<ReaderCard> {
+pub fn reload(store: &mut Store, id: ReaderId) -> Result<ReaderProfile> {
     let reader = store.reader(id)?.ok_or(Error::ReaderNotFound)?;
     load_card(store, reader)
 }
 
-fn load_card(store: &Store, reader: Reader) -> Result<ReaderCard> {
+fn load_card(store: &Store, reader: Reader) -> Result<ReaderProfile> {
     let mut bindings = store.bindings_of(reader.id)?;
     for b in &mut bindings {
         b.account.password.clear();
@@ -168,7 +168,7 @@ fn load_card(store: &Store, reader: Reader) -> Result<ReaderCard> {
     } else {
         None
     };
-    Ok(ReaderCard {
+    Ok(ReaderProfile {
         provider_waiting: store.provider_account_waiting(reader.id)?,
         consent: store.consent(reader.id)?,
         history: store.journal(Some(reader.id), None, CARD_HISTORY)?,

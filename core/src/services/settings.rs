@@ -19,7 +19,7 @@ pub struct Opened {
 /// Finds the data and settings folders (`data_dir` overrides them), reads
 /// the settings and opens the database, creating it when needed.
 pub fn open(data_dir: Option<&Path>) -> Result<Opened> {
-    let paths = Paths::resolve(data_dir).map_err(Error::Settings)?;
+    let paths = Paths::resolve(data_dir)?;
     let (settings, warning) = Settings::load(&paths.settings_file);
     let store = Store::open(&paths.db_file())?;
     Ok(Opened {
@@ -37,8 +37,7 @@ pub fn save(store: &mut Store, ctx: &Context, new: &Settings) -> Result<Vec<Stri
         return Err(Error::BadSettings(problems));
     }
     let changed = ctx.settings.changed_fields(new);
-    new.save(&ctx.paths.settings_file)
-        .map_err(Error::Settings)?;
+    new.save(&ctx.paths.settings_file)?;
     if !changed.is_empty() {
         store.record_event(
             &new.actor(),

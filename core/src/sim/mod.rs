@@ -257,6 +257,7 @@ pub async fn start(cfg: SimConfig) -> Result<SimHandle, SimError> {
         }),
         last_call: Mutex::new(None),
         http_calls: AtomicU64::new(0),
+        answered_calls: AtomicU64::new(0),
     });
 
     let (tx, rx) = watch::channel(false);
@@ -316,6 +317,12 @@ impl SimHandle {
     /// HTTP requests received so far (all paths, rejected ones included).
     pub fn http_calls(&self) -> u64 {
         self.shared.http_calls.load(Ordering::Relaxed)
+    }
+
+    /// HTTP requests whose handling is over: the faults in force when they
+    /// arrived no longer change what they get.
+    pub fn answered_calls(&self) -> u64 {
+        self.shared.answered_calls.load(Ordering::Relaxed)
     }
 
     // --- snapshots for tests and the demo ---

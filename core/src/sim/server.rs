@@ -50,6 +50,8 @@ pub(crate) struct Shared {
     pub faults: Mutex<Faults>,
     pub last_call: Mutex<Option<Instant>>,
     pub http_calls: AtomicU64,
+    /// Requests whose handling is over (answered, refused or dropped).
+    pub answered_calls: AtomicU64,
 }
 
 /// Locks a mutex, recovering the data if a panicking thread poisoned it.
@@ -145,12 +147,18 @@ fn envelope_error(now: DateTime<FixedOffset>, code: u32) -> Resp {
     )
 }
 
-/// Answers one HTTP request.
+/// Answers one HTTP request; counts it when it arrives and when it is done.
 pub(crate) async fn handle(
     shared: Arc<Shared>,
     req: Request<Incoming>,
 ) -> Result<Resp, DropConnection> {
     shared.http_calls.fetch_add(1, Ordering::Relaxed);
+    let out = answer(shared.clone(), req).await;
+    shared.answered_calls.fetch_add(1, Ordering::Relaxed);
+    out
+}
+
+async fn answer(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, DropConnection> {
     if req.uri().path() == "/captcha" {
         // "Solving" the captcha in the simulator: opening the page clears the fault.
         lock(&shared.faults)

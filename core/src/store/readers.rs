@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
 use super::{Result, Store, StoreError, now_text, parse_ts};
-use crate::domain::card::CardPattern;
+use crate::domain::card_number::CardPattern;
 use crate::domain::event::Actor;
 use crate::domain::reader::{Channel, ValidReader};
 use crate::domain::records::{Consent, DuplicateHit, DuplicateReason, Reader, ReaderHit, ReaderId};

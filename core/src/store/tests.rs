@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 
 use super::*;
-use crate::domain::card::CardPattern;
+use crate::domain::card_number::CardPattern;
 use crate::domain::event::{Actor, EventKind};
 use crate::domain::reader::{Channel, ValidReader};
 use crate::domain::records::{DuplicateReason, ReaderId};

@@ -9,9 +9,9 @@
 //! `Action` into an [`Effect`] for the shell. A new screen is a new module
 //! plus its arms here (and a [`Tab`] if it has one).
 
-pub mod card;
 pub mod journal;
 pub mod pool;
+pub mod reader;
 pub mod readers;
 pub mod register;
 pub mod requests;
@@ -72,7 +72,7 @@ impl Tab {
 #[derive(Debug, Clone)]
 pub enum Message {
     Register(register::Message),
-    Card(card::Message),
+    Reader(reader::Message),
     Requests(requests::Message),
     Pool(pool::Message),
     Journal(journal::Message),
@@ -85,9 +85,9 @@ impl From<register::Message> for Message {
     }
 }
 
-impl From<card::Message> for Message {
-    fn from(m: card::Message) -> Message {
-        Message::Card(m)
+impl From<reader::Message> for Message {
+    fn from(m: reader::Message) -> Message {
+        Message::Reader(m)
     }
 }
 
@@ -101,9 +101,9 @@ impl From<settings::Message> for Message {
 /// search box of the header (the shell keeps them); every other screen owns
 /// its state here.
 pub enum Screen {
-    Results,
+    ReaderList,
     Register(Box<register::Register>),
-    Card(Box<card::Card>),
+    Reader(Box<reader::ReaderPage>),
     Requests(requests::Requests),
     Pool(pool::Pool),
     Journal(journal::Journal),
@@ -123,7 +123,7 @@ pub enum Effect {
     Queued(Changed, Notice, Task<Message>),
     OpenReader(ReaderId),
     Register(ReaderDraft),
-    /// A reader was just registered: open the card, proposing a login.
+    /// A reader was just registered: open the reader's page, proposing a login.
     Registered(ReaderId, Notice),
     SettingsSaved(Box<Settings>, Notice),
     Back,
@@ -140,7 +140,7 @@ impl Screen {
     /// Opens a tab's screen with the task that loads it.
     pub fn open(tab: Tab, env: &Env<'_>) -> (Screen, Task<Message>) {
         match tab {
-            Tab::Readers => (Screen::Results, Task::none()),
+            Tab::Readers => (Screen::ReaderList, Task::none()),
             Tab::Requests => {
                 let (s, task) = requests::Requests::open(env.db);
                 (Screen::Requests(s), task.map(Message::Requests))
@@ -161,8 +161,8 @@ impl Screen {
     }
 
     pub fn open_reader(id: ReaderId, env: &Env<'_>) -> (Screen, Task<Message>) {
-        let (card, task) = card::Card::open(id, env.db, env.ctx);
-        (Screen::Card(Box::new(card)), task.map(Message::Card))
+        let (page, task) = reader::ReaderPage::open(id, env.db, env.ctx);
+        (Screen::Reader(Box::new(page)), task.map(Message::Reader))
     }
 
     pub fn open_register(draft: ReaderDraft, env: &Env<'_>) -> (Screen, Task<Message>) {
@@ -176,7 +176,7 @@ impl Screen {
     /// The tab this screen belongs to.
     pub fn tab(&self) -> Tab {
         match self {
-            Screen::Results | Screen::Register(_) | Screen::Card(_) => Tab::Readers,
+            Screen::ReaderList | Screen::Register(_) | Screen::Reader(_) => Tab::Readers,
             Screen::Requests(_) => Tab::Requests,
             Screen::Pool(_) => Tab::Pool,
             Screen::Journal(_) => Tab::Journal,
@@ -189,7 +189,7 @@ impl Screen {
             (Screen::Register(form), Message::Register(m)) => {
                 register::effect(form.update(m, env.db, env.ctx))
             }
-            (Screen::Card(card), Message::Card(m)) => card::effect(card.update(m, env)),
+            (Screen::Reader(page), Message::Reader(m)) => reader::effect(page.update(m, env)),
             (Screen::Requests(s), Message::Requests(m)) => {
                 requests::effect(s.update(m, env.db, env.ctx))
             }
@@ -207,7 +207,7 @@ impl Screen {
     pub fn reload(&self, changed: Changed, env: &Env<'_>) -> Task<Message> {
         match self {
             Screen::Requests(s) if changed.requests => s.reload(env.db).map(Message::Requests),
-            Screen::Card(c) if changed.logins => c.reload(env.db, env.ctx).map(Message::Card),
+            Screen::Reader(c) if changed.logins => c.reload(env.db, env.ctx).map(Message::Reader),
             Screen::Pool(p) if changed.logins => p.reload(env.db).map(Message::Pool),
             _ => Task::none(),
         }
@@ -220,9 +220,9 @@ impl Screen {
         pool_counts: Option<PoolCounts>,
     ) -> Option<Element<'a, Message>> {
         Some(match self {
-            Screen::Results => return None,
+            Screen::ReaderList => return None,
             Screen::Register(form) => form.view().map(Message::Register),
-            Screen::Card(card) => card.view(ctx).map(Message::Card),
+            Screen::Reader(page) => page.view(ctx).map(Message::Reader),
             Screen::Requests(s) => s.view().map(Message::Requests),
             Screen::Pool(s) => s.view(pool_counts, ctx).map(Message::Pool),
             Screen::Journal(s) => s.view().map(Message::Journal),

@@ -7,7 +7,7 @@ use iced::widget::{
 use iced::{Element, Fill, Task};
 
 use kafedra_core::config::{AccessMode, Settings, SlipLayout};
-use kafedra_core::domain::card::CardPattern;
+use kafedra_core::domain::card_number::CardPattern;
 use kafedra_core::services::{self, Context, Db, settings};
 
 use super::{Effect, Message as ScreenMessage};

@@ -62,7 +62,7 @@ impl App {
     ) -> (App, Task<Message>) {
         let mut app = App {
             search: readers::Search::default(),
-            screen: Screen::Results,
+            screen: Screen::ReaderList,
             notice: None,
             pool_counts: None,
             settings_warning,
@@ -114,7 +114,7 @@ impl App {
             Message::Readers(msg) => {
                 if matches!(msg, readers::Message::QueryChanged(_)) {
                     // Typing in the search box always brings the results back.
-                    self.screen = Screen::Results;
+                    self.screen = Screen::ReaderList;
                 }
                 let action = self.search.update(msg, &self.db);
                 self.search_action(action)
@@ -231,7 +231,7 @@ impl App {
     }
 
     fn show_results(&mut self) -> Task<Message> {
-        self.screen = Screen::Results;
+        self.screen = Screen::ReaderList;
         Task::batch([
             self.search.run(&self.db, false).map(Message::Readers),
             operation::focus(SEARCH_ID),
@@ -271,7 +271,7 @@ impl App {
     }
 
     fn shortcut(&mut self, s: Shortcut) -> Task<Message> {
-        use screens::{card, register, settings};
+        use screens::{reader, register, settings};
         match (s, &self.screen) {
             (Shortcut::FocusSearch, _) => Task::batch([
                 operation::focus(SEARCH_ID),
@@ -290,12 +290,12 @@ impl App {
             (Shortcut::ToggleConsent, Screen::Register(_)) => {
                 self.screen_message(register::Message::ToggleConsent)
             }
-            (Shortcut::BindLogin, Screen::Card(_)) => self.screen_message(card::Message::Bind),
-            (Shortcut::Print, Screen::Card(_)) => self.screen_message(card::Message::Print),
-            (Shortcut::Move(step), Screen::Results) => {
+            (Shortcut::BindLogin, Screen::Reader(_)) => self.screen_message(reader::Message::Bind),
+            (Shortcut::Print, Screen::Reader(_)) => self.screen_message(reader::Message::Print),
+            (Shortcut::Move(step), Screen::ReaderList) => {
                 self.update(Message::Readers(readers::Message::Move(step)))
             }
-            (Shortcut::Back, Screen::Card(_) | Screen::Register(_)) => self.show_results(),
+            (Shortcut::Back, Screen::Reader(_) | Screen::Register(_)) => self.show_results(),
             _ => Task::none(),
         }
     }

@@ -1,4 +1,4 @@
-//! The reader card: details, the «Доступ к ЭБС» panel (grant access, show
+//! The reader's page: details, the «Доступ к ЭБС» panel (grant access, show
 //! the password, print the slip, block and replace the login) and the
 //! reader's history. State and update here; the layout in [`view`], the
 //! access panel in [`panel`].
@@ -14,7 +14,7 @@ use kafedra_core::domain::BlockReason;
 use kafedra_core::domain::reader::Channel;
 use kafedra_core::domain::records::{Binding, ReaderId};
 use kafedra_core::services::access::{self, Granted};
-use kafedra_core::services::readers::{self, Contacts, ReaderCard};
+use kafedra_core::services::readers::{self, Contacts, ReaderProfile};
 use kafedra_core::services::{self, Changed, Context, Db, Store, slips};
 
 use super::{Effect, Env, Message as ScreenMessage};
@@ -24,7 +24,7 @@ type Answer<T> = Result<T, services::Error>;
 
 #[derive(Debug, Clone)]
 pub enum Message {
-    Loaded(Answer<Box<ReaderCard>>),
+    Loaded(Answer<Box<ReaderProfile>>),
     ShowContacts,
     Contacts(Answer<Contacts>),
     ShowPassword,
@@ -50,7 +50,7 @@ pub enum Message {
 }
 
 impl Message {
-    /// An answer from a service started by this card (it ends "busy").
+    /// An answer from a service started by this page (it ends "busy").
     fn is_answer(&self) -> bool {
         matches!(
             self,
@@ -64,7 +64,7 @@ impl Message {
     }
 }
 
-/// What the reader card hands up.
+/// What the reader's page hands up.
 pub enum Action {
     None,
     Run(Task<Message>),
@@ -78,7 +78,7 @@ pub enum Action {
 }
 
 pub fn effect(action: Action) -> Effect {
-    let map = |task: Task<Message>| task.map(ScreenMessage::Card);
+    let map = |task: Task<Message>| task.map(ScreenMessage::Reader);
     match action {
         Action::None => Effect::None,
         Action::Run(task) => Effect::Run(map(task)),
@@ -94,9 +94,9 @@ struct BlockForm {
     comment: String,
 }
 
-pub struct Card {
+pub struct ReaderPage {
     id: ReaderId,
-    card: Option<ReaderCard>,
+    profile: Option<ReaderProfile>,
     contacts: Option<Contacts>,
     password: Option<String>,
     layout: SlipLayout,
@@ -106,11 +106,11 @@ pub struct Card {
     error: Option<String>,
 }
 
-impl Card {
-    pub fn open(id: ReaderId, db: &Db, ctx: &Context) -> (Card, Task<Message>) {
-        let card = Card {
+impl ReaderPage {
+    pub fn open(id: ReaderId, db: &Db, ctx: &Context) -> (ReaderPage, Task<Message>) {
+        let profile = ReaderPage {
             id,
-            card: None,
+            profile: None,
             contacts: None,
             password: None,
             layout: ctx.settings.slip_layout,
@@ -123,7 +123,7 @@ impl Card {
             db.call(move |s| readers::open(s, &ctx, id).map(Box::new)),
             Message::Loaded,
         );
-        (card, task)
+        (profile, task)
     }
 
     /// Reloads after an action here or a sync (not a new view in the journal).
@@ -135,7 +135,7 @@ impl Card {
         )
     }
 
-    /// Runs a service for this reader in the background; the card is busy
+    /// Runs a service for this reader in the background; the page is busy
     /// until the answer comes back as `done`.
     fn run<T: Send + 'static>(
         &mut self,
@@ -155,8 +155,8 @@ impl Card {
             self.busy = false;
         }
         match message {
-            Message::Loaded(Ok(card)) => {
-                self.card = Some(*card);
+            Message::Loaded(Ok(profile)) => {
+                self.profile = Some(*profile);
                 Action::None
             }
             Message::Loaded(Err(e)) => {
@@ -217,7 +217,7 @@ impl Card {
                     return Action::None;
                 }
                 let name = self
-                    .card
+                    .profile
                     .as_ref()
                     .map(|c| format!("Памятка {} {}.pdf", c.reader.surname, c.reader.card))
                     .unwrap_or_else(|| "Памятка.pdf".into());
@@ -299,13 +299,17 @@ impl Card {
 
     /// Grants access: the proposed pool login, or a card at the provider.
     fn grant(&mut self, db: &Db, ctx: &Context) -> Action {
-        let Some(card) = &self.card else {
+        let Some(profile) = &self.profile else {
             return Action::None;
         };
-        if self.busy || card.binding.is_some() || card.provider_waiting.is_some() {
+        if self.busy || profile.binding.is_some() || profile.provider_waiting.is_some() {
             return Action::None;
         }
-        let (id, proposed, ctx) = (self.id, card.proposed.as_ref().map(|a| a.id), ctx.clone());
+        let (id, proposed, ctx) = (
+            self.id,
+            profile.proposed.as_ref().map(|a| a.id),
+            ctx.clone(),
+        );
         self.run(
             db,
             move |s| access::grant(s, &ctx, id, proposed),
@@ -328,7 +332,7 @@ impl Card {
                     text.push_str(" Предложенный логин успели выдать с другого места — выдан следующий свободный.");
                 }
                 let then = if ctx.settings.print_after_bind {
-                    match self.card.as_ref().map(|c| c.reader.channel) {
+                    match self.profile.as_ref().map(|c| c.reader.channel) {
                         Some(Channel::Email | Channel::Web) => Task::done(Message::SavePdf),
                         _ => Task::done(Message::Print),
                     }
@@ -344,6 +348,6 @@ impl Card {
     }
 
     fn has_binding(&self) -> bool {
-        self.card.as_ref().is_some_and(|c| c.binding.is_some())
+        self.profile.as_ref().is_some_and(|c| c.binding.is_some())
     }
 }

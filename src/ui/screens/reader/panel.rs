@@ -1,4 +1,4 @@
-//! The «Доступ к ЭБС» panel of the reader card.
+//! The «Доступ к ЭБС» panel of the reader's page.
 
 use chrono::Local;
 use iced::Element;
@@ -8,36 +8,36 @@ use kafedra_core::domain::BlockReason;
 use kafedra_core::domain::reader::Channel;
 use kafedra_core::domain::records::Binding;
 use kafedra_core::services::Context;
-use kafedra_core::services::readers::ReaderCard;
+use kafedra_core::services::readers::ReaderProfile;
 
-use super::{BlockForm, Card, Message};
+use super::{BlockForm, Message, ReaderPage};
 use crate::ui::theme::{self, FONT_BOLD, FONT_MONO, FONT_MONO_BOLD, size, space};
 
-impl Card {
+impl ReaderPage {
     pub(super) fn access_panel<'a>(
         &'a self,
-        card: &'a ReaderCard,
+        profile: &'a ReaderProfile,
         ctx: &'a Context,
     ) -> Column<'a, Message> {
         let title = text("Доступ к ЭБС").size(size::TITLE).font(FONT_BOLD);
         let mut col = column![title].spacing(space::ML);
-        col = match &card.binding {
+        col = match &profile.binding {
             None if ctx.settings.access_mode == AccessMode::Provider => {
-                col.push(self.provider_card(card))
+                col.push(self.provider_card(profile))
             }
-            None => col.push(self.pool_login(card, ctx)),
+            None => col.push(self.pool_login(profile, ctx)),
             Some(b) => col.push(self.bound(b)),
         };
-        if !card.past_bindings.is_empty() {
-            col = col.push(past_logins(&card.past_bindings));
+        if !profile.past_bindings.is_empty() {
+            col = col.push(past_logins(&profile.past_bindings));
         }
         col
     }
 
     /// Provider mode: the card is created at the provider.
-    fn provider_card<'a>(&'a self, card: &'a ReaderCard) -> Column<'a, Message> {
+    fn provider_card<'a>(&'a self, profile: &'a ReaderProfile) -> Column<'a, Message> {
         let col = column![text("Учётной записи в ЭБС ещё нет.")].spacing(space::ML);
-        let Some(item) = &card.provider_waiting else {
+        let Some(item) = &profile.provider_waiting else {
             let label = if self.busy {
                 "Отправка…"
             } else {
@@ -60,9 +60,13 @@ impl Card {
     }
 
     /// Pool mode: the login that will be bound, and «Выдать логин».
-    fn pool_login<'a>(&'a self, card: &'a ReaderCard, ctx: &'a Context) -> Column<'a, Message> {
+    fn pool_login<'a>(
+        &'a self,
+        profile: &'a ReaderProfile,
+        ctx: &'a Context,
+    ) -> Column<'a, Message> {
         let col = column![text("Логин не выдан.")].spacing(space::ML);
-        let Some(a) = &card.proposed else {
+        let Some(a) = &profile.proposed else {
             return col.push(theme::errors(vec![
                 "Свободных логинов нет. Загрузите новый список: «Пул логинов» → «Загрузить файл…»."
                     .into(),
@@ -84,7 +88,7 @@ impl Card {
             .push(self.primary(label, Message::Bind));
         if ctx.settings.print_after_bind {
             col = col.push(
-                text(match card.reader.channel {
+                text(match profile.reader.channel {
                     Channel::Email | Channel::Web => "После выдачи будет предложено сохранить памятку в PDF для отправки читателю.",
                     _ => "После выдачи памятка сразу уйдёт на печать.",
                 })

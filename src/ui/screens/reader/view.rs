@@ -1,4 +1,4 @@
-//! The reader card's layout: details, access, history.
+//! The reader's page laid out: details, access, history.
 
 use chrono::Local;
 use iced::widget::{Column, button, column, container, row, scrollable, text};
@@ -6,14 +6,14 @@ use iced::{Element, Fill, FillPortion};
 use kafedra_core::domain::reader::{age_on, format_phone, mask_contact};
 use kafedra_core::domain::records::{Consent, Reader};
 use kafedra_core::services::Context;
-use kafedra_core::services::readers::ReaderCard;
+use kafedra_core::services::readers::ReaderProfile;
 
-use super::{Card, Message};
+use super::{Message, ReaderPage};
 use crate::ui::theme::{self, FONT_BOLD, FONT_MONO_BOLD, size, space};
 
-impl Card {
+impl ReaderPage {
     pub fn view<'a>(&'a self, ctx: &'a Context) -> Element<'a, Message> {
-        let Some(card) = &self.card else {
+        let Some(profile) = &self.profile else {
             return match &self.error {
                 Some(e) => theme::errors(vec![e.clone()]),
                 None => text("Загрузка карточки…").into(),
@@ -21,8 +21,8 @@ impl Card {
         };
         let mut body = column![
             row![
-                panel(self.details(card)).width(FillPortion(1)),
-                panel(self.access_panel(card, ctx)).width(FillPortion(1)),
+                panel(self.details(profile)).width(FillPortion(1)),
+                panel(self.access_panel(profile, ctx)).width(FillPortion(1)),
             ]
             .spacing(space::L),
         ]
@@ -30,7 +30,7 @@ impl Card {
         if let Some(e) = &self.error {
             body = body.push(theme::errors(vec![e.clone()]));
         }
-        body = body.push(panel(history(card)).width(Fill)).push(
+        body = body.push(panel(history(profile)).width(Fill)).push(
             button(text("← К поиску (Esc)"))
                 .on_press(Message::Back)
                 .style(button::text),
@@ -38,8 +38,8 @@ impl Card {
         scrollable(body).into()
     }
 
-    fn details<'a>(&'a self, card: &'a ReaderCard) -> Column<'a, Message> {
-        let r = &card.reader;
+    fn details<'a>(&'a self, profile: &'a ReaderProfile) -> Column<'a, Message> {
+        let r = &profile.reader;
         let today = Local::now().date_naive();
         let (email, phone) = self.contacts_shown(r);
         let mut details = column![
@@ -82,7 +82,7 @@ impl Card {
         }
         details.push(theme::field(
             "Согласие на ПДн",
-            text(consent_line(card.consent.as_ref())).size(size::SMALL),
+            text(consent_line(profile.consent.as_ref())).size(size::SMALL),
         ))
     }
 
@@ -129,8 +129,8 @@ fn consent_line(consent: Option<&Consent>) -> String {
     )
 }
 
-fn history(card: &ReaderCard) -> Column<'_, Message> {
-    let lines = card
+fn history(profile: &ReaderProfile) -> Column<'_, Message> {
+    let lines = profile
         .history
         .iter()
         .fold(column![].spacing(space::XS), |col, e| {
