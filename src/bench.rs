@@ -35,6 +35,9 @@ fn report(label: &str, mut samples: Vec<Duration>) {
     );
 }
 
+/// A sample reader for building search queries: surname, name, patronymic, card.
+type Person = (String, String, String, String);
+
 pub fn run(readers: usize, pool: usize) -> Result<(), String> {
     // KAFEDRA_BENCH_DIR keeps the filled database between runs (tuning).
     let keep = std::env::var_os("KAFEDRA_BENCH_DIR").map(std::path::PathBuf::from);
@@ -46,8 +49,7 @@ pub fn run(readers: usize, pool: usize) -> Result<(), String> {
         None => tempfile_dir()?,
     };
     let paths = Paths::portable(&dir);
-    let settings = Settings::default();
-    let ctx = Context::new(settings, paths.clone());
+    let ctx = Context::new(Settings::default(), paths.clone());
     let mut store = Store::open(&paths.db_file()).map_err(|e| e.to_string())?;
     println!("Папка замера: {}", dir.display());
     let build = if cfg!(debug_assertions) {
@@ -57,13 +59,24 @@ pub fn run(readers: usize, pool: usize) -> Result<(), String> {
     };
     println!("Сборка: {build}");
 
-    let filled = readers::count(&store).map_err(|e| e.to_string())? as usize >= readers;
-    // 1. Pool import (fresh logins on every run).
+    import_pool(&mut store, &ctx, pool)?;
+    let people = fill(&mut store, &ctx, readers)?;
+    search(&store, readers, &people)?;
+    register_bind_slip(&mut store, &ctx, &dir.join("slip.pdf"))?;
+    pull_requests(&mut store)?;
+    if keep.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    Ok(())
+}
+
+/// Step 1, pool import (fresh logins on every run).
+fn import_pool(store: &mut Store, ctx: &Context, pool: usize) -> Result<(), String> {
     let prefix = format!("BN{}-", chrono::Utc::now().timestamp());
     let csv = kafedra_core::sample::pool_csv(pool, 3, &prefix);
     let t = Instant::now();
     let record =
-        kafedra_core::services::pool::import(&mut store, &ctx, &csv, "bench.csv", &mut |_, _| {})
+        kafedra_core::services::pool::import(store, ctx, &csv, "bench.csv", &mut |_, _| {})
             .map_err(|e| e.to_string())?;
     println!(
         "Загрузка пула: {} строк ({} КиБ) за {}",
@@ -71,11 +84,15 @@ pub fn run(readers: usize, pool: usize) -> Result<(), String> {
         csv.len() / 1024,
         ms(t.elapsed())
     );
+    Ok(())
+}
 
-    // 2. Readers.
+/// Step 2, readers (kept between runs in KAFEDRA_BENCH_DIR); returns a sample of
+/// them to search for.
+fn fill(store: &mut Store, ctx: &Context, readers: usize) -> Result<Vec<Person>, String> {
+    let filled = readers::count(store).map_err(|e| e.to_string())? as usize >= readers;
     let today = Local::now().date_naive();
     let t = Instant::now();
-    let mut rng = StdRng::seed_from_u64(5);
     let chunk = 50_000;
     let mut sample_people = Vec::new();
     for start in (0..readers).step_by(chunk) {
@@ -95,25 +112,29 @@ pub fn run(readers: usize, pool: usize) -> Result<(), String> {
             ));
         }
         if !filled {
-            readers::load_many(&mut store, &ctx, &people, false).map_err(|e| e.to_string())?;
+            readers::load_many(store, ctx, &people, false).map_err(|e| e.to_string())?;
         }
     }
     println!(
         "Заполнение: {readers} читателей за {:.1} с",
         t.elapsed().as_secs_f64()
     );
+    Ok(sample_people)
+}
 
-    // 3. Search, keystroke by keystroke.
+/// What a librarian types, keystroke by keystroke: surname prefixes, the
+/// whole ФИО, the name first, card prefixes, a part from the middle.
+fn queries(people: &[Person]) -> Vec<String> {
+    let mut rng = StdRng::seed_from_u64(5);
     let mut queries: Vec<String> = Vec::new();
     for _ in 0..300 {
         let (surname, name, patronymic, card) =
-            sample_people.choose(&mut rng).cloned().unwrap_or_default();
+            people.choose(&mut rng).cloned().unwrap_or_default();
         let s: Vec<char> = surname.to_lowercase().chars().collect();
         for k in 1..=s.len() {
             queries.push(s[..k].iter().collect());
         }
         let full = format!("{} {}", surname.to_lowercase(), name.to_lowercase());
-        // The whole ФИО as typed, and the name first.
         queries.push(format!("{full} {}", patronymic.to_lowercase()));
         queries.push(format!(
             "{} {}",
@@ -128,19 +149,24 @@ pub fn run(readers: usize, pool: usize) -> Result<(), String> {
         for k in 1..=c.len() {
             queries.push(c[..k].iter().collect());
         }
-        // A part from the middle of the surname.
         if s.len() > 4 {
             let from = rng.random_range(1..s.len() - 3);
             queries.push(s[from..from + 3].iter().collect());
             queries.push(s[from..].iter().collect());
         }
     }
-    let _ = readers::search(&store, "иван").map_err(|e| e.to_string())?; // warm the cache
+    queries
+}
+
+/// Step 3, search, keystroke by keystroke.
+fn search(store: &Store, readers: usize, people: &[Person]) -> Result<(), String> {
+    let queries = queries(people);
+    let _ = readers::search(store, "иван").map_err(|e| e.to_string())?; // warm the cache
     let mut samples = Vec::with_capacity(queries.len());
     let mut worst = (Duration::ZERO, String::new());
     for q in &queries {
         let t = Instant::now();
-        let hits = readers::search(&store, q).map_err(|e| e.to_string())?;
+        let hits = readers::search(store, q).map_err(|e| e.to_string())?;
         let d = t.elapsed();
         if d > worst.0 {
             worst = (d, q.clone());
@@ -153,9 +179,15 @@ pub fn run(readers: usize, pool: usize) -> Result<(), String> {
         samples,
     );
     println!("Самый медленный запрос: «{}» — {}", worst.1, ms(worst.0));
+    Ok(())
+}
 
-    // 4. Register + bind + slip PDF.
-    let out = dir.join("slip.pdf");
+/// Step 4, register + grant access + slip PDF, as at the desk.
+fn register_bind_slip(
+    store: &mut Store,
+    ctx: &Context,
+    out: &std::path::Path,
+) -> Result<(), String> {
     let mut samples = Vec::new();
     for i in 0..200 {
         let draft = ReaderDraft {
@@ -168,18 +200,12 @@ pub fn run(readers: usize, pool: usize) -> Result<(), String> {
             ..ReaderDraft::default()
         };
         let t = Instant::now();
-        let reader =
-            readers::register(&mut store, &ctx, &draft, true).map_err(|e| e.to_string())?;
-        access::grant(&mut store, &ctx, reader.id, None).map_err(|e| e.to_string())?;
-        slips::save(&mut store, &ctx, reader.id, SlipLayout::A5, &out)
-            .map_err(|e| e.to_string())?;
+        let reader = readers::register(store, ctx, &draft, true).map_err(|e| e.to_string())?;
+        access::grant(store, ctx, reader.id, None).map_err(|e| e.to_string())?;
+        slips::save(store, ctx, reader.id, SlipLayout::A5, out).map_err(|e| e.to_string())?;
         samples.push(t.elapsed());
     }
     report("Регистрация + выдача логина + памятка PDF", samples);
-    pull_requests(&mut store)?;
-    if keep.is_none() {
-        let _ = std::fs::remove_dir_all(&dir);
-    }
     Ok(())
 }
 

@@ -239,6 +239,12 @@ async fn deliver(
     actor: &Actor,
     report: &mut SyncReport,
 ) -> Result<(), Stop> {
+    let to = Delivery {
+        db,
+        client,
+        provider,
+        actor,
+    };
     loop {
         let item = db
             .call(|s| s.next_outbox(Utc::now()))
@@ -257,18 +263,41 @@ async fn deliver(
             // Another desk is sending it right now; it will finish the queue.
             return Ok(());
         };
+        if in_doubt && to.settle_in_doubt(&item, report).await? {
+            continue;
+        }
+        to.send(&item, report).await?;
+    }
+}
 
-        if in_doubt {
-            match reread(client, &item).await {
-                Ok(Reread::Applied(applied)) => {
-                    record_applied(db, provider, actor, &item, applied, report).await?;
-                    continue;
-                }
-                Ok(Reread::NotApplied) => {}
-                Ok(Reread::Impossible(why, request)) => {
-                    let it = item.clone();
-                    let (a, w) = (actor.clone(), why.clone());
-                    db.call(move |s| {
+/// Where the outbox goes, and who sends it.
+struct Delivery<'a> {
+    db: &'a Db,
+    client: &'a Client,
+    provider: &'a str,
+    actor: &'a Actor,
+}
+
+impl Delivery<'_> {
+    /// A write whose answer was lost: re-read the provider's state. Returns
+    /// whether the write is settled (applied, or impossible now); if not, it
+    /// is sent.
+    async fn settle_in_doubt(
+        &self,
+        item: &OutboxItem,
+        report: &mut SyncReport,
+    ) -> Result<bool, Stop> {
+        match reread(self.client, item).await {
+            Ok(Reread::Applied(applied)) => {
+                record_applied(self.db, self.provider, self.actor, item, applied, report).await?;
+                Ok(true)
+            }
+            Ok(Reread::NotApplied) => Ok(false),
+            Ok(Reread::Impossible(why, request)) => {
+                let it = item.clone();
+                let (a, w) = (self.actor.clone(), why.clone());
+                self.db
+                    .call(move |s| {
                         if let Some(r) = &request {
                             s.store_requests(std::slice::from_ref(r.as_ref()), None, 0)?;
                         }
@@ -276,35 +305,45 @@ async fn deliver(
                     })
                     .await
                     .map_err(local)?;
-                    report.refused.push(why);
-                    continue;
-                }
-                Err(e) => {
-                    retry_later(db, &item, &e, true).await?;
-                    return Err(Stop::from(&e));
-                }
+                report.refused.push(why);
+                Ok(true)
+            }
+            Err(e) => {
+                retry_later(self.db, item, &e, true).await?;
+                Err(Stop::from(&e))
             }
         }
-        match send(client, &item).await {
-            Ok(applied) => record_applied(db, provider, actor, &item, applied, report).await?,
-            Err(e) => match e.write_outcome() {
-                WriteOutcome::Rejected => {
-                    let why = e.user_message();
-                    let (it, a, w) = (item.clone(), actor.clone(), why.clone());
-                    db.call(move |s| s.outbox_refused(&it, &w, &a))
-                        .await
-                        .map_err(local)?;
-                    report.refused.push(format!("{}: {why}", describe(&item)));
-                }
-                WriteOutcome::NotSent => {
-                    retry_later(db, &item, &e, false).await?;
-                    return Err(Stop::from(&e));
-                }
-                WriteOutcome::Unknown => {
-                    retry_later(db, &item, &e, true).await?;
-                    return Err(Stop::from(&e));
-                }
-            },
+    }
+
+    /// Sends the write and records what came of it; stops the delivery when
+    /// it cannot be completed now.
+    async fn send(&self, item: &OutboxItem, report: &mut SyncReport) -> Result<(), Stop> {
+        let e = match send(self.client, item).await {
+            Ok(applied) => {
+                return record_applied(self.db, self.provider, self.actor, item, applied, report)
+                    .await;
+            }
+            Err(e) => e,
+        };
+        match e.write_outcome() {
+            WriteOutcome::Rejected => {
+                let why = e.user_message();
+                let (it, a, w) = (item.clone(), self.actor.clone(), why.clone());
+                self.db
+                    .call(move |s| s.outbox_refused(&it, &w, &a))
+                    .await
+                    .map_err(local)?;
+                report.refused.push(format!("{}: {why}", describe(item)));
+                Ok(())
+            }
+            WriteOutcome::NotSent => {
+                retry_later(self.db, item, &e, false).await?;
+                Err(Stop::from(&e))
+            }
+            WriteOutcome::Unknown => {
+                retry_later(self.db, item, &e, true).await?;
+                Err(Stop::from(&e))
+            }
         }
     }
 }

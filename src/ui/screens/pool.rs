@@ -111,114 +111,145 @@ impl Pool {
 
     pub fn view(&self, counts: Option<PoolCounts>, ctx: &Context) -> Element<'_, Message> {
         let c = counts.unwrap_or_default();
-        let number = |label: &'static str, n: u64| {
-            container(
-                column![
-                    text(n.to_string()).size(size::FIGURE).font(FONT_BOLD),
-                    text(label).style(text::secondary)
-                ]
-                .spacing(space::HAIR),
-            )
-            .padding(14)
-            .width(180)
-            .style(theme::panel)
-        };
-        let mut col = column![
-            theme::title("Пул логинов ЭБС"),
-            row![
-                number("свободно", c.free),
-                number("выдано", c.assigned),
-                number("заблокировано", c.blocked),
-                number("всего", c.total()),
-            ]
-            .spacing(space::L),
-        ]
-        .spacing(space::XL);
+        let mut col = column![theme::title("Пул логинов ЭБС"), counts_row(&c)].spacing(space::XL);
         if let Some(w) = c.low_warning(ctx.settings.pool_low_water) {
-            col = col.push(
-                container(text(w))
-                    .padding(10)
-                    .width(Fill)
-                    .style(theme::warning_box),
-            );
+            col = col.push(low_warning(w));
         }
+        col = col.push(self.import_button());
+        if let Some(name) = &self.importing {
+            col = col.push(self.progress(name));
+        }
+        if let Some(result) = &self.outcome {
+            col = col.push(outcome(result));
+        }
+        if !self.imports.is_empty() {
+            col = col.push(self.past_imports());
+        }
+        scrollable(col).into()
+    }
+
+    /// The button that picks a provider's file, and what such a file may hold.
+    fn import_button(&self) -> Element<'_, Message> {
         let load_label = if self.importing.is_some() {
             "Загрузка…"
         } else {
             "Загрузить файл… (CSV, XLSX)"
         };
-        col = col.push(
-            column![
-                button(text(load_label).font(FONT_BOLD))
-                    .on_press_maybe(self.importing.is_none().then_some(Message::PickFile))
-                    .padding([10, 16])
-                    .style(button::primary),
-                text(
-                    "Файл от поставщика: в столбцах логин и пароль (третий столбец — номер карты, если есть), \
-                     с заголовком или без; разделитель «;», «,» или табуляция; кодировка UTF-8 или Windows-1251; \
-                     или таблица XLSX. Файл загружается целиком или не загружается вовсе."
-                )
-                .size(size::SMALL)
-                .style(text::secondary),
-            ]
-            .spacing(space::S),
+        column![
+            button(text(load_label).font(FONT_BOLD))
+                .on_press_maybe(self.importing.is_none().then_some(Message::PickFile))
+                .padding([10, 16])
+                .style(button::primary),
+            text(
+                "Файл от поставщика: в столбцах логин и пароль (третий столбец — номер карты, если есть), \
+                 с заголовком или без; разделитель «;», «,» или табуляция; кодировка UTF-8 или Windows-1251; \
+                 или таблица XLSX. Файл загружается целиком или не загружается вовсе."
+            )
+            .size(size::SMALL)
+            .style(text::secondary),
+        ]
+        .spacing(space::S)
+        .into()
+    }
+
+    /// How far the import of the file `name` has got.
+    fn progress<'a>(&self, name: &'a str) -> Element<'a, Message> {
+        let (done, total) = self.progress.unwrap_or((0, 0));
+        let share = if total == 0 {
+            0.0
+        } else {
+            done as f32 / total as f32
+        };
+        column![
+            text(format!("Загружается «{name}»: {done} из {total}")),
+            progress_bar(0.0..=1.0, share),
+        ]
+        .spacing(space::S)
+        .into()
+    }
+
+    /// The list of past imports.
+    fn past_imports(&self) -> Element<'_, Message> {
+        let list = self.imports.iter().fold(
+            column![text("Загрузки").font(FONT_BOLD)].spacing(space::XS),
+            |c, i| {
+                c.push(text(format!(
+                    "{} · «{}» · {} логинов · {} · {}",
+                    i.at.with_timezone(&Local).format("%d.%m.%Y %H:%M"),
+                    i.file_name,
+                    i.rows,
+                    i.encoding,
+                    i.staff
+                )))
+            },
         );
-        if let Some(name) = &self.importing {
-            let (done, total) = self.progress.unwrap_or((0, 0));
-            let share = if total == 0 {
-                0.0
-            } else {
-                done as f32 / total as f32
-            };
-            col = col.push(
-                column![
-                    text(format!("Загружается «{name}»: {done} из {total}")),
-                    progress_bar(0.0..=1.0, share),
-                ]
-                .spacing(space::S),
-            );
-        }
-        match &self.outcome {
-            Some(Ok(r)) => {
-                col = col.push(
-                    container(text(format!(
-                        "Загружено {} логинов из файла «{}» (кодировка {}).",
-                        r.rows, r.file_name, r.encoding
-                    )))
-                    .padding(10)
-                    .width(Fill)
-                    .style(theme::panel),
+        container(list)
+            .padding(12)
+            .width(Fill)
+            .style(theme::panel)
+            .into()
+    }
+}
+
+/// One figure of the pool with its label.
+fn number(label: &'static str, n: u64) -> Element<'static, Message> {
+    container(
+        column![
+            text(n.to_string()).size(size::FIGURE).font(FONT_BOLD),
+            text(label).style(text::secondary)
+        ]
+        .spacing(space::HAIR),
+    )
+    .padding(14)
+    .width(180)
+    .style(theme::panel)
+    .into()
+}
+
+/// Free, assigned, blocked and all logins side by side.
+fn counts_row(c: &PoolCounts) -> Element<'static, Message> {
+    row![
+        number("свободно", c.free),
+        number("выдано", c.assigned),
+        number("заблокировано", c.blocked),
+        number("всего", c.total()),
+    ]
+    .spacing(space::L)
+    .into()
+}
+
+/// The warning that free logins are running out.
+fn low_warning(warning: String) -> Element<'static, Message> {
+    container(text(warning))
+        .padding(10)
+        .width(Fill)
+        .style(theme::warning_box)
+        .into()
+}
+
+/// The result of the last import: what was loaded, or what is wrong with the file.
+fn outcome(result: &Result<ImportRecord, ImportProblem>) -> Element<'_, Message> {
+    match result {
+        Ok(r) => container(text(format!(
+            "Загружено {} логинов из файла «{}» (кодировка {}).",
+            r.rows, r.file_name, r.encoding
+        )))
+        .padding(10)
+        .width(Fill)
+        .style(theme::panel)
+        .into(),
+        Err(problem) => {
+            let mut lines = vec![problem.to_string()];
+            if let ImportProblem::Rows(rows) = problem {
+                lines.extend(
+                    rows.iter()
+                        .map(|r| format!("Строка {}: {}", r.line, r.message)),
                 );
             }
-            Some(Err(problem)) => {
-                let mut lines = vec![problem.to_string()];
-                if let ImportProblem::Rows(rows) = problem {
-                    lines.extend(
-                        rows.iter()
-                            .map(|r| format!("Строка {}: {}", r.line, r.message)),
-                    );
-                }
-                col = col.push(scrollable(theme::errors(lines)).height(iced::Length::Shrink));
-            }
-            None => {}
+            scrollable(theme::errors(lines))
+                .height(iced::Length::Shrink)
+                .into()
         }
-        if !self.imports.is_empty() {
-            let list = self.imports.iter().fold(
-                column![text("Загрузки").font(FONT_BOLD)].spacing(space::XS),
-                |c, i| {
-                    c.push(text(format!(
-                        "{} · «{}» · {} логинов · {} · {}",
-                        i.at.with_timezone(&Local).format("%d.%m.%Y %H:%M"),
-                        i.file_name,
-                        i.rows,
-                        i.encoding,
-                        i.staff
-                    )))
-                },
-            );
-            col = col.push(container(list).padding(12).width(Fill).style(theme::panel));
-        }
-        scrollable(col).into()
     }
 }
 

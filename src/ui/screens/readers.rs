@@ -85,45 +85,58 @@ impl Search {
                 _ => Action::Run(self.run(db, true)),
             },
             Message::Move(step) => {
-                if !self.hits.is_empty() {
-                    let last = self.hits.len() as i64 - 1;
-                    let next = match self.selected {
-                        None if step > 0 => 0,
-                        None => last,
-                        Some(i) => (i as i64 + i64::from(step)).clamp(0, last),
-                    };
-                    self.selected = Some(next as usize);
-                }
+                self.move_selection(step);
                 Action::None
             }
             Message::Found {
                 generation,
                 submit,
                 result,
-            } => {
-                if generation != self.generation {
-                    return Action::None;
-                }
-                let hits = match result {
-                    Ok(h) => h,
-                    Err(e) => return Action::Error(e.to_string()),
-                };
-                self.hits = hits;
-                self.selected = None;
-                self.shown_for = self.query.clone();
-                self.loaded = true;
-                if submit && !self.query.trim().is_empty() {
-                    match self.on_enter() {
-                        Enter::Open(id) => return Action::OpenReader(id),
-                        Enter::Register => return Action::Register(draft_from_query(&self.query)),
-                        Enter::Choose => {}
-                    }
-                }
-                Action::None
-            }
+            } => self.found(generation, submit, result),
             Message::Open(id) => Action::OpenReader(id),
             Message::RegisterNew => Action::Register(draft_from_query(&self.query)),
         }
+    }
+
+    /// Moves the highlighted row by `step`, staying within the hits.
+    fn move_selection(&mut self, step: i32) {
+        if !self.hits.is_empty() {
+            let last = self.hits.len() as i64 - 1;
+            let next = match self.selected {
+                None if step > 0 => 0,
+                None => last,
+                Some(i) => (i as i64 + i64::from(step)).clamp(0, last),
+            };
+            self.selected = Some(next as usize);
+        }
+    }
+
+    /// The results of a search arrived.
+    fn found(
+        &mut self,
+        generation: u64,
+        submit: bool,
+        result: Result<Vec<ReaderHit>, services::Error>,
+    ) -> Action {
+        if generation != self.generation {
+            return Action::None;
+        }
+        let hits = match result {
+            Ok(h) => h,
+            Err(e) => return Action::Error(e.to_string()),
+        };
+        self.hits = hits;
+        self.selected = None;
+        self.shown_for = self.query.clone();
+        self.loaded = true;
+        if submit && !self.query.trim().is_empty() {
+            match self.on_enter() {
+                Enter::Open(id) => return Action::OpenReader(id),
+                Enter::Register => return Action::Register(draft_from_query(&self.query)),
+                Enter::Choose => {}
+            }
+        }
+        Action::None
     }
 
     /// What Enter does: a scanned card or login opens its reader; a name
@@ -170,77 +183,99 @@ impl Search {
             return text("Загрузка…").into();
         }
         let q = self.shown_for.trim();
-        let heading = if q.is_empty() {
+        if self.hits.is_empty() && !q.is_empty() {
+            return nothing_found(q);
+        }
+        if self.hits.is_empty() {
+            return text("Читателей пока нет. Начните с регистрации (Ctrl+N).").into();
+        }
+        column![
+            text(self.heading(q)).style(text::secondary),
+            self.results_table(),
+        ]
+        .spacing(space::M)
+        .into()
+    }
+
+    /// The line above the results: what is shown and how to choose.
+    fn heading(&self, q: &str) -> String {
+        if q.is_empty() {
             "Недавно зарегистрированные читатели".to_string()
         } else if self.hits.len() >= SEARCH_LIMIT {
             format!("Найдено больше {} — уточните запрос «{q}»", SEARCH_LIMIT)
         } else {
             format!("Найдено: {} — ↑/↓ выбрать, Enter открыть", self.hits.len())
-        };
-        if self.hits.is_empty() && !q.is_empty() {
-            return container(
-                column![
-                    text(format!("Никого не нашлось по запросу «{q}».")).size(size::LARGE),
-                    text("Нажмите Enter в поле поиска или кнопку ниже, чтобы зарегистрировать нового читателя."),
-                    button(text("Зарегистрировать нового читателя"))
-                        .on_press(Message::RegisterNew)
-                        .padding([8, 14])
-                        .style(button::primary),
-                ]
-                .spacing(space::L),
-            )
-            .padding(16)
+        }
+    }
+
+    fn results_table(&self) -> Element<'_, Message> {
+        let rows = self
+            .hits
+            .iter()
+            .enumerate()
+            .fold(column![].spacing(space::HAIR), |col, (i, hit)| {
+                col.push(self.row_of(i, hit))
+            });
+        container(column![header_row(), scrollable(rows).height(Fill)])
             .style(theme::panel)
-            .width(Fill)
-            .into();
-        }
-        if self.hits.is_empty() {
-            return text("Читателей пока нет. Начните с регистрации (Ctrl+N).").into();
-        }
-        let header = row![
-            text("ФИО").font(FONT_BOLD).width(Fill),
-            text("Дата рождения").font(FONT_BOLD).width(140),
-            text("№ билета").font(FONT_BOLD).width(160),
-            text("Логин ЭБС").font(FONT_BOLD).width(160),
-        ]
-        .spacing(space::M)
-        .padding([4, 8]);
-        let rows =
-            self.hits
-                .iter()
-                .enumerate()
-                .fold(column![].spacing(space::HAIR), |col, (i, hit)| {
-                    col.push(
-                        button(
-                            row![
-                                text(&hit.full_name).width(Fill),
-                                text(hit.birth_date.format("%d.%m.%Y").to_string()).width(140),
-                                text(&hit.card).font(FONT_MONO).width(160),
-                                text(hit.login.as_deref().unwrap_or("—"))
-                                    .font(FONT_MONO)
-                                    .width(160),
-                            ]
-                            .spacing(space::M),
-                        )
-                        .on_press(Message::Open(hit.id))
-                        .padding([6, 8])
-                        .width(Fill)
-                        .style(if self.selected == Some(i) {
-                            button::primary
-                        } else {
-                            button::subtle
-                        }),
-                    )
-                });
-        column![
-            text(heading).style(text::secondary),
-            container(column![header, scrollable(rows).height(Fill)])
-                .style(theme::panel)
-                .padding(4),
-        ]
-        .spacing(space::M)
+            .padding(4)
+            .into()
+    }
+
+    /// One hit as a clickable row; the selected one is highlighted.
+    fn row_of<'a>(&self, i: usize, hit: &'a ReaderHit) -> Element<'a, Message> {
+        button(
+            row![
+                text(&hit.full_name).width(Fill),
+                text(hit.birth_date.format("%d.%m.%Y").to_string()).width(140),
+                text(&hit.card).font(FONT_MONO).width(160),
+                text(hit.login.as_deref().unwrap_or("—"))
+                    .font(FONT_MONO)
+                    .width(160),
+            ]
+            .spacing(space::M),
+        )
+        .on_press(Message::Open(hit.id))
+        .padding([6, 8])
+        .width(Fill)
+        .style(if self.selected == Some(i) {
+            button::primary
+        } else {
+            button::subtle
+        })
         .into()
     }
+}
+
+fn header_row<'a>() -> Element<'a, Message> {
+    row![
+        text("ФИО").font(FONT_BOLD).width(Fill),
+        text("Дата рождения").font(FONT_BOLD).width(140),
+        text("№ билета").font(FONT_BOLD).width(160),
+        text("Логин ЭБС").font(FONT_BOLD).width(160),
+    ]
+    .spacing(space::M)
+    .padding([4, 8])
+    .into()
+}
+
+/// Nobody matches the query: offer to register a new reader.
+fn nothing_found<'a>(q: &str) -> Element<'a, Message> {
+    container(
+        column![
+            text(format!("Никого не нашлось по запросу «{q}».")).size(size::LARGE),
+            text("Нажмите Enter в поле поиска или кнопку ниже, чтобы зарегистрировать нового читателя."),
+            button(text("Зарегистрировать нового читателя"))
+                .on_press(Message::RegisterNew)
+                .padding([8, 14])
+                .style(button::primary),
+        ]
+        .spacing(space::L),
+    )
+    .padding(16)
+    .style(theme::panel)
+    .width(Fill)
+    .into()
 }
 
 /// Prefills the registration form from what was searched: a number goes to

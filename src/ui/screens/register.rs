@@ -114,71 +114,82 @@ impl Register {
 
     pub fn update(&mut self, message: Message, db: &Db, ctx: &Context) -> Action {
         match message {
-            Message::Edit(field, value) => {
-                if field == Field::Card {
-                    self.errors.retain(|e| e.field != Field::Card);
-                }
-                self.duplicates.clear();
-                *self.slot(field) = value;
-                self.revalidate();
-                Action::None
-            }
+            Message::Edit(field, value) => self.edit(field, value),
             Message::Channel(c) => {
                 self.draft.channel = c;
                 Action::None
             }
-            Message::Consent(v) => {
-                self.draft.consent = v;
-                self.revalidate();
-                Action::None
-            }
-            Message::ToggleConsent => {
-                self.draft.consent = !self.draft.consent;
-                self.revalidate();
-                Action::None
-            }
+            Message::Consent(v) => self.set_consent(v),
+            Message::ToggleConsent => self.set_consent(!self.draft.consent),
             Message::ToggleConsentText => {
                 self.show_consent = !self.show_consent;
                 Action::None
             }
-            Message::NextCard(Ok(card)) => {
+            Message::NextCard(result) => self.next_card_loaded(result),
+            Message::UseNextCard => self.use_next_card(),
+            Message::Save => self.save(db, ctx, false),
+            Message::SaveAnyway => self.save(db, ctx, true),
+            Message::Saved(result) => self.saved(result),
+            Message::OpenExisting(id) => Action::OpenExisting(id),
+            Message::Cancel => Action::Cancel,
+        }
+    }
+
+    fn edit(&mut self, field: Field, value: String) -> Action {
+        if field == Field::Card {
+            self.errors.retain(|e| e.field != Field::Card);
+        }
+        self.duplicates.clear();
+        *self.slot(field) = value;
+        self.revalidate();
+        Action::None
+    }
+
+    fn set_consent(&mut self, consent: bool) -> Action {
+        self.draft.consent = consent;
+        self.revalidate();
+        Action::None
+    }
+
+    fn next_card_loaded(&mut self, result: Result<String, services::Error>) -> Action {
+        match result {
+            Ok(card) => {
                 self.next_card = Some(card);
                 Action::None
             }
-            Message::NextCard(Err(e)) => Action::Error(e.to_string()),
-            Message::UseNextCard => {
-                if let Some(card) = &self.next_card {
-                    self.draft.card = card.clone();
-                    self.errors.retain(|e| e.field != Field::Card);
-                }
+            Err(e) => Action::Error(e.to_string()),
+        }
+    }
+
+    fn use_next_card(&mut self) -> Action {
+        if let Some(card) = &self.next_card {
+            self.draft.card = card.clone();
+            self.errors.retain(|e| e.field != Field::Card);
+        }
+        Action::None
+    }
+
+    /// The database's answer to a save.
+    fn saved(&mut self, result: Result<Reader, services::Error>) -> Action {
+        self.saving = false;
+        match result {
+            Ok(reader) => Action::Registered(
+                reader.id,
+                Notice::success(format!(
+                    "Читатель {} зарегистрирован, билет № {}.",
+                    reader.full_name(),
+                    reader.card
+                )),
+            ),
+            Err(services::Error::Invalid(errors)) => {
+                self.errors = errors;
+                Action::Run(operation::focus(field_id(self.errors[0].field)))
+            }
+            Err(services::Error::PossibleDuplicates(dups)) => {
+                self.duplicates = dups;
                 Action::None
             }
-            Message::Save => self.save(db, ctx, false),
-            Message::SaveAnyway => self.save(db, ctx, true),
-            Message::Saved(result) => {
-                self.saving = false;
-                match result {
-                    Ok(reader) => Action::Registered(
-                        reader.id,
-                        Notice::success(format!(
-                            "Читатель {} зарегистрирован, билет № {}.",
-                            reader.full_name(),
-                            reader.card
-                        )),
-                    ),
-                    Err(services::Error::Invalid(errors)) => {
-                        self.errors = errors;
-                        Action::Run(operation::focus(field_id(self.errors[0].field)))
-                    }
-                    Err(services::Error::PossibleDuplicates(dups)) => {
-                        self.duplicates = dups;
-                        Action::None
-                    }
-                    Err(other) => Action::Error(other.to_string()),
-                }
-            }
-            Message::OpenExisting(id) => Action::OpenExisting(id),
-            Message::Cancel => Action::Cancel,
+            Err(other) => Action::Error(other.to_string()),
         }
     }
 
@@ -233,14 +244,8 @@ impl Register {
         )
     }
 
-    fn input<'a>(
-        &'a self,
-        label: &'a str,
-        placeholder: &'a str,
-        field: Field,
-        required: bool,
-    ) -> Element<'a, Message> {
-        let value = match field {
+    fn value(&self, field: Field) -> &str {
+        match field {
             Field::Surname => &self.draft.surname,
             Field::Name => &self.draft.name,
             Field::Patronymic => &self.draft.patronymic,
@@ -249,7 +254,16 @@ impl Register {
             Field::Email => &self.draft.email,
             Field::Phone => &self.draft.phone,
             _ => &self.draft.representative,
-        };
+        }
+    }
+
+    fn input<'a>(
+        &'a self,
+        label: &'a str,
+        placeholder: &'a str,
+        field: Field,
+        required: bool,
+    ) -> Element<'a, Message> {
         let mut col = column![
             text(if required {
                 format!("{label} *")
@@ -258,7 +272,7 @@ impl Register {
             })
             .size(size::SMALL)
             .style(text::secondary),
-            text_input(placeholder, value)
+            text_input(placeholder, self.value(field))
                 .id(field_id(field))
                 .on_input(move |v| Message::Edit(field, v))
                 .on_submit(Message::Save)
@@ -266,14 +280,7 @@ impl Register {
         ]
         .spacing(space::XS)
         .width(Fill);
-        let mut fields = vec![field];
-        if matches!(field, Field::Email | Field::Phone) {
-            fields.push(Field::Contact);
-        }
-        if field == Field::Phone {
-            fields.retain(|f| *f != Field::Contact);
-        }
-        if let Some(errs) = self.errors_of(&fields) {
+        if let Some(errs) = self.errors_of(&error_fields(field)) {
             col = col.push(errs);
         }
         col.into()
@@ -285,143 +292,180 @@ impl Register {
             .map(|d| age_on(d, self.today))
     }
 
+    fn minor(&self) -> bool {
+        self.age_hint().is_some_and(|a| a < CONSENT_SELF_AGE)
+    }
+
     pub fn view(&self) -> Element<'_, Message> {
+        let minor = self.minor();
+        let mut form = column![
+            theme::title("Новый читатель"),
+            self.name_row(),
+            row![self.birth_field(), self.card_field()].spacing(space::L),
+            self.contact_row(),
+            text("Нужен хотя бы один способ связи: e-mail или телефон.")
+                .size(size::HINT)
+                .style(text::secondary),
+            self.channel_row(),
+        ]
+        .spacing(space::XL);
+
+        if minor || self.errors.iter().any(|e| e.field == Field::Representative) {
+            form = form.push(self.representative_field());
+        }
+        form = form.push(self.consent_block(minor));
+
+        if !self.duplicates.is_empty() {
+            form = form.push(self.duplicates_view());
+        }
+        form = form.push(self.buttons());
+
+        scrollable(container(form).padding(16).style(theme::panel).width(Fill)).into()
+    }
+
+    fn name_row(&self) -> Element<'_, Message> {
+        row![
+            self.input("Фамилия", "Иванова", Field::Surname, true),
+            self.input("Имя", "Мария", Field::Name, true),
+            self.input("Отчество", "если есть", Field::Patronymic, false),
+        ]
+        .spacing(space::L)
+        .into()
+    }
+
+    fn contact_row(&self) -> Element<'_, Message> {
+        row![
+            self.input("E-mail", "name@mail.ru", Field::Email, false),
+            self.input("Телефон", "+7 912 345-67-89", Field::Phone, false),
+        ]
+        .spacing(space::L)
+        .into()
+    }
+
+    fn channel_row(&self) -> Element<'_, Message> {
+        row![
+            text("Канал регистрации").style(text::secondary),
+            pick_list(Channel::ALL, Some(self.draft.channel), Message::Channel).padding(6),
+        ]
+        .spacing(space::L)
+        .align_y(iced::Center)
+        .into()
+    }
+
+    fn representative_field(&self) -> Element<'_, Message> {
+        self.input(
+            "Законный представитель (ФИО), подписавший согласие",
+            "Иванова Анна Сергеевна",
+            Field::Representative,
+            true,
+        )
+    }
+
+    fn card_field(&self) -> Element<'_, Message> {
         let card_placeholder = match &self.next_card {
             Some(n) => format!("пусто — будет присвоен № {n}"),
             None => "отсканируйте или введите".to_string(),
         };
-        let card_field = {
-            let mut col = column![
-                text("№ читательского билета")
-                    .size(size::SMALL)
-                    .style(text::secondary),
-                row![
-                    text_input(&card_placeholder, &self.draft.card)
-                        .id(CARD_ID)
-                        .on_input(|v| Message::Edit(Field::Card, v))
-                        .on_submit(Message::Save)
-                        .padding(8),
-                    button(text("Сгенерировать"))
-                        .on_press_maybe(self.next_card.as_ref().map(|_| Message::UseNextCard))
-                        .style(button::secondary)
-                        .padding([8, 10]),
-                ]
-                .spacing(space::S),
+        let mut col = column![
+            text("№ читательского билета")
+                .size(size::SMALL)
+                .style(text::secondary),
+            row![
+                text_input(&card_placeholder, &self.draft.card)
+                    .id(CARD_ID)
+                    .on_input(|v| Message::Edit(Field::Card, v))
+                    .on_submit(Message::Save)
+                    .padding(8),
+                button(text("Сгенерировать"))
+                    .on_press_maybe(self.next_card.as_ref().map(|_| Message::UseNextCard))
+                    .style(button::secondary)
+                    .padding([8, 10]),
             ]
-            .spacing(space::XS)
-            .width(Fill);
-            if let Some(errs) = self.errors_of(&[Field::Card]) {
-                col = col.push(errs);
-            }
-            col
-        };
+            .spacing(space::S),
+        ]
+        .spacing(space::XS)
+        .width(Fill);
+        if let Some(errs) = self.errors_of(&[Field::Card]) {
+            col = col.push(errs);
+        }
+        col.into()
+    }
 
+    fn birth_field(&self) -> Element<'_, Message> {
         let birth_label = match self.age_hint() {
             Some(age) => format!("Дата рождения * (возраст: {age})"),
             None => "Дата рождения *".to_string(),
         };
-        let birth = {
-            let mut col = column![
-                text(birth_label).size(size::SMALL).style(text::secondary),
-                text_input("ДД.ММ.ГГГГ", &self.draft.birth_date)
-                    .id(BIRTH_ID)
-                    .on_input(|v| Message::Edit(Field::BirthDate, v))
-                    .on_submit(Message::Save)
-                    .padding(8),
-            ]
-            .spacing(space::XS)
-            .width(Fill);
-            if let Some(errs) = self.errors_of(&[Field::BirthDate]) {
-                col = col.push(errs);
-            }
-            col
-        };
+        let mut col = column![
+            text(birth_label).size(size::SMALL).style(text::secondary),
+            text_input("ДД.ММ.ГГГГ", &self.draft.birth_date)
+                .id(BIRTH_ID)
+                .on_input(|v| Message::Edit(Field::BirthDate, v))
+                .on_submit(Message::Save)
+                .padding(8),
+        ]
+        .spacing(space::XS)
+        .width(Fill);
+        if let Some(errs) = self.errors_of(&[Field::BirthDate]) {
+            col = col.push(errs);
+        }
+        col.into()
+    }
 
-        let minor = self.age_hint().is_some_and(|a| a < CONSENT_SELF_AGE);
-        let mut consent_col = column![
+    fn consent_block(&self, minor: bool) -> Element<'_, Message> {
+        let signer = if minor {
+            "Законный представитель"
+        } else {
+            "Читатель"
+        };
+        let toggle_label = if self.show_consent {
+            "Скрыть текст согласия"
+        } else {
+            "Показать текст согласия"
+        };
+        let mut col = column![
             checkbox(self.draft.consent)
                 .label(format!(
-                    "{} подписал(а) согласие на обработку персональных данных (версия {CONSENT_VERSION}) * — Ctrl+D",
-                    if minor { "Законный представитель" } else { "Читатель" }
+                    "{signer} подписал(а) согласие на обработку персональных данных (версия {CONSENT_VERSION}) * — Ctrl+D"
                 ))
                 .on_toggle(Message::Consent),
-            button(text(if self.show_consent { "Скрыть текст согласия" } else { "Показать текст согласия" }).size(size::SMALL))
+            button(text(toggle_label).size(size::SMALL))
                 .on_press(Message::ToggleConsentText)
                 .style(button::text)
                 .padding(0),
         ]
         .spacing(space::S);
         if self.show_consent {
-            consent_col = consent_col.push(
+            col = col.push(
                 container(scrollable(text(CONSENT_TEXT).size(size::SMALL)).height(160))
                     .padding(8)
                     .style(theme::panel),
             );
         }
         if let Some(errs) = self.errors_of(&[Field::Consent]) {
-            consent_col = consent_col.push(errs);
+            col = col.push(errs);
         }
+        col.into()
+    }
 
-        let mut form = column![
-            theme::title("Новый читатель"),
-            row![
-                self.input("Фамилия", "Иванова", Field::Surname, true),
-                self.input("Имя", "Мария", Field::Name, true),
-                self.input("Отчество", "если есть", Field::Patronymic, false),
-            ]
-            .spacing(space::L),
-            row![birth, card_field].spacing(space::L),
-            row![
-                self.input("E-mail", "name@mail.ru", Field::Email, false),
-                self.input("Телефон", "+7 912 345-67-89", Field::Phone, false),
-            ]
-            .spacing(space::L),
-            text("Нужен хотя бы один способ связи: e-mail или телефон.")
-                .size(size::HINT)
-                .style(text::secondary),
-            row![
-                text("Канал регистрации").style(text::secondary),
-                pick_list(Channel::ALL, Some(self.draft.channel), Message::Channel).padding(6),
-            ]
-            .spacing(space::L)
-            .align_y(iced::Center),
-        ]
-        .spacing(space::XL);
-
-        if minor || self.errors.iter().any(|e| e.field == Field::Representative) {
-            form = form.push(self.input(
-                "Законный представитель (ФИО), подписавший согласие",
-                "Иванова Анна Сергеевна",
-                Field::Representative,
-                true,
-            ));
-        }
-        form = form.push(consent_col);
-
-        if !self.duplicates.is_empty() {
-            form = form.push(self.duplicates_view());
-        }
-
+    fn buttons(&self) -> Element<'_, Message> {
         let save_label = if self.saving {
             "Сохранение…"
         } else {
             "Сохранить (Ctrl+S)"
         };
-        form = form.push(
-            row![
-                button(text(save_label).font(FONT_BOLD))
-                    .on_press_maybe((!self.saving).then_some(Message::Save))
-                    .padding([10, 18])
-                    .style(button::primary),
-                button(text("Отмена (Esc)"))
-                    .on_press(Message::Cancel)
-                    .padding([10, 18])
-                    .style(button::secondary),
-            ]
-            .spacing(space::ML),
-        );
-
-        scrollable(container(form).padding(16).style(theme::panel).width(Fill)).into()
+        row![
+            button(text(save_label).font(FONT_BOLD))
+                .on_press_maybe((!self.saving).then_some(Message::Save))
+                .padding([10, 18])
+                .style(button::primary),
+            button(text("Отмена (Esc)"))
+                .on_press(Message::Cancel)
+                .padding([10, 18])
+                .style(button::secondary),
+        ]
+        .spacing(space::ML)
+        .into()
     }
 
     fn duplicates_view(&self) -> Element<'_, Message> {
@@ -429,32 +473,7 @@ impl Register {
             .duplicates
             .iter()
             .fold(column![].spacing(space::S), |col, d| {
-                let reasons = d
-                    .reasons
-                    .iter()
-                    .map(|r| r.label())
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                col.push(
-                    row![
-                        column![
-                            text(&d.reader.full_name).font(FONT_BOLD),
-                            text(format!(
-                                "д. р. {} · билет № {} · {}",
-                                d.reader.birth_date.format("%d.%m.%Y"),
-                                d.reader.card,
-                                reasons
-                            ))
-                            .size(size::SMALL),
-                        ]
-                        .width(Fill),
-                        button(text("Открыть карточку"))
-                            .on_press(Message::OpenExisting(d.reader.id))
-                            .style(button::secondary),
-                    ]
-                    .spacing(space::M)
-                    .align_y(iced::Center),
-                )
+                col.push(duplicate_row(d))
             });
         container(
             column![
@@ -476,6 +495,48 @@ impl Register {
         .width(Fill)
         .into()
     }
+}
+
+/// One possible duplicate: who it is, why it matches, and a way to open it.
+fn duplicate_row(d: &DuplicateHit) -> Element<'_, Message> {
+    let reasons = d
+        .reasons
+        .iter()
+        .map(|r| r.label())
+        .collect::<Vec<_>>()
+        .join(", ");
+    row![
+        column![
+            text(&d.reader.full_name).font(FONT_BOLD),
+            text(format!(
+                "д. р. {} · билет № {} · {}",
+                d.reader.birth_date.format("%d.%m.%Y"),
+                d.reader.card,
+                reasons
+            ))
+            .size(size::SMALL),
+        ]
+        .width(Fill),
+        button(text("Открыть карточку"))
+            .on_press(Message::OpenExisting(d.reader.id))
+            .style(button::secondary),
+    ]
+    .spacing(space::M)
+    .align_y(iced::Center)
+    .into()
+}
+
+/// The fields whose errors are shown under the input of `field`: contact
+/// errors go under the e-mail.
+fn error_fields(field: Field) -> Vec<Field> {
+    let mut fields = vec![field];
+    if matches!(field, Field::Email | Field::Phone) {
+        fields.push(Field::Contact);
+    }
+    if field == Field::Phone {
+        fields.retain(|f| *f != Field::Contact);
+    }
+    fields
 }
 
 pub fn field_id(field: Field) -> &'static str {

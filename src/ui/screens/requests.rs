@@ -2,7 +2,7 @@
 //! librarian's decision on each (issue, buy and issue, refuse with a reason,
 //! cancel). A decision is stored with the outbox at once and sent by the sync.
 
-use chrono::Local;
+use chrono::{Local, NaiveDate};
 use iced::widget::{button, column, container, pick_list, row, scrollable, text, text_input};
 use iced::{Element, Fill, Task};
 
@@ -91,16 +91,7 @@ impl Requests {
                 Action::None
             }
             Message::Loaded(Err(e)) => Action::Error(e.to_string(), Task::none()),
-            Message::Decide(id, kind) => {
-                let decision = match kind {
-                    DecisionKind::Issue => Decision::Issue,
-                    DecisionKind::Buy => Decision::Buy,
-                    DecisionKind::Cancel => Decision::Cancel {
-                        comment: String::new(),
-                    },
-                };
-                self.decide(db, ctx, id, decision)
-            }
+            Message::Decide(id, kind) => self.decide(db, ctx, id, kind.decision()),
             Message::StartRefuse(id) => {
                 self.refuse = Some(RefuseForm {
                     request: id,
@@ -110,12 +101,7 @@ impl Requests {
                 Action::None
             }
             Message::Reason(r) => {
-                if let Some(f) = &mut self.refuse {
-                    f.reason = r;
-                    if f.text.trim().is_empty() {
-                        f.text = format!("{}.", r.label_ru());
-                    }
-                }
+                self.set_reason(r);
                 Action::None
             }
             Message::RefuseText(t) => {
@@ -128,26 +114,43 @@ impl Requests {
                 self.refuse = None;
                 Action::None
             }
-            Message::ConfirmRefuse => {
-                let Some(f) = &self.refuse else {
-                    return Action::None;
-                };
-                let decision = Decision::Refuse {
-                    reason: f.reason,
-                    text: f.text.clone(),
-                };
-                let id = f.request.clone();
-                self.decide(db, ctx, id, decision)
+            Message::ConfirmRefuse => self.confirm_refuse(db, ctx),
+            Message::Decided(result) => self.decided(result, db),
+        }
+    }
+
+    /// Picks the reason of a refusal; an empty text gets the reason's wording.
+    fn set_reason(&mut self, r: RefusalReason) {
+        if let Some(f) = &mut self.refuse {
+            f.reason = r;
+            if f.text.trim().is_empty() {
+                f.text = format!("{}.", r.label_ru());
             }
-            Message::Decided(Ok(label)) => {
-                self.busy = false;
+        }
+    }
+
+    /// Refuses the request the refusal form is open for.
+    fn confirm_refuse(&mut self, db: &Db, ctx: &Context) -> Action {
+        let Some(f) = &self.refuse else {
+            return Action::None;
+        };
+        let decision = Decision::Refuse {
+            reason: f.reason,
+            text: f.text.clone(),
+        };
+        let id = f.request.clone();
+        self.decide(db, ctx, id, decision)
+    }
+
+    /// A decision was stored (or not): reload the list either way.
+    fn decided(&mut self, result: Result<String, services::Error>, db: &Db) -> Action {
+        self.busy = false;
+        match result {
+            Ok(label) => {
                 self.refuse = None;
                 Action::Decided(Notice::success(label), load(db))
             }
-            Message::Decided(Err(e)) => {
-                self.busy = false;
-                Action::Error(e.to_string(), load(db))
-            }
+            Err(e) => Action::Error(e.to_string(), load(db)),
         }
     }
 
@@ -193,96 +196,134 @@ impl Requests {
         }
         let today = Local::now().date_naive();
         let rows = self.list.iter().fold(column![].spacing(space::M), |c, r| {
-            let age = r
-                .reader_birth_date
-                .map(|b| format!(", {} лет", kafedra_core::domain::reader::age_on(b, today)))
-                .unwrap_or_default();
-            let price = r
-                .price_kopecks
-                .map(|k| format!("{},{:02} ₽", k / 100, k % 100))
-                .unwrap_or_else(|| "цена не указана".into());
-            let rating = r.age_rating.map(|a| format!("{a}+")).unwrap_or_default();
-            let kind = r.kind.label_ru();
-            let info = column![
-                text(format!("{} — {}", r.authors, r.title)).font(FONT_BOLD),
-                text(format!(
-                    "{}{age} · билет ЭБС {} · {kind} · {price} {rating} · {}",
-                    r.reader_name.as_deref().unwrap_or("читатель"),
-                    r.lib_card,
-                    r.genre.as_deref().unwrap_or("")
-                ))
-                .size(size::SMALL),
-                text(format!(
-                    "запрос от {}",
-                    r.created
-                        .map(|t| t.with_timezone(&Local).format("%d.%m.%Y %H:%M").to_string())
-                        .unwrap_or_default()
-                ))
-                .size(size::HINT)
-                .style(text::secondary),
-            ]
-            .spacing(space::HAIR)
-            .width(Fill);
-            let actions: Element<'_, Message> = match &r.local_decision {
-                Some(d) => text(format!("решение: {} — ждёт отправки", d.short_label()))
-                    .size(size::SMALL)
-                    .style(text::secondary)
-                    .into(),
-                None => row![
-                    button(text("Выдать").size(size::SMALL))
-                        .on_press(Message::Decide(r.id.clone(), DecisionKind::Issue))
-                        .style(button::primary),
-                    button(text("Купить и выдать").size(size::SMALL))
-                        .on_press(Message::Decide(r.id.clone(), DecisionKind::Buy))
-                        .style(button::secondary),
-                    button(text("Отказать…").size(size::SMALL))
-                        .on_press(Message::StartRefuse(r.id.clone()))
-                        .style(button::danger),
-                    button(text("Отменить").size(size::SMALL))
-                        .on_press(Message::Decide(r.id.clone(), DecisionKind::Cancel))
-                        .style(button::text),
-                ]
-                .spacing(space::S)
-                .into(),
-            };
-            let mut item = column![row![info, actions].spacing(space::L).align_y(iced::Center)]
-                .spacing(space::M);
-            if let Some(f) = self.refuse.as_ref().filter(|f| f.request == r.id) {
-                item = item.push(
-                    container(
-                        column![
-                            row![
-                                text("Причина").width(80),
-                                pick_list(RefusalReason::ALL, Some(f.reason), Message::Reason)
-                                    .padding(6),
-                            ]
-                            .spacing(space::M)
-                            .align_y(iced::Center),
-                            text_input("Текст для читателя (обязательно)", &f.text)
-                                .on_input(Message::RefuseText)
-                                .on_submit(Message::ConfirmRefuse)
-                                .padding(6),
-                            row![
-                                button(text("Отказать"))
-                                    .on_press(Message::ConfirmRefuse)
-                                    .style(button::danger),
-                                button(text("Отмена"))
-                                    .on_press(Message::CancelRefuse)
-                                    .style(button::secondary),
-                            ]
-                            .spacing(space::M),
-                        ]
-                        .spacing(space::M),
-                    )
-                    .padding(10)
-                    .style(theme::warning_box),
-                );
-            }
-            c.push(container(item).padding(10).width(Fill).style(theme::panel))
+            c.push(self.request_row(r, today))
         });
         col = col.push(scrollable(rows).height(Fill));
         col.into()
     }
+
+    /// One request: what is asked and by whom, the decisions, and the
+    /// refusal form when it is open for this request.
+    fn request_row<'a>(&'a self, r: &'a BookRequest, today: NaiveDate) -> Element<'a, Message> {
+        let mut item = column![
+            row![request_info(r, today), actions(r)]
+                .spacing(space::L)
+                .align_y(iced::Center)
+        ]
+        .spacing(space::M);
+        if let Some(f) = self.refuse.as_ref().filter(|f| f.request == r.id) {
+            item = item.push(refuse_form(f));
+        }
+        container(item)
+            .padding(10)
+            .width(Fill)
+            .style(theme::panel)
+            .into()
+    }
+}
+
+impl DecisionKind {
+    fn decision(self) -> Decision {
+        match self {
+            DecisionKind::Issue => Decision::Issue,
+            DecisionKind::Buy => Decision::Buy,
+            DecisionKind::Cancel => Decision::Cancel {
+                comment: String::new(),
+            },
+        }
+    }
+}
+
+/// The book, the reader and the date of a request.
+fn request_info(r: &BookRequest, today: NaiveDate) -> Element<'static, Message> {
+    let age = r
+        .reader_birth_date
+        .map(|b| format!(", {} лет", kafedra_core::domain::reader::age_on(b, today)))
+        .unwrap_or_default();
+    let price = r
+        .price_kopecks
+        .map(|k| format!("{},{:02} ₽", k / 100, k % 100))
+        .unwrap_or_else(|| "цена не указана".into());
+    let rating = r.age_rating.map(|a| format!("{a}+")).unwrap_or_default();
+    let kind = r.kind.label_ru();
+    column![
+        text(format!("{} — {}", r.authors, r.title)).font(FONT_BOLD),
+        text(format!(
+            "{}{age} · билет ЭБС {} · {kind} · {price} {rating} · {}",
+            r.reader_name.as_deref().unwrap_or("читатель"),
+            r.lib_card,
+            r.genre.as_deref().unwrap_or("")
+        ))
+        .size(size::SMALL),
+        text(format!(
+            "запрос от {}",
+            r.created
+                .map(|t| t.with_timezone(&Local).format("%d.%m.%Y %H:%M").to_string())
+                .unwrap_or_default()
+        ))
+        .size(size::HINT)
+        .style(text::secondary),
+    ]
+    .spacing(space::HAIR)
+    .width(Fill)
+    .into()
+}
+
+/// The decision buttons, or the decision already taken and waiting to be sent.
+fn actions(r: &BookRequest) -> Element<'static, Message> {
+    match &r.local_decision {
+        Some(d) => text(format!("решение: {} — ждёт отправки", d.short_label()))
+            .size(size::SMALL)
+            .style(text::secondary)
+            .into(),
+        None => row![
+            button(text("Выдать").size(size::SMALL))
+                .on_press(Message::Decide(r.id.clone(), DecisionKind::Issue))
+                .style(button::primary),
+            button(text("Купить и выдать").size(size::SMALL))
+                .on_press(Message::Decide(r.id.clone(), DecisionKind::Buy))
+                .style(button::secondary),
+            button(text("Отказать…").size(size::SMALL))
+                .on_press(Message::StartRefuse(r.id.clone()))
+                .style(button::danger),
+            button(text("Отменить").size(size::SMALL))
+                .on_press(Message::Decide(r.id.clone(), DecisionKind::Cancel))
+                .style(button::text),
+        ]
+        .spacing(space::S)
+        .into(),
+    }
+}
+
+/// The reason and the text of a refusal, with confirm and cancel.
+fn refuse_form(f: &RefuseForm) -> Element<'_, Message> {
+    container(
+        column![
+            row![
+                text("Причина").width(80),
+                pick_list(RefusalReason::ALL, Some(f.reason), Message::Reason).padding(6),
+            ]
+            .spacing(space::M)
+            .align_y(iced::Center),
+            text_input("Текст для читателя (обязательно)", &f.text)
+                .on_input(Message::RefuseText)
+                .on_submit(Message::ConfirmRefuse)
+                .padding(6),
+            row![
+                button(text("Отказать"))
+                    .on_press(Message::ConfirmRefuse)
+                    .style(button::danger),
+                button(text("Отмена"))
+                    .on_press(Message::CancelRefuse)
+                    .style(button::secondary),
+            ]
+            .spacing(space::M),
+        ]
+        .spacing(space::M),
+    )
+    .padding(10)
+    .style(theme::warning_box)
+    .into()
 }
 
 fn load(db: &Db) -> Task<Message> {

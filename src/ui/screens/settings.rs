@@ -84,20 +84,7 @@ impl SettingsForm {
     pub fn update(&mut self, message: Message, db: &Db, ctx: &Context) -> Action {
         match message {
             Message::Edit(key, v) => {
-                let s = &mut self.s;
-                match key {
-                    Key::LibraryName => s.library_name = v,
-                    Key::StaffName => s.staff_name = v,
-                    Key::DeskName => s.desk_name = v,
-                    Key::SiteUrl => s.provider_site_url = v,
-                    Key::PageUrl => s.library_page_url = v,
-                    Key::AppsText => s.slip.apps_text = v,
-                    Key::Footer => s.slip.footer = v,
-                    Key::Printer => s.printer = v,
-                    Key::CardPattern => s.card_pattern = v,
-                    Key::LowWater => self.low_water = v,
-                    Key::SyncInterval => self.sync_interval = v,
-                }
+                self.edit(key, v);
                 Action::None
             }
             Message::Instructions(a) => {
@@ -116,68 +103,103 @@ impl SettingsForm {
                 self.s.print_after_bind = v;
                 Action::None
             }
-            Message::Save => {
-                if self.saving {
-                    return Action::None;
-                }
-                let mut new = self.s.clone();
-                new.slip.instructions = self
-                    .instructions
-                    .text()
-                    .lines()
-                    .map(str::trim)
-                    .filter(|l| !l.is_empty())
-                    .map(String::from)
-                    .collect();
-                match self.low_water.trim().parse::<u64>() {
-                    Ok(n) => new.pool_low_water = n,
-                    Err(_) => {
-                        self.problems = vec![format!(
-                            "Порог свободных логинов «{}» должен быть целым числом, например 20.",
-                            self.low_water.trim()
-                        )];
-                        return Action::None;
-                    }
-                }
-                match self.sync_interval.trim().parse::<u64>() {
-                    Ok(n) if n >= 5 => new.sync_interval_secs = n,
-                    _ => {
-                        self.problems = vec![format!(
-                            "Интервал синхронизации «{}» должен быть числом секунд не меньше 5, например 60.",
-                            self.sync_interval.trim()
-                        )];
-                        return Action::None;
-                    }
-                }
-                self.saving = true;
-                let ctx = ctx.clone();
-                let saved = new.clone();
-                Action::Run(Task::perform(
-                    db.call(move |s| settings::save(s, &ctx, &new)),
-                    move |r| Message::Saved(r, Box::new(saved.clone())),
-                ))
+            Message::Save => self.save(db, ctx),
+            Message::Saved(result, settings) => self.saved(result, settings),
+        }
+    }
+
+    /// Puts an edited text field where it belongs.
+    fn edit(&mut self, key: Key, v: String) {
+        let s = &mut self.s;
+        match key {
+            Key::LibraryName => s.library_name = v,
+            Key::StaffName => s.staff_name = v,
+            Key::DeskName => s.desk_name = v,
+            Key::SiteUrl => s.provider_site_url = v,
+            Key::PageUrl => s.library_page_url = v,
+            Key::AppsText => s.slip.apps_text = v,
+            Key::Footer => s.slip.footer = v,
+            Key::Printer => s.printer = v,
+            Key::CardPattern => s.card_pattern = v,
+            Key::LowWater => self.low_water = v,
+            Key::SyncInterval => self.sync_interval = v,
+        }
+    }
+
+    /// Checks the form and stores the settings off the UI thread.
+    fn save(&mut self, db: &Db, ctx: &Context) -> Action {
+        if self.saving {
+            return Action::None;
+        }
+        let mut new = self.s.clone();
+        new.slip.instructions = self
+            .instructions
+            .text()
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(String::from)
+            .collect();
+        if let Err(problem) = self.parse_numbers(&mut new) {
+            self.problems = vec![problem];
+            return Action::None;
+        }
+        self.saving = true;
+        let ctx = ctx.clone();
+        let saved = new.clone();
+        Action::Run(Task::perform(
+            db.call(move |s| settings::save(s, &ctx, &new)),
+            move |r| Message::Saved(r, Box::new(saved.clone())),
+        ))
+    }
+
+    /// Reads the numeric fields into `new`, or says what is wrong with the first bad one.
+    fn parse_numbers(&self, new: &mut Settings) -> Result<(), String> {
+        match self.low_water.trim().parse::<u64>() {
+            Ok(n) => new.pool_low_water = n,
+            Err(_) => {
+                return Err(format!(
+                    "Порог свободных логинов «{}» должен быть целым числом, например 20.",
+                    self.low_water.trim()
+                ));
             }
-            Message::Saved(result, settings) => {
-                self.saving = false;
-                match result {
-                    Ok(changed) => {
-                        self.problems.clear();
-                        let text = if changed.is_empty() {
-                            "Настройки сохранены (без изменений).".to_string()
-                        } else {
-                            format!("Настройки сохранены: {}.", changed.join(", "))
-                        };
-                        Action::Saved(settings, Notice::success(text))
-                    }
-                    Err(services::Error::BadSettings(problems)) => {
-                        self.problems = problems;
-                        Action::None
-                    }
-                    Err(e) => {
-                        self.problems = vec![e.to_string()];
-                        Action::None
-                    }
-                }
+        }
+        match self.sync_interval.trim().parse::<u64>() {
+            Ok(n) if n >= 5 => new.sync_interval_secs = n,
+            _ => {
+                return Err(format!(
+                    "Интервал синхронизации «{}» должен быть числом секунд не меньше 5, например 60.",
+                    self.sync_interval.trim()
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The store answered: hand the settings up, or show what it refused.
+    fn saved(
+        &mut self,
+        result: Result<Vec<String>, services::Error>,
+        settings: Box<Settings>,
+    ) -> Action {
+        self.saving = false;
+        match result {
+            Ok(changed) => {
+                self.problems.clear();
+                let text = if changed.is_empty() {
+                    "Настройки сохранены (без изменений).".to_string()
+                } else {
+                    format!("Настройки сохранены: {}.", changed.join(", "))
+                };
+                Action::Saved(settings, Notice::success(text))
+            }
+            Err(services::Error::BadSettings(problems)) => {
+                self.problems = problems;
+                Action::None
+            }
+            Err(e) => {
+                self.problems = vec![e.to_string()];
+                Action::None
             }
         }
     }
@@ -196,38 +218,73 @@ impl SettingsForm {
     }
 
     pub fn view(&self) -> Element<'_, Message> {
+        let mut col = column![theme::title("Настройки")]
+            .extend(self.desk_section())
+            .extend(self.library_section())
+            .extend(self.slip_section())
+            .extend(self.access_section())
+            .extend(self.pool_section())
+            .spacing(space::ML);
+        if !self.problems.is_empty() {
+            col = col.push(theme::errors(self.problems.clone()));
+        }
+        col = col.push(self.save_button());
+        scrollable(container(col).padding(16).style(theme::panel).width(Fill)).into()
+    }
+
+    /// «Это место»: who works at this desk and what it is called.
+    fn desk_section(&self) -> [Element<'_, Message>; 2] {
         let s = &self.s;
-        let preview = match CardPattern::parse(&s.card_pattern) {
-            Ok(p) => text(format!(
-                "Пример: {}",
-                p.format(Local::now().date_naive(), 1)
-            ))
-            .font(FONT_MONO)
-            .size(size::SMALL),
-            Err(e) => text(e).size(size::SMALL).style(text::danger),
-        };
-        let mut col = column![
-            theme::title("Настройки"),
-            text("Это место").font(FONT_BOLD),
+        [
+            heading("Это место"),
             row![
-                self.input("Сотрудник за кафедрой (попадает в журнал)", &s.staff_name, Key::StaffName),
-                self.input("Название места (по умолчанию — имя компьютера)", &s.desk_name, Key::DeskName),
+                self.input(
+                    "Сотрудник за кафедрой (попадает в журнал)",
+                    &s.staff_name,
+                    Key::StaffName
+                ),
+                self.input(
+                    "Название места (по умолчанию — имя компьютера)",
+                    &s.desk_name,
+                    Key::DeskName
+                ),
             ]
-            .spacing(space::L),
-            text("Библиотека и ЭБС").font(FONT_BOLD),
+            .spacing(space::L)
+            .into(),
+        ]
+    }
+
+    /// «Библиотека и ЭБС»: the library's name and the provider's addresses.
+    fn library_section(&self) -> [Element<'_, Message>; 3] {
+        let s = &self.s;
+        [
+            heading("Библиотека и ЭБС"),
             self.input("Название библиотеки", &s.library_name, Key::LibraryName),
             row![
                 self.input("Сайт ЭБС (где читать)", &s.provider_site_url, Key::SiteUrl),
-                self.input("Страница библиотеки у поставщика (QR-код на памятке)", &s.library_page_url, Key::PageUrl),
+                self.input(
+                    "Страница библиотеки у поставщика (QR-код на памятке)",
+                    &s.library_page_url,
+                    Key::PageUrl
+                ),
             ]
-            .spacing(space::L),
-            text("Памятка").font(FONT_BOLD),
+            .spacing(space::L)
+            .into(),
+        ]
+    }
+
+    /// «Памятка»: the texts of the slip, its layout and printing.
+    fn slip_section(&self) -> [Element<'_, Message>; 6] {
+        let s = &self.s;
+        [
+            heading("Памятка"),
             self.input("Строка о приложениях", &s.slip.apps_text, Key::AppsText),
             column![
                 text("Инструкция — по шагу в строке").size(size::SMALL).style(text::secondary),
                 text_editor(&self.instructions).on_action(Message::Instructions).height(110),
             ]
-            .spacing(space::XS),
+            .spacing(space::XS)
+            .into(),
             self.input("Нижняя строка (телефон, часы работы)", &s.slip.footer, Key::Footer),
             row![
                 column![
@@ -237,50 +294,96 @@ impl SettingsForm {
                 .spacing(space::XS),
                 self.input("Принтер (пусто — принтер по умолчанию)", &s.printer, Key::Printer),
             ]
-            .spacing(space::L),
+            .spacing(space::L)
+            .into(),
             checkbox(s.print_after_bind)
                 .label("Сразу печатать памятку после выдачи логина (читателям по e-mail и с сайта — сохранять PDF)")
-                .on_toggle(Message::PrintAfterBind),
-            text("Доступ к ЭБС").font(FONT_BOLD),
-            row![
-                column![
-                    text("Как читатель получает логин").size(size::SMALL).style(text::secondary),
-                    pick_list(AccessMode::ALL, Some(s.access_mode), Message::Mode).padding(6),
-                ]
-                .spacing(space::XS)
-                .width(Fill),
-                self.input("Синхронизация с ЭБС — раз в столько секунд", &self.sync_interval, Key::SyncInterval),
-            ]
-            .spacing(space::L),
-            text("Читательские билеты и пул").font(FONT_BOLD),
-            row![
-                column![
-                    self.input("Шаблон номера билета: {YYYY}, {YY}, {MM}, {N:6}", &s.card_pattern, Key::CardPattern),
-                    preview,
-                ]
-                .spacing(space::XS)
-                .width(Fill),
-                self.input("Предупреждать, когда свободных логинов не больше", &self.low_water, Key::LowWater),
-            ]
-            .spacing(space::L),
+                .on_toggle(Message::PrintAfterBind)
+                .into(),
         ]
-        .spacing(space::ML);
-        if !self.problems.is_empty() {
-            col = col.push(theme::errors(self.problems.clone()));
-        }
-        col = col.push(
-            button(
-                text(if self.saving {
-                    "Сохранение…"
-                } else {
-                    "Сохранить (Ctrl+S)"
-                })
-                .font(FONT_BOLD),
-            )
-            .on_press_maybe((!self.saving).then_some(Message::Save))
-            .padding([10, 18])
-            .style(button::primary),
-        );
-        scrollable(container(col).padding(16).style(theme::panel).width(Fill)).into()
+    }
+
+    /// «Доступ к ЭБС»: how readers get logins and how often to sync.
+    fn access_section(&self) -> [Element<'_, Message>; 2] {
+        [
+            heading("Доступ к ЭБС"),
+            row![
+                column![
+                    text("Как читатель получает логин")
+                        .size(size::SMALL)
+                        .style(text::secondary),
+                    pick_list(AccessMode::ALL, Some(self.s.access_mode), Message::Mode).padding(6),
+                ]
+                .spacing(space::XS)
+                .width(Fill),
+                self.input(
+                    "Синхронизация с ЭБС — раз в столько секунд",
+                    &self.sync_interval,
+                    Key::SyncInterval
+                ),
+            ]
+            .spacing(space::L)
+            .into(),
+        ]
+    }
+
+    /// «Читательские билеты и пул»: the card number pattern and the pool's low water.
+    fn pool_section(&self) -> [Element<'_, Message>; 2] {
+        [
+            heading("Читательские билеты и пул"),
+            row![
+                column![
+                    self.input(
+                        "Шаблон номера билета: {YYYY}, {YY}, {MM}, {N:6}",
+                        &self.s.card_pattern,
+                        Key::CardPattern
+                    ),
+                    card_preview(&self.s.card_pattern),
+                ]
+                .spacing(space::XS)
+                .width(Fill),
+                self.input(
+                    "Предупреждать, когда свободных логинов не больше",
+                    &self.low_water,
+                    Key::LowWater
+                ),
+            ]
+            .spacing(space::L)
+            .into(),
+        ]
+    }
+
+    fn save_button(&self) -> Element<'_, Message> {
+        button(
+            text(if self.saving {
+                "Сохранение…"
+            } else {
+                "Сохранить (Ctrl+S)"
+            })
+            .font(FONT_BOLD),
+        )
+        .on_press_maybe((!self.saving).then_some(Message::Save))
+        .padding([10, 18])
+        .style(button::primary)
+        .into()
+    }
+}
+
+/// The bold title of a section of the form.
+fn heading(label: &'static str) -> Element<'static, Message> {
+    text(label).font(FONT_BOLD).into()
+}
+
+/// A card number made by the pattern, or what is wrong with the pattern.
+fn card_preview(pattern: &str) -> Element<'static, Message> {
+    match CardPattern::parse(pattern) {
+        Ok(p) => text(format!(
+            "Пример: {}",
+            p.format(Local::now().date_naive(), 1)
+        ))
+        .font(FONT_MONO)
+        .size(size::SMALL)
+        .into(),
+        Err(e) => text(e).size(size::SMALL).style(text::danger).into(),
     }
 }

@@ -101,12 +101,6 @@ impl SyncPanel {
     }
 
     pub fn view(&self) -> Element<'_, Message> {
-        let button = |label| {
-            button(text(label).size(size::SMALL))
-                .on_press_maybe((!self.running).then_some(Message::Now))
-                .padding([2, 10])
-                .style(button::secondary)
-        };
         match (&self.link, &self.status) {
             (Link::NotConfigured, _) => {
                 text("ЭБС: подключение не настроено (kafedra provider set …)")
@@ -118,62 +112,76 @@ impl SyncPanel {
                 .size(size::SMALL)
                 .style(text::danger)
                 .into(),
-            (Link::Ready(_), None) => row![
-                text("ЭБС: …").size(size::SMALL),
-                button("Синхронизировать (F5)")
-            ]
-            .spacing(space::M)
-            .align_y(iced::Center)
-            .into(),
-            (Link::Ready(_), Some(s)) => {
-                let (state, online) = match (self.running, s.online) {
-                    (true, _) => ("ЭБС: синхронизация…", true),
-                    (false, Some(true)) => ("ЭБС: на связи", true),
-                    (false, Some(false)) => ("ЭБС: нет связи", false),
-                    (false, None) => ("ЭБС: ещё не синхронизировалась", true),
-                };
-                let when = s
-                    .last_success
-                    .map(|t| format!("синхр. {}", t.with_timezone(&Local).format("%d.%m %H:%M")))
-                    .unwrap_or_else(|| "успешной синхронизации ещё не было".into());
-                let mut parts = row![
-                    button("Синхронизировать (F5)"),
-                    text(state)
-                        .size(size::SMALL)
-                        .font(FONT_BOLD)
-                        .style(if online { text::success } else { text::danger }),
-                    text(when).size(size::SMALL),
-                    text(format!("ждут отправки: {}", s.waiting)).size(size::SMALL),
-                ]
-                .spacing(space::ML)
-                .align_y(iced::Center);
-                if s.failed > 0 {
-                    parts = parts.push(
-                        text(format!("отклонено ЭБС: {}", s.failed))
-                            .size(size::SMALL)
-                            .style(text::danger),
-                    );
-                }
-                let mut problem = String::new();
-                if let Some(e) = &s.last_error {
-                    problem.push_str(e);
-                    if s.waiting > 0 {
-                        problem.push_str(" Решения сохранены и уйдут, когда связь восстановится.");
-                    }
-                }
-                if let Some(url) = self.last.as_ref().and_then(|r| r.captcha_url.as_ref()) {
-                    problem.push_str(&format!(" Откройте проверку: {url}"));
-                }
-                if !problem.is_empty() {
-                    parts = parts.push(
-                        text(problem.trim().to_string())
-                            .size(size::SMALL)
-                            .style(text::danger)
-                            .width(iced::Fill),
-                    );
-                }
-                parts.into()
+            (Link::Ready(_), None) => row![text("ЭБС: …").size(size::SMALL), self.sync_button()]
+                .spacing(space::M)
+                .align_y(iced::Center)
+                .into(),
+            (Link::Ready(_), Some(s)) => self.state(s),
+        }
+    }
+
+    fn sync_button(&self) -> Element<'_, Message> {
+        button(text("Синхронизировать (F5)").size(size::SMALL))
+            .on_press_maybe((!self.running).then_some(Message::Now))
+            .padding([2, 10])
+            .style(button::secondary)
+            .into()
+    }
+
+    /// Online or not, the last success, writes waiting, refusals, the problem.
+    fn state<'a>(&'a self, s: &'a SyncStatus) -> Element<'a, Message> {
+        let (state, online) = match (self.running, s.online) {
+            (true, _) => ("ЭБС: синхронизация…", true),
+            (false, Some(true)) => ("ЭБС: на связи", true),
+            (false, Some(false)) => ("ЭБС: нет связи", false),
+            (false, None) => ("ЭБС: ещё не синхронизировалась", true),
+        };
+        let when = s
+            .last_success
+            .map(|t| format!("синхр. {}", t.with_timezone(&Local).format("%d.%m %H:%M")))
+            .unwrap_or_else(|| "успешной синхронизации ещё не было".into());
+        let mut parts = row![
+            self.sync_button(),
+            text(state)
+                .size(size::SMALL)
+                .font(FONT_BOLD)
+                .style(if online { text::success } else { text::danger }),
+            text(when).size(size::SMALL),
+            text(format!("ждут отправки: {}", s.waiting)).size(size::SMALL),
+        ]
+        .spacing(space::ML)
+        .align_y(iced::Center);
+        if s.failed > 0 {
+            parts = parts.push(
+                text(format!("отклонено ЭБС: {}", s.failed))
+                    .size(size::SMALL)
+                    .style(text::danger),
+            );
+        }
+        let problem = self.problem(s);
+        if !problem.is_empty() {
+            parts = parts.push(
+                text(problem)
+                    .size(size::SMALL)
+                    .style(text::danger)
+                    .width(iced::Fill),
+            );
+        }
+        parts.into()
+    }
+
+    /// The last error, what happens to the waiting writes, a captcha to solve.
+    fn problem(&self, s: &SyncStatus) -> String {
+        let mut problem = String::new();
+        if let Some(e) = &s.last_error {
+            problem.push_str(e);
+            if s.waiting > 0 {
+                problem.push_str(" Решения сохранены и уйдут, когда связь восстановится.");
             }
         }
+        if let Some(url) = self.last.as_ref().and_then(|r| r.captcha_url.as_ref()) {
+            problem.push_str(&format!(" Откройте проверку: {url}"));
+        }
+        problem.trim().to_string()
     }
 }

@@ -149,8 +149,6 @@ impl ReaderPage {
     }
 
     pub fn update(&mut self, message: Message, env: &Env<'_>) -> Action {
-        let Env { db, ctx, dialogs } = *env;
-        let id = self.id;
         if message.is_answer() {
             self.busy = false;
         }
@@ -163,79 +161,112 @@ impl ReaderPage {
                 self.error = Some(e.to_string());
                 Action::None
             }
-            Message::ShowContacts => {
-                let ctx = ctx.clone();
-                self.run(
-                    db,
-                    move |s| readers::reveal_contacts(s, &ctx, id),
-                    Message::Contacts,
-                )
-            }
+            Message::Bind => self.grant(env.db, env.ctx),
+            Message::Granted(Ok(granted)) => self.granted(granted, env.db, env.ctx),
+            Message::Back => Action::Back,
+            Message::ShowContacts
+            | Message::Contacts(_)
+            | Message::ShowPassword
+            | Message::HidePassword
+            | Message::Password(_) => self.reveal(message, env),
+            Message::Layout(_)
+            | Message::Print
+            | Message::Printed(_)
+            | Message::SavePdf
+            | Message::SavePath(_)
+            | Message::Saved(_) => self.slip(message, env),
+            Message::StartBlock
+            | Message::BlockReason(_)
+            | Message::BlockComment(_)
+            | Message::CancelBlock
+            | Message::ConfirmBlock
+            | Message::Blocked(_) => self.block(message, env),
+            Message::Granted(Err(e)) => self.failed(e, env),
+        }
+    }
+
+    /// A service refused or failed: say why, show the card as it now is.
+    fn failed(&mut self, e: services::Error, env: &Env<'_>) -> Action {
+        self.error = Some(e.to_string());
+        Action::Notify(Notice::error(e.to_string()), self.reload(env.db, env.ctx))
+    }
+
+    /// Contacts and password: shown on request, each reveal journaled.
+    fn reveal(&mut self, message: Message, env: &Env<'_>) -> Action {
+        let (id, db, ctx) = (self.id, env.db, env.ctx.clone());
+        match message {
+            Message::ShowContacts => self.run(
+                db,
+                move |s| readers::reveal_contacts(s, &ctx, id),
+                Message::Contacts,
+            ),
             Message::Contacts(Ok(c)) => {
                 self.contacts = Some(c);
-                Action::Run(self.reload(db, ctx))
+                Action::Run(self.reload(db, env.ctx))
             }
-            Message::ShowPassword => {
-                let ctx = ctx.clone();
-                self.run(
-                    db,
-                    move |s| access::reveal_password(s, &ctx, id),
-                    Message::Password,
-                )
-            }
+            Message::ShowPassword => self.run(
+                db,
+                move |s| access::reveal_password(s, &ctx, id),
+                Message::Password,
+            ),
             Message::Password(Ok(p)) => {
                 self.password = Some(p);
-                Action::Run(self.reload(db, ctx))
+                Action::Run(self.reload(db, env.ctx))
             }
             Message::HidePassword => {
                 self.password = None;
                 Action::None
             }
-            Message::Bind => self.grant(db, ctx),
-            Message::Granted(Ok(granted)) => self.granted(granted, db, ctx),
+            Message::Contacts(Err(e)) | Message::Password(Err(e)) => self.failed(e, env),
+            _ => Action::None,
+        }
+    }
+
+    /// The access slip: layout, print, save as PDF.
+    fn slip(&mut self, message: Message, env: &Env<'_>) -> Action {
+        let (id, db, ctx, layout) = (self.id, env.db, env.ctx.clone(), self.layout);
+        match message {
             Message::Layout(l) => {
                 self.layout = l;
                 Action::None
             }
-            Message::Print => {
-                if self.busy || !self.has_binding() {
-                    return Action::None;
-                }
-                let (ctx, layout) = (ctx.clone(), self.layout);
-                self.run(
-                    db,
-                    move |s| slips::print(s, &ctx, id, layout),
-                    Message::Printed,
-                )
-            }
+            Message::Print if self.busy || !self.has_binding() => Action::None,
+            Message::Print => self.run(
+                db,
+                move |s| slips::print(s, &ctx, id, layout),
+                Message::Printed,
+            ),
             Message::Printed(Ok(job)) => Action::Notify(
                 Notice::success(format!("Памятка отправлена на печать: {job}")),
-                self.reload(db, ctx),
+                self.reload(db, env.ctx),
             ),
+            Message::SavePdf if !self.has_binding() => Action::None,
             Message::SavePdf => {
-                if !self.has_binding() {
-                    return Action::None;
-                }
                 let name = self
                     .profile
                     .as_ref()
                     .map(|c| format!("Памятка {} {}.pdf", c.reader.surname, c.reader.card))
                     .unwrap_or_else(|| "Памятка.pdf".into());
-                Action::Run(dialogs.save_pdf(name).map(Message::SavePath))
+                Action::Run(env.dialogs.save_pdf(name).map(Message::SavePath))
             }
             Message::SavePath(None) => Action::None,
-            Message::SavePath(Some(path)) => {
-                let (ctx, layout) = (ctx.clone(), self.layout);
-                self.run(
-                    db,
-                    move |s| slips::save(s, &ctx, id, layout, &path),
-                    Message::Saved,
-                )
-            }
+            Message::SavePath(Some(path)) => self.run(
+                db,
+                move |s| slips::save(s, &ctx, id, layout, &path),
+                Message::Saved,
+            ),
             Message::Saved(Ok(path)) => Action::Notify(
                 Notice::success(format!("Памятка сохранена: {}", path.display())),
-                self.reload(db, ctx),
+                self.reload(db, env.ctx),
             ),
+            Message::Printed(Err(e)) | Message::Saved(Err(e)) => self.failed(e, env),
+            _ => Action::None,
+        }
+    }
+
+    /// Blocking the login: the form, then the block itself.
+    fn block(&mut self, message: Message, env: &Env<'_>) -> Action {
+        match message {
             Message::StartBlock => {
                 self.block = Some(BlockForm {
                     reason: BlockReason::Lost,
@@ -260,15 +291,13 @@ impl ReaderPage {
                 Action::None
             }
             Message::ConfirmBlock => {
-                let Some(b) = &self.block else {
+                let Some(b) = self.block.as_ref().filter(|_| !self.busy) else {
                     return Action::None;
                 };
-                if self.busy {
-                    return Action::None;
-                }
-                let (ctx, reason, comment) = (ctx.clone(), b.reason, b.comment.clone());
+                let (id, ctx) = (self.id, env.ctx.clone());
+                let (reason, comment) = (b.reason, b.comment.clone());
                 self.run(
-                    db,
+                    env.db,
                     move |s| access::block(s, &ctx, id, reason, &comment),
                     Message::Blocked,
                 )
@@ -281,19 +310,11 @@ impl ReaderPage {
                         "Логин {} заблокирован. Выдайте читателю новый логин (Ctrl+L).",
                         b.account.login
                     )),
-                    self.reload(db, ctx),
+                    self.reload(env.db, env.ctx),
                 )
             }
-            Message::Back => Action::Back,
-            Message::Granted(Err(e))
-            | Message::Contacts(Err(e))
-            | Message::Password(Err(e))
-            | Message::Printed(Err(e))
-            | Message::Saved(Err(e))
-            | Message::Blocked(Err(e)) => {
-                self.error = Some(e.to_string());
-                Action::Notify(Notice::error(e.to_string()), self.reload(db, ctx))
-            }
+            Message::Blocked(Err(e)) => self.failed(e, env),
+            _ => Action::None,
         }
     }
 
