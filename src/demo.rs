@@ -8,7 +8,7 @@ use kafedra_core::config::{Paths, Settings};
 use kafedra_core::domain::records::ReaderId;
 use kafedra_core::sample::{pool_csv, readers as sample_readers};
 use kafedra_core::services::provider::{self, Setup};
-use kafedra_core::services::{Context, Store, access, pool, readers};
+use kafedra_core::services::{Context, Store, access, pool, readers, settings};
 use kafedra_core::sim::{self, SimHandle};
 
 /// Prepares a demo data folder: settings, ~300 readers, a pool of 400 logins,
@@ -17,20 +17,15 @@ pub fn prepare(dir: &Path) -> Result<(Context, Store), String> {
     let paths = Paths::portable(dir);
     std::fs::create_dir_all(dir)
         .map_err(|e| format!("Не удалось создать папку {}: {e}", dir.display()))?;
-    let settings = if paths.settings_file.exists() {
-        Settings::load(&paths.settings_file).0
-    } else {
-        let s = Settings {
-            library_name: "Центральная городская библиотека им. А. С. Пушкина".into(),
-            staff_name: "Смирнова О. В.".into(),
-            desk_name: "Кафедра обслуживания, 1 этаж".into(),
-            library_page_url: "https://biblio.litres.ru/libreg/12345/".into(),
-            print_after_bind: false,
-            ..Settings::default()
-        };
-        s.save(&paths.settings_file).map_err(|e| e.to_string())?;
-        s
-    };
+    let settings = settings::load_or_create(&paths, || Settings {
+        library_name: "Центральная городская библиотека им. А. С. Пушкина".into(),
+        staff_name: "Смирнова О. В.".into(),
+        desk_name: "Кафедра обслуживания, 1 этаж".into(),
+        library_page_url: "https://biblio.litres.ru/libreg/12345/".into(),
+        print_after_bind: false,
+        ..Settings::default()
+    })
+    .map_err(|e| e.to_string())?;
     let mut store = Store::open(&paths.db_file()).map_err(|e| e.to_string())?;
     let ctx = Context::new(settings, paths);
     fill(&mut store, &ctx).map_err(|e| e.to_string())?;

@@ -39,6 +39,12 @@ pub enum ConfigError {
         #[source]
         source: Arc<std::io::Error>,
     },
+    #[error("Не удалось записать настройки в {}: {source}", .path.display())]
+    WriteSettings {
+        path: PathBuf,
+        #[source]
+        source: Arc<std::io::Error>,
+    },
     #[error("Не удалось записать {}: {source}", .path.display())]
     Write {
         path: PathBuf,
@@ -80,6 +86,10 @@ fn read(path: PathBuf, source: Arc<std::io::Error>) -> ConfigError {
 
 fn write(path: PathBuf, source: Arc<std::io::Error>) -> ConfigError {
     ConfigError::Write { path, source }
+}
+
+fn write_settings(path: PathBuf, source: Arc<std::io::Error>) -> ConfigError {
+    ConfigError::WriteSettings { path, source }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -311,7 +321,7 @@ impl Settings {
         let tmp = path.with_extension("toml.tmp");
         std::fs::write(&tmp, text)
             .and_then(|()| std::fs::rename(&tmp, path))
-            .map_err(ConfigError::io(write, path))
+            .map_err(ConfigError::io(write_settings, path))
     }
 
     /// Problems that must be fixed before saving, in Russian.
@@ -474,40 +484,18 @@ impl ProviderConfig {
         Ok(())
     }
 
-    /// The client settings, with the extra CA read from its file.
-    pub fn client_config(
-        &self,
-        paths: &Paths,
-    ) -> Result<crate::provider::ClientConfig, ConfigError> {
-        let ca = if self.extra_ca {
-            let path = paths.provider_ca_file();
-            Some(std::fs::read(&path).map_err(|e| ConfigError::Certificate {
+    /// The extra CA saved with the connection, if one was.
+    pub fn extra_ca(&self, paths: &Paths) -> Result<Option<Vec<u8>>, ConfigError> {
+        if !self.extra_ca {
+            return Ok(None);
+        }
+        let path = paths.provider_ca_file();
+        std::fs::read(&path)
+            .map(Some)
+            .map_err(|e| ConfigError::Certificate {
                 path,
                 source: Arc::new(e),
-            })?)
-        } else {
-            None
-        };
-        Ok(self.client_config_with(ca))
-    }
-
-    /// The client settings with the given extra CA.
-    pub fn client_config_with(
-        &self,
-        extra_ca_pem: Option<Vec<u8>>,
-    ) -> crate::provider::ClientConfig {
-        let mut c = crate::provider::ClientConfig::new(
-            self.url.clone(),
-            self.app_id.clone(),
-            self.secret.clone(),
-            self.login.clone(),
-            self.password.clone(),
-            self.libhouse,
-        );
-        c.timeout = std::time::Duration::from_secs(self.timeout_secs.max(1));
-        c.min_interval = std::time::Duration::from_millis(self.min_interval_ms);
-        c.extra_ca_pem = extra_ca_pem;
-        c
+            })
     }
 }
 

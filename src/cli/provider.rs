@@ -2,8 +2,7 @@
 
 use std::path::Path;
 
-use kafedra_core::provider::sync::status_line;
-use kafedra_core::services::provider::{self, Setup};
+use kafedra_core::services::provider::{self, Setup, status_line};
 use kafedra_core::services::{Context, Db, Store};
 
 use super::args::ProviderCommand;
@@ -22,6 +21,7 @@ pub(super) fn run(command: ProviderCommand, store: &mut Store, ctx: &Context) ->
             pace_ms,
             timeout,
         } => {
+            provider::check_url(&url)?;
             let setup = Setup {
                 url,
                 app_id: app,

@@ -553,3 +553,47 @@ fn enter_on_a_name_found_only_inside_other_words_registers_a_new_reader() {
     });
     h.ui(|ui| ui.find("Соколова Анна Петровна"));
 }
+
+/// With «печать после выдачи» on (the default), binding a login to a reader
+/// who registered by e-mail saves the slip as a PDF at once (to send it);
+/// the page must not wait for its reload to know the login is there.
+#[test]
+fn binding_for_a_remote_reader_saves_the_slip_at_once() {
+    let mut d = Desk::new();
+    assert!(d.ctx.settings.print_after_bind);
+    d.import(&pool_csv(2));
+    let draft = kafedra_core::domain::reader::ReaderDraft {
+        surname: "Удалёнова".into(),
+        name: "Вера".into(),
+        birth_date: "03.03.1983".into(),
+        email: "vera@mail.ru".into(),
+        channel: kafedra_core::domain::reader::Channel::Email,
+        consent: true,
+        ..Default::default()
+    };
+    let r = services::readers::register(&mut d.store, &d.ctx, &draft, true).unwrap();
+    let slip = d.path().join("remote-slip.pdf");
+    let mut h = Harness::new(
+        d,
+        Dialogs::Preset {
+            open: None,
+            save: Some(slip.clone()),
+        },
+    );
+    h.type_into(kafedra::ui::SEARCH_ID, &r.card);
+    h.ui(|ui| {
+        ui.click(id(kafedra::ui::SEARCH_ID))?;
+        ui.tap_key(Named::Enter);
+        Ok(())
+    });
+    h.ui(|ui| ui.find("Удалёнова Вера"));
+    h.ui(|ui| ui.click("Выдать логин (Ctrl+L)"));
+    h.ui(|ui| ui.find("Печать памятки (Ctrl+P)"));
+    assert!(slip.exists(), "the slip was saved right after the binding");
+    let text = squash(&pdf_text(&slip));
+    assert!(text.contains("LR-0001"), "{text}");
+    assert_eq!(
+        services::journal::count(&h.store(), EventKind::SlipSaved, Some(r.id)).unwrap(),
+        1
+    );
+}

@@ -189,3 +189,49 @@ fn sync_command_reports_and_fails_clearly() {
         );
     }
 }
+
+/// A decision the data refuse (already decided, no longer pending) is the
+/// librarian's to fix: exit 1 with the reason, not 3 (the desk failed).
+#[test]
+fn a_refused_decision_exits_with_1() {
+    let rt = runtime();
+    let sim = start_sim(&rt);
+    let request = issuable_request(&sim);
+    let d = Desk::new();
+    let guard = d.release();
+    let dir = guard.path().to_path_buf();
+    let ca = dir.join("sim-ca.pem");
+    let secret = dir.join("secret.txt");
+    std::fs::write(&ca, &sim.ca_pem).unwrap();
+    std::fs::write(&secret, "sim-secret\n").unwrap();
+    let (code, _, err) = run(kafedra(&dir)
+        .args(["provider", "set", "--url", &sim.base_url()])
+        .args(["--app", "kafedra-sim", "--secret-file"])
+        .arg(&secret)
+        .arg("--ca")
+        .arg(&ca)
+        .args(["--pace-ms", "10"]));
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run(kafedra(&dir).arg("sync"));
+    assert_eq!(code, 0, "{out}{err}");
+
+    let (code, _, err) = run(kafedra(&dir).args(["decide", &request, "cancel"]));
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = run(kafedra(&dir).args(["decide", &request, "issue"]));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("решение уже принято"), "{err}");
+
+    let (code, out, err) = run(kafedra(&dir).arg("sync"));
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, _, err) = run(kafedra(&dir).args(["decide", &request, "issue"]));
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("уже не ждёт решения (сейчас: отменён)"),
+        "{err}"
+    );
+
+    let (code, _, err) = run(kafedra(&dir).args(["decide", "no-such", "issue"]));
+    assert_eq!(code, 1, "{err}");
+    drop(guard);
+    rt.block_on(sim.shutdown());
+}

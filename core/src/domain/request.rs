@@ -302,6 +302,9 @@ pub enum OutboxKind {
     CreateReader,
     /// A decision on a request.
     Decision(DecisionKind),
+    /// A write this build does not know (written by another version): it
+    /// cannot be sent and is closed as refused, not left to block the queue.
+    Unknown,
 }
 
 impl OutboxKind {
@@ -310,6 +313,7 @@ impl OutboxKind {
         match self {
             OutboxKind::CreateReader => "create_reader",
             OutboxKind::Decision(d) => d.code(),
+            OutboxKind::Unknown => "unknown",
         }
     }
 
@@ -328,6 +332,7 @@ impl OutboxKind {
             OutboxKind::Decision(DecisionKind::Buy) => "покупка книги в фонд и выдача",
             OutboxKind::Decision(DecisionKind::Refuse) => "отказ по запросу",
             OutboxKind::Decision(DecisionKind::Cancel) => "отмена запроса",
+            OutboxKind::Unknown => "неизвестное действие",
         }
     }
 
@@ -339,6 +344,7 @@ impl OutboxKind {
             OutboxKind::Decision(DecisionKind::Buy) => "покупка и выдача",
             OutboxKind::Decision(DecisionKind::Refuse) => "отказ",
             OutboxKind::Decision(DecisionKind::Cancel) => "отмена",
+            OutboxKind::Unknown => "неизвестное действие",
         }
     }
 }

@@ -44,8 +44,9 @@ pub struct DecisionPayload {
     pub request_id: String,
     #[serde(default)]
     pub art: Option<u64>,
+    /// The reason's code; a code this build does not know is sent as "other".
     #[serde(default)]
-    pub reason: Option<RefusalReason>,
+    pub reason: Option<String>,
     #[serde(default)]
     pub text: Option<String>,
 }
@@ -369,7 +370,7 @@ fn describe(item: &OutboxItem) -> String {
                 .unwrap_or_default();
             format!("учётная запись читателя {name}")
         }
-        OutboxKind::Decision(_) => format!(
+        OutboxKind::Decision(_) | OutboxKind::Unknown => format!(
             "{} по запросу {}",
             item.kind.label(),
             item.request_id
@@ -413,6 +414,9 @@ fn bad_payload(item: &OutboxItem) -> ProviderError {
 }
 
 async fn send(client: &Client, item: &OutboxItem) -> Result<Applied, ProviderError> {
+    if item.kind == OutboxKind::Unknown {
+        return Err(bad_payload(item));
+    }
     let OutboxKind::Decision(decision) = item.kind else {
         let p: CreateReaderPayload =
             serde_json::from_str(&item.payload).map_err(|_| bad_payload(item))?;
@@ -432,7 +436,7 @@ async fn send(client: &Client, item: &OutboxItem) -> Result<Applied, ProviderErr
             client.fund_buy(art, Some(&p.request_id)).await?.request
         }
         DecisionKind::Refuse => {
-            let reason = p.reason.unwrap_or(RefusalReason::Other);
+            let reason = RefusalReason::from_code(p.reason.as_deref().unwrap_or("other"));
             client
                 .request_refuse(&p.request_id, reason, p.text.as_deref().unwrap_or(""))
                 .await?
@@ -452,6 +456,9 @@ async fn send(client: &Client, item: &OutboxItem) -> Result<Applied, ProviderErr
 
 /// Re-reads the provider's state for a write whose answer was lost.
 async fn reread(client: &Client, item: &OutboxItem) -> Result<Reread, ProviderError> {
+    if item.kind == OutboxKind::Unknown {
+        return Err(bad_payload(item));
+    }
     let OutboxKind::Decision(decision) = item.kind else {
         let p: CreateReaderPayload =
             serde_json::from_str(&item.payload).map_err(|_| bad_payload(item))?;

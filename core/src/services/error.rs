@@ -98,12 +98,17 @@ impl Error {
     /// refuse the librarian's input? The command line exits with 3 for these.
     pub fn is_failure(&self) -> bool {
         match self {
-            Error::Store(_) | Error::File { .. } | Error::Slip(_) | Error::Print(_) => true,
+            Error::Store(e)
+            | Error::Bind(BindError::Store(e))
+            | Error::Import(ImportProblem::Store(e)) => !e.is_refusal(),
+            Error::File { .. } | Error::Slip(_) | Error::Print(_) => true,
             Error::Config(
-                ConfigError::NoHome | ConfigError::Folder { .. } | ConfigError::Write { .. },
+                ConfigError::NoHome
+                | ConfigError::Folder { .. }
+                | ConfigError::Write { .. }
+                | ConfigError::WriteSettings { .. }
+                | ConfigError::Serialize(_),
             ) => true,
-            Error::Bind(BindError::Store(_)) => true,
-            Error::Import(ImportProblem::Store(_)) => true,
             Error::Provider(e) => !matches!(e, ProviderError::Config(_)),
             _ => false,
         }
@@ -147,3 +152,40 @@ fn rows_with_errors(rows: &[RowError]) -> String {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_are_not_failures_and_failures_are() {
+        let refused = [
+            Error::Store(StoreError::RequestAlreadyDecided { title: "Т".into() }),
+            Error::Store(StoreError::ReaderHasLogin),
+            Error::Store(StoreError::ProviderAccountWaiting),
+            Error::Bind(BindError::PoolEmpty),
+            Error::Bind(BindError::TakenMeanwhile),
+            Error::Bind(BindError::Store(StoreError::CardTaken {
+                card: "1".into(),
+                holder: "И".into(),
+            })),
+            Error::CardNotFound("1".into()),
+            Error::BlockCommentMissing,
+            Error::Import(ImportProblem::Unreadable("пусто".into())),
+        ];
+        for e in &refused {
+            assert!(!e.is_failure(), "{e:?}");
+        }
+        let sqlite = || StoreError::from(rusqlite::Error::InvalidQuery);
+        let failed = [
+            Error::Store(sqlite()),
+            Error::Bind(BindError::Store(sqlite())),
+            Error::Import(ImportProblem::Store(sqlite())),
+            Error::Store(StoreError::Inconsistent("x")),
+            Error::Config(ConfigError::NoHome),
+        ];
+        for e in &failed {
+            assert!(e.is_failure(), "{e:?}");
+        }
+    }
+}

@@ -5,8 +5,10 @@ use std::path::Path;
 use super::{Changed, Context, Db, Error, PROVIDER, Result, Store};
 use crate::config::{ConfigError, Paths, ProviderConfig};
 use crate::domain::request::SyncStatus;
-use crate::provider::Client;
 use crate::provider::sync::{SyncReport, sync_once};
+use crate::provider::{Client, ClientConfig};
+
+pub use crate::provider::sync::status_line;
 
 /// The connection to the provider as this desk has it.
 #[derive(Debug, Clone)]
@@ -38,8 +40,33 @@ impl Link {
 /// The client for the saved connection.
 pub fn client(paths: &Paths) -> Result<Client> {
     let cfg = ProviderConfig::load(paths)?.ok_or(Error::ProviderNotConfigured)?;
-    let config = cfg.client_config(paths)?;
-    Ok(Client::new(config)?)
+    let ca = cfg.extra_ca(paths)?;
+    Ok(Client::new(client_config(&cfg, ca))?)
+}
+
+/// The client's settings for a saved connection and its extra CA.
+fn client_config(cfg: &ProviderConfig, extra_ca_pem: Option<Vec<u8>>) -> ClientConfig {
+    let mut c = ClientConfig::new(
+        cfg.url.clone(),
+        cfg.app_id.clone(),
+        cfg.secret.clone(),
+        cfg.login.clone(),
+        cfg.password.clone(),
+        cfg.libhouse,
+    );
+    c.timeout = std::time::Duration::from_secs(cfg.timeout_secs.max(1));
+    c.min_interval = std::time::Duration::from_millis(cfg.min_interval_ms);
+    c.extra_ca_pem = extra_ca_pem;
+    c
+}
+
+/// The provider is only ever spoken to over https.
+pub fn check_url(url: &str) -> Result<()> {
+    if url.starts_with("https://") {
+        Ok(())
+    } else {
+        Err(Error::InsecureUrl(url.to_string()))
+    }
 }
 
 /// A connection as an administrator enters it.
@@ -60,9 +87,7 @@ pub struct Setup {
 /// Checks the connection makes a client, then saves it readable by the
 /// user only. Returns the file it was saved to.
 pub fn set_up(paths: &Paths, setup: Setup) -> Result<std::path::PathBuf> {
-    if !setup.url.starts_with("https://") {
-        return Err(Error::InsecureUrl(setup.url));
-    }
+    check_url(&setup.url)?;
     let cfg = ProviderConfig {
         url: setup.url,
         app_id: setup.app_id,
@@ -74,7 +99,7 @@ pub fn set_up(paths: &Paths, setup: Setup) -> Result<std::path::PathBuf> {
         timeout_secs: setup.timeout_secs,
         min_interval_ms: setup.min_interval_ms,
     };
-    Client::new(cfg.client_config_with(setup.ca_pem.clone()))?;
+    Client::new(client_config(&cfg, setup.ca_pem.clone()))?;
     cfg.save(paths, setup.ca_pem.as_deref())?;
     Ok(paths.provider_file())
 }

@@ -42,7 +42,7 @@ pub fn decide(
         request_id: request_id.0.clone(),
         art: matches!(decision, Decision::Buy).then_some(request.art),
         reason: match decision {
-            Decision::Refuse { reason, .. } => Some(*reason),
+            Decision::Refuse { reason, .. } => Some(reason.code().to_string()),
             _ => None,
         },
         text: match decision {

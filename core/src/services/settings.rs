@@ -49,3 +49,14 @@ pub fn save(store: &mut Store, ctx: &Context, new: &Settings) -> Result<Vec<Stri
     }
     Ok(changed.into_iter().map(String::from).collect())
 }
+
+/// The settings of a desk whose folder may be new: read them, or save and
+/// use `first` when there are none yet (the demo's first start).
+pub fn load_or_create(paths: &Paths, first: impl FnOnce() -> Settings) -> Result<Settings> {
+    if paths.settings_file.exists() {
+        return Ok(Settings::load(&paths.settings_file).0);
+    }
+    let settings = first();
+    settings.save(&paths.settings_file)?;
+    Ok(settings)
+}

@@ -64,6 +64,22 @@ pub enum StoreError {
     Inconsistent(&'static str),
 }
 
+impl StoreError {
+    /// A refusal of what was asked (the data say no), rather than a failure
+    /// of the database: the librarian can act on it.
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            StoreError::CardTaken { .. }
+                | StoreError::RequestNotFound(_)
+                | StoreError::RequestNotPending { .. }
+                | StoreError::RequestAlreadyDecided { .. }
+                | StoreError::ReaderHasLogin
+                | StoreError::ProviderAccountWaiting
+        )
+    }
+}
+
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
         StoreError::Sqlite(Arc::new(e))
@@ -270,5 +286,7 @@ mod codes {
     sql_code!(BookKind, |c| Some(BookKind::from_code(c)));
     sql_code!(RefusalReason, |c| Some(RefusalReason::from_code(c)));
     sql_code!(DecisionKind, DecisionKind::from_code);
-    sql_code!(OutboxKind, OutboxKind::from_code);
+    sql_code!(OutboxKind, |c| Some(
+        OutboxKind::from_code(c).unwrap_or(OutboxKind::Unknown)
+    ));
 }

@@ -92,7 +92,11 @@ fn request_from_row(r: &Row<'_>) -> rusqlite::Result<BookRequest> {
         refusal_reason: r.get(14)?,
         refusal_text: r.get(15)?,
         loan_due: parse_date(r.get(16)?),
-        local_decision: r.get(17)?,
+        // A code this build does not know reads as no decision.
+        local_decision: r
+            .get::<_, Option<String>>(17)?
+            .as_deref()
+            .and_then(DecisionKind::from_code),
     })
 }
 
@@ -165,7 +169,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<i64> {
         let tx = self.immediate()?;
-        let row: Option<(RequestStatus, Option<DecisionKind>, String)> = tx
+        let row: Option<(RequestStatus, Option<String>, String)> = tx
             .query_row(
                 "SELECT status, local_decision, title FROM provider_requests WHERE id = ?1",
                 [request_id],

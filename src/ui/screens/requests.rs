@@ -7,8 +7,8 @@ use iced::widget::{button, column, container, pick_list, row, scrollable, text, 
 use iced::{Element, Fill, Task};
 
 use kafedra_core::domain::records::RequestId;
+use kafedra_core::domain::request::RefusalReason;
 use kafedra_core::domain::request::{BookRequest, Decision};
-use kafedra_core::provider::RefusalReason;
 use kafedra_core::services::{self, Changed, Context, Db, requests};
 
 use super::{Effect, Message as ScreenMessage};

@@ -9,7 +9,7 @@ mod view;
 use std::path::PathBuf;
 
 use iced::Task;
-use kafedra_core::config::SlipLayout;
+use kafedra_core::config::{AccessMode, SlipLayout};
 use kafedra_core::domain::BlockReason;
 use kafedra_core::domain::reader::Channel;
 use kafedra_core::domain::records::{Binding, ReaderId};
@@ -50,16 +50,12 @@ pub enum Message {
 }
 
 impl Message {
-    /// An answer from a service started by this page (it ends "busy").
+    /// The answer of a service that made the page busy (it ends "busy").
+    /// Revealing contacts or the password does not make it busy.
     fn is_answer(&self) -> bool {
         matches!(
             self,
-            Message::Granted(_)
-                | Message::Printed(_)
-                | Message::Saved(_)
-                | Message::Blocked(_)
-                | Message::Contacts(_)
-                | Message::Password(_)
+            Message::Granted(_) | Message::Printed(_) | Message::Saved(_) | Message::Blocked(_)
         )
     }
 }
@@ -195,20 +191,18 @@ impl ReaderPage {
     fn reveal(&mut self, message: Message, env: &Env<'_>) -> Action {
         let (id, db, ctx) = (self.id, env.db, env.ctx.clone());
         match message {
-            Message::ShowContacts => self.run(
-                db,
-                move |s| readers::reveal_contacts(s, &ctx, id),
+            Message::ShowContacts => Action::Run(Task::perform(
+                db.call(move |s| readers::reveal_contacts(s, &ctx, id)),
                 Message::Contacts,
-            ),
+            )),
             Message::Contacts(Ok(c)) => {
                 self.contacts = Some(c);
                 Action::Run(self.reload(db, env.ctx))
             }
-            Message::ShowPassword => self.run(
-                db,
-                move |s| access::reveal_password(s, &ctx, id),
+            Message::ShowPassword => Action::Run(Task::perform(
+                db.call(move |s| access::reveal_password(s, &ctx, id)),
                 Message::Password,
-            ),
+            )),
             Message::Password(Ok(p)) => {
                 self.password = Some(p);
                 Action::Run(self.reload(db, env.ctx))
@@ -323,7 +317,9 @@ impl ReaderPage {
         let Some(profile) = &self.profile else {
             return Action::None;
         };
-        if self.busy || profile.binding.is_some() || profile.provider_waiting.is_some() {
+        let waiting =
+            ctx.settings.access_mode == AccessMode::Provider && profile.provider_waiting.is_some();
+        if self.busy || profile.binding.is_some() || waiting {
             return Action::None;
         }
         let (id, proposed, ctx) = (
@@ -349,6 +345,12 @@ impl ReaderPage {
                 instead_of,
             } => {
                 let mut text = format!("Выдан логин {}.", binding.account.login);
+                // The page shows the login at once (and can print it) before
+                // its reload arrives.
+                if let Some(profile) = &mut self.profile {
+                    profile.binding = Some((*binding).clone());
+                    profile.proposed = None;
+                }
                 if instead_of.is_some() {
                     text.push_str(" Предложенный логин успели выдать с другого места — выдан следующий свободный.");
                 }
