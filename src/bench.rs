@@ -50,7 +50,8 @@ pub fn run(readers: usize, pool: usize) -> Result<(), String> {
     };
     let paths = Paths::portable(&dir);
     let ctx = Context::new(Settings::default(), paths.clone());
-    let mut store = Store::open(&paths.db_file()).map_err(|e| e.to_string())?;
+    let mut store =
+        Store::open_sealed(&paths.db_file(), &paths.pool_key_file()).map_err(|e| e.to_string())?;
     println!("Папка замера: {}", dir.display());
     let build = if cfg!(debug_assertions) {
         "debug"
@@ -166,7 +167,7 @@ fn search(store: &Store, readers: usize, people: &[Person]) -> Result<(), String
     let mut worst = (Duration::ZERO, String::new());
     for q in &queries {
         let t = Instant::now();
-        let hits = readers::search(store, q).map_err(|e| e.to_string())?;
+        let hits = readers::search(store, q).map_err(|e| e.to_string())?.hits;
         let d = t.elapsed();
         if d > worst.0 {
             worst = (d, q.clone());

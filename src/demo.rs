@@ -26,7 +26,8 @@ pub fn prepare(dir: &Path) -> Result<(Context, Store), String> {
         ..Settings::default()
     })
     .map_err(|e| e.to_string())?;
-    let mut store = Store::open(&paths.db_file()).map_err(|e| e.to_string())?;
+    let mut store =
+        Store::open_sealed(&paths.db_file(), &paths.pool_key_file()).map_err(|e| e.to_string())?;
     let ctx = Context::new(settings, paths);
     fill(&mut store, &ctx).map_err(|e| e.to_string())?;
     Ok((ctx, store))

@@ -134,6 +134,12 @@ impl Paths {
         self.settings_dir().join("provider-ca.pem")
     }
 
+    /// The key that seals pool passwords in the database (0600, next to the
+    /// settings: a copied database file alone reveals no password).
+    pub fn pool_key_file(&self) -> PathBuf {
+        self.settings_dir().join("pool.key")
+    }
+
     fn settings_dir(&self) -> PathBuf {
         self.settings_file
             .parent()
@@ -304,24 +310,21 @@ impl Settings {
                     Some(format!(
                         "Файл настроек {} повреждён ({}). Использованы настройки по умолчанию; исправьте файл или сохраните настройки заново.",
                         path.display(),
-                        e.message()
+                        toml_problem(&text, &e)
                     )),
                 ),
             },
         }
     }
 
-    /// Writes the file atomically (temp file + rename).
+    /// Writes the file atomically (a fresh private temp file + rename).
     pub fn save(&self, path: &Path) -> Result<(), ConfigError> {
         let text =
             toml::to_string_pretty(self).map_err(|e| ConfigError::Serialize(e.to_string()))?;
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(ConfigError::io(folder, dir))?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            crate::private::folder(dir).map_err(ConfigError::io(folder, dir))?;
         }
-        let tmp = path.with_extension("toml.tmp");
-        std::fs::write(&tmp, text)
-            .and_then(|()| std::fs::rename(&tmp, path))
-            .map_err(ConfigError::io(write_settings, path))
+        crate::private::write(path, text.as_bytes()).map_err(ConfigError::io(write_settings, path))
     }
 
     /// Problems that must be fixed before saving, in Russian.
@@ -465,7 +468,7 @@ impl ProviderConfig {
                 toml::from_str(&text)
                     .map(Some)
                     .map_err(|e| ConfigError::DamagedConnection {
-                        detail: e.message().to_string(),
+                        detail: toml_problem(&text, &e),
                         path,
                     })
             }
@@ -502,23 +505,27 @@ impl ProviderConfig {
 /// Writes a file only its owner may read (created that way: no window in
 /// which others could read it).
 fn write_private(path: &Path, bytes: &[u8]) -> Result<(), ConfigError> {
-    use std::io::Write;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(ConfigError::io(folder, dir))?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        crate::private::folder(dir).map_err(ConfigError::io(folder, dir))?;
     }
-    let tmp = path.with_extension("tmp");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
+    crate::private::write(path, bytes).map_err(ConfigError::io(write, path))
+}
+
+/// Where a TOML file went wrong, without quoting any value from it (a value
+/// may be a secret): the line and the key.
+fn toml_problem(text: &str, e: &toml::de::Error) -> String {
+    let Some(span) = e.span() else {
+        return "неверный формат".to_string();
+    };
+    let start = span.start.min(text.len());
+    let line_no = text[..start].matches('\n').count() + 1;
+    let line = text.lines().nth(line_no - 1).unwrap_or("");
+    match line.split_once('=') {
+        Some((key, _)) if !key.trim().is_empty() && !key.contains('"') => {
+            format!("строка {line_no}, ключ «{}»: неверное значение", key.trim())
+        }
+        _ => format!("строка {line_no}: неверный формат"),
     }
-    let result = options
-        .open(&tmp)
-        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()))
-        .and_then(|()| std::fs::rename(&tmp, path));
-    result.map_err(ConfigError::io(write, path))
 }
 
 fn os_user() -> String {

@@ -14,8 +14,10 @@
 pub mod config;
 pub mod domain;
 pub mod import;
+pub mod private;
 pub mod provider;
 pub mod sample;
+pub mod sealed;
 pub mod services;
 pub mod sim;
 pub mod slip;

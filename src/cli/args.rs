@@ -178,7 +178,7 @@ pub struct AddArgs {
     pub name: String,
     #[arg(long, default_value = "")]
     pub patronymic: String,
-    /// ГГГГ-ММ-ДД или ДД.ММ.ГГГГ.
+    /// ДД.ММ.ГГГГ (также ДДММГГГГ, Д.М.ГГГГ, ДД.ММ.ГГ, ГГГГ-ММ-ДД).
     #[arg(long)]
     pub birth_date: String,
     /// № билета; без него номер берётся по шаблону из настроек.

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use kafedra_core::domain::text::{counted, plural};
 use kafedra_core::services::{Context, ImportProblem, Store, pool};
 
 use super::args::PoolCommand;
@@ -15,24 +16,31 @@ pub(super) fn run(command: PoolCommand, store: &mut Store, ctx: &Context) -> Out
 }
 
 fn import(file: &Path, store: &mut Store, ctx: &Context) -> Outcome {
+    let name = pool::file_name(file);
     let bytes = pool::read_file(file)?;
-    let name = file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| file.display().to_string());
-    match pool::import(store, ctx, &bytes, &name, &mut |_, _| {}) {
+    // Checked first, without touching the database; then written in one go.
+    let checked = pool::parse(&bytes, &name);
+    drop(bytes);
+    let result = checked.and_then(|checked| pool::write(store, ctx, &checked, &mut |_, _| {}));
+    match result {
         Ok(r) => {
             println!(
-                "Загружено {} логинов из «{}» (кодировка {}).",
-                r.rows, r.file_name, r.encoding
+                "{} {} из «{}» (кодировка {}).",
+                plural(r.rows, "Загружен", "Загружено", "Загружено"),
+                counted(r.rows, "логин", "логина", "логинов"),
+                r.file_name,
+                r.encoding
             );
             status(store)
         }
         Err(problem) => {
             let mut m = format!("Файл «{name}» не загружен, в пул ничего не записано.\n{problem}");
             if let ImportProblem::Rows(rows) = &problem {
-                for r in rows {
+                for r in &rows.listed {
                     m.push_str(&format!("\n  строка {}: {}", r.line, r.message));
+                }
+                if let Some(more) = rows.more_text(rows.listed.len()) {
+                    m.push_str(&format!("\n  {more}"));
                 }
             }
             Err(match problem {

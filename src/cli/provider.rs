@@ -50,7 +50,7 @@ pub(super) fn run(command: ProviderCommand, store: &mut Store, ctx: &Context) ->
 /// The first line of a secret's file.
 fn first_line(p: &Path) -> Result<String, Failure> {
     let text = std::fs::read_to_string(p)
-        .map_err(|e| Failure::refused(format!("Не удалось прочитать {}: {e}", p.display())))?;
+        .map_err(|e| Failure::failed(format!("Не удалось прочитать {}: {e}", p.display())))?;
     let line = text.lines().next().unwrap_or("").trim().to_string();
     if line.is_empty() {
         return Err(Failure::refused(format!(
@@ -109,5 +109,11 @@ pub(super) fn sync(store: Store, ctx: &Context) -> Outcome {
 pub(super) fn simulator(args: Vec<String>) -> Outcome {
     let rt = runtime()?;
     rt.block_on(kafedra_core::sim::cli::run(args))
-        .map_err(|e| Failure::refused(e.to_string()))
+        .map_err(|e| match e {
+            kafedra_core::sim::SimError::Invalid(_) | kafedra_core::sim::SimError::Refused(_) => {
+                Failure::refused(format!("Симулятор ЭБС: {e}"))
+            }
+            // Could not listen, write the certificate…: the simulator failed.
+            _ => Failure::failed(format!("Симулятор ЭБС не работает: {e}")),
+        })
 }

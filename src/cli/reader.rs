@@ -9,7 +9,7 @@ use super::{Failure, Outcome};
 pub(super) fn run(command: ReaderCommand, store: &mut Store, ctx: &Context) -> Outcome {
     match command {
         ReaderCommand::Add(a) => add(a, store, ctx),
-        ReaderCommand::Find { query } => find(&query, store),
+        ReaderCommand::Find { query } => find(&query, store, ctx),
     }
 }
 
@@ -36,8 +36,13 @@ fn add(a: AddArgs, store: &mut Store, ctx: &Context) -> Outcome {
     Ok(())
 }
 
-fn find(query: &str, store: &Store) -> Outcome {
-    let hits = readers::search(store, query)?;
+/// Personal data in bulk: journaled, with the query.
+fn find(query: &str, store: &mut Store, ctx: &Context) -> Outcome {
+    let found = readers::list(store, ctx, query)?;
+    let hits = found.hits;
+    if let Some(switched) = &found.switched {
+        eprintln!("Раскладка: показаны результаты для «{switched}».");
+    }
     if hits.is_empty() {
         return Err(Failure::refused(format!(
             "Никого не нашлось по запросу «{query}»."

@@ -13,7 +13,7 @@ fn add_bind_and_slip_from_the_command_line() {
 
     let (code, out, err) = run(kafedra(&dir).args(["pool", "import"]).arg(&pool));
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("Загружено 3 логинов"), "{out}");
+    assert!(out.contains("Загружено 3 логина из «pool.csv»"), "{out}");
 
     let (code, out, err) = run(kafedra(&dir).args([
         "reader",
@@ -142,4 +142,50 @@ fn possible_duplicates_are_refused_unless_confirmed() {
         "{err}"
     );
     assert_eq!(add(&["--allow-duplicate"]).0, 0);
+}
+
+#[test]
+fn pool_import_counts_in_russian_and_refuses_look_alikes_and_broken_files() {
+    let d = Desk::new();
+    let guard = d.release();
+    let dir = guard.path().to_path_buf();
+    let one = dir.join("one.csv");
+    std::fs::write(&one, "login;password\nABC-1;pw1\n").unwrap();
+    let (code, out, err) = run(kafedra(&dir).args(["pool", "import"]).arg(&one));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Загружен 1 логин из «one.csv»"), "{out}");
+
+    // Cyrillic А, В, С: on a slip it reads as the login already in the pool.
+    let look_alike = dir.join("look-alike.csv");
+    std::fs::write(&look_alike, "login;password\nnew1;pw2\nАВС-1;pw3\n").unwrap();
+    let (code, _, err) = run(kafedra(&dir).args(["pool", "import"]).arg(&look_alike));
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(
+            "строка 3: Логин «АВС-1» совпадает с логином «ABC-1», который уже есть в пуле"
+        ),
+        "{err}"
+    );
+
+    // UTF-8 with one stray Windows-1251 byte: refused, naming the line.
+    let stray = dir.join("stray.csv");
+    let mut bytes = "Логин;Пароль\nчитатель1;пароль1\n".as_bytes().to_vec();
+    bytes.extend_from_slice(b"reader2;pass\xE92\n");
+    std::fs::write(&stray, bytes).unwrap();
+    let (code, _, err) = run(kafedra(&dir).args(["pool", "import"]).arg(&stray));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("в строке 3 есть испорченный символ"), "{err}");
+
+    // Over the size limit: refused before it is read (the file is sparse).
+    let huge = dir.join("huge.csv");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(2 * 1024 * 1024 * 1024)
+        .unwrap();
+    let (code, _, err) = run(kafedra(&dir).args(["pool", "import"]).arg(&huge));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("Файл слишком большой"), "{err}");
+
+    let (_, out, _) = run(kafedra(&dir).args(["pool", "status"]));
+    assert!(out.contains("всего 1"), "{out}");
 }

@@ -190,6 +190,7 @@ fn walk_in_reader_is_registered_bound_and_gets_a_slip() {
 
     let store = h.store();
     let reader = services::readers::search(&store, "Новикова")
+        .map(|f| f.hits)
         .unwrap()
         .remove(0);
     assert_eq!(reader.login.as_deref(), Some("LR-0001"));
@@ -320,7 +321,7 @@ fn a_bad_pool_file_lists_its_row_errors_and_imports_nothing() {
     let content = "login;password\nLR-1;secret1\n;secret2\nLR-1;secret3\nLR-4\n";
     std::fs::write(&bad, content).unwrap();
     let expected = match kafedra_core::import::pool::parse_pool(content.as_bytes(), "logins.csv") {
-        Err(kafedra_core::import::pool::PoolFileError::Rows(rows)) => rows,
+        Err(kafedra_core::import::pool::PoolFileError::Rows(rows)) => rows.listed,
         other => panic!("the parser must refuse this file: {other:?}"),
     };
     assert!(expected.len() >= 3, "{expected:?}");
@@ -340,6 +341,41 @@ fn a_bad_pool_file_lists_its_row_errors_and_imports_nothing() {
         ui.find("Файл не загружен: 3 строки с ошибками. Исправьте их и загрузите файл снова.")
     });
     h.picture("07-bad-import");
+    assert_eq!(services::pool::counts(&h.store()).unwrap().total(), 0);
+}
+
+#[test]
+fn a_pool_file_with_thousands_of_bad_lines_shows_the_first_errors_and_a_count() {
+    let d = desk_without_auto_print();
+    let bad = d.path().join("many.csv");
+    let mut content = String::from("login;password\n");
+    for _ in 0..5_321 {
+        content.push_str(";pw\n");
+    }
+    std::fs::write(&bad, content).unwrap();
+    let mut h = Harness::new(
+        d,
+        Dialogs::Preset {
+            open: Some(bad),
+            save: None,
+        },
+    );
+    h.ui(|ui| ui.click("Пул логинов"));
+    h.ui(|ui| ui.click("Загрузить файл… (CSV, XLSX)"));
+    let missing = "Строка 52: Не указан логин. Впишите логин или удалите строку.";
+    let shown = h.ui(|ui| {
+        ui.find(
+            "Файл не загружен: 5\u{A0}321 строка с ошибками. Исправьте их и загрузите файл снова.",
+        )?;
+        ui.find("Строка 2: Не указан логин. Впишите логин или удалите строку.")?;
+        ui.find("Строка 51: Не указан логин. Впишите логин или удалите строку.")?;
+        ui.find("…и ещё 5\u{A0}271 строка с ошибками")?;
+        Ok(ui.find(missing).is_ok())
+    });
+    assert!(
+        !shown,
+        "only the first 50 problems are shown, one widget each"
+    );
     assert_eq!(services::pool::counts(&h.store()).unwrap().total(), 0);
 }
 

@@ -4,5 +4,6 @@
 mod cli;
 mod concurrency;
 mod gui;
+mod privacy;
 mod support;
 mod sync;

@@ -49,7 +49,8 @@ impl Desk {
         let dir = tempfile::tempdir().expect("tempdir");
         let paths = Paths::portable(dir.path());
         settings.save(&paths.settings_file).expect("save settings");
-        let store = Store::open(&paths.db_file()).expect("open store");
+        let store =
+            Store::open_sealed(&paths.db_file(), &paths.pool_key_file()).expect("open store");
         Desk {
             ctx: Context::new(settings, paths),
             store,

@@ -12,6 +12,7 @@ use kafedra_core::services::{self, Store};
 use kafedra_core::sim::{self, Fault, SimConfig, SimHandle};
 
 use crate::support::{Desk, kafedra, run};
+use kafedra_core::config::{AccessMode, Settings};
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
@@ -128,6 +129,98 @@ fn killing_the_app_mid_sync_delivers_the_outbox_exactly_once() {
         RequestStatus::Issued
     );
     assert_eq!(services::provider::status(&store).unwrap().waiting, 0);
+    drop(guard);
+    rt.block_on(sim.shutdown());
+}
+
+/// Connects the desk in `dir` to the simulator (CA and secret files in `dir`).
+fn connect(dir: &std::path::Path, sim: &SimHandle, timeout_secs: u32) {
+    let ca = dir.join("sim-ca.pem");
+    let secret = dir.join("secret.txt");
+    std::fs::write(&ca, &sim.ca_pem).unwrap();
+    std::fs::write(&secret, "sim-secret\n").unwrap();
+    let (code, _, err) = run(kafedra(dir)
+        .args(["provider", "set", "--url", &sim.base_url()])
+        .args(["--app", "kafedra-sim", "--secret-file"])
+        .arg(&secret)
+        .arg("--ca")
+        .arg(&ca)
+        .args(["--pace-ms", "10", "--timeout", &timeout_secs.to_string()]));
+    assert_eq!(code, 0, "{err}");
+}
+
+/// Two `kafedra sync` processes of one desk at once (the app's background sync and one
+/// from cron: the same desk name, the same file). The first one's card creation is held at
+/// the provider, unapplied, while the second runs to its end: the second leaves it alone
+/// (its claim belongs to the first process's run), and the provider creates one card.
+#[test]
+fn two_sync_processes_of_one_desk_create_the_card_once() {
+    let rt = runtime();
+    let sim = start_sim(&rt);
+    let mut d = Desk::with_settings(Settings {
+        staff_name: "Тестова Т. Т.".into(),
+        desk_name: "кафедра 1".into(),
+        access_mode: AccessMode::Provider,
+        ..Settings::default()
+    });
+    d.register("Орлова", "Вера", "01.06.1979", "orlova@mail.ru");
+    let guard = d.release();
+    let dir = guard.path().to_path_buf();
+    // Long enough for the held write to wait while the other process syncs.
+    connect(&dir, &sim, 60);
+    let cards = || {
+        sim.readers()
+            .iter()
+            .filter(|r| r.name == "Орлова Вера")
+            .count()
+    };
+
+    sim.hold_writes();
+    let first = kafedra(&dir)
+        .arg("sync")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while sim.held_writes() < 1 {
+        assert!(Instant::now() < deadline, "the first sync never sent");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let mut second = kafedra(&dir)
+        .arg("sync")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The second either ends, or sends the held write a second time (then its copy is
+    // held too, and both are let go to count them).
+    while second.try_wait().unwrap().is_none() && sim.held_writes() < 2 {
+        assert!(Instant::now() < deadline, "the second sync never ended");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    sim.release_writes();
+    let second = second.wait_with_output().unwrap();
+    let first = first.wait_with_output().unwrap();
+    let text = |o: &std::process::Output| {
+        String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr)
+    };
+    assert_eq!(cards(), 1, "one card\n{}\n{}", text(&first), text(&second));
+    assert!(first.status.success(), "{}", text(&first));
+    assert!(
+        text(&first).contains("Отправлено: учётная запись читателя Орлова Вера"),
+        "{}",
+        text(&first)
+    );
+    assert!(
+        !text(&second).contains("Отправлено"),
+        "the second left it alone: {}",
+        text(&second)
+    );
+    let (code, out, err) = run(kafedra(&dir).arg("sync"));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("Ждут отправки: 0."), "{out}");
+    assert_eq!(cards(), 1);
     drop(guard);
     rt.block_on(sim.shutdown());
 }

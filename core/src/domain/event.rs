@@ -18,10 +18,12 @@ pub enum EventKind {
     RequestDecided,
     OutboxDelivered,
     OutboxRefused,
+    SlipPrintFailed,
+    ReadersListed,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 16] = [
+    pub const ALL: [EventKind; 18] = [
         EventKind::ReaderRegistered,
         EventKind::ConsentGiven,
         EventKind::ReaderViewed,
@@ -38,6 +40,8 @@ impl EventKind {
         EventKind::RequestDecided,
         EventKind::OutboxDelivered,
         EventKind::OutboxRefused,
+        EventKind::SlipPrintFailed,
+        EventKind::ReadersListed,
     ];
 
     pub fn code(self) -> &'static str {
@@ -58,6 +62,8 @@ impl EventKind {
             EventKind::RequestDecided => "request_decided",
             EventKind::OutboxDelivered => "outbox_delivered",
             EventKind::OutboxRefused => "outbox_refused",
+            EventKind::SlipPrintFailed => "slip_print_failed",
+            EventKind::ReadersListed => "readers_listed",
         }
     }
 
@@ -83,6 +89,8 @@ impl EventKind {
             EventKind::RequestDecided => "Решение по запросу книги",
             EventKind::OutboxDelivered => "Отправлено в ЭБС",
             EventKind::OutboxRefused => "ЭБС отклонила действие",
+            EventKind::SlipPrintFailed => "Памятка не напечатана",
+            EventKind::ReadersListed => "Просмотрен список читателей",
         }
     }
 }

@@ -4,6 +4,7 @@ pub mod account;
 pub mod card_number;
 pub mod event;
 pub mod ids;
+pub mod layout;
 pub mod reader;
 pub mod records;
 pub mod request;

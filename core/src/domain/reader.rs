@@ -62,7 +62,7 @@ pub struct ReaderDraft {
     pub surname: String,
     pub name: String,
     pub patronymic: String,
-    /// `ДД.ММ.ГГГГ` (also accepted: `ГГГГ-ММ-ДД`, `Д.М.ГГГГ`).
+    /// `ДД.ММ.ГГГГ` (also accepted: `ДДММГГГГ`, `Д.М.ГГГГ`, `ДД.ММ.ГГ`, `ГГГГ-ММ-ДД`).
     pub birth_date: String,
     /// Empty means "generate from the pattern in Settings".
     pub card: String,
@@ -153,18 +153,85 @@ pub fn full_name(surname: &str, name: &str, patronymic: Option<&str>) -> String 
     }
 }
 
-/// Parses a birth date as librarians type it.
+/// Parses a date with a four-digit year: `ДД.ММ.ГГГГ`, `Д.М.ГГГГ`,
+/// `ДДММГГГГ`, `ГГГГ-ММ-ДД` (also with `/`, `-` or spaces between parts).
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
-    let s = s.trim();
-    for fmt in ["%d.%m.%Y", "%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"] {
-        if let Ok(d) = NaiveDate::parse_from_str(s, fmt) {
-            // chrono accepts 2-digit years as year 90 AD: reject those.
-            if d.year() >= 1000 {
-                return Some(d);
-            }
-        }
+    let (d, m, y) = date_parts(s)?;
+    if y < 1000 {
+        return None;
     }
-    None
+    NaiveDate::from_ymd_opt(y, m, d)
+}
+
+/// Parses a birth date as librarians type it: everything [`parse_date`]
+/// takes, and a two-digit year (`ДД.ММ.ГГ`, `ДДММГГ`). The century rule: a
+/// two-digit year is this century's when that is not later than today,
+/// else the last century's (on 29.11.2026, «05.03.26» is 2026 and «05.03.27»
+/// is 1927).
+pub fn parse_birth_date(s: &str, today: NaiveDate) -> Option<NaiveDate> {
+    let (d, m, y) = date_parts(s)?;
+    let y = match y {
+        1000.. => y,
+        0..=99 if two_digit_year(s) => {
+            let this = today.year() - today.year() % 100 + y;
+            let date = NaiveDate::from_ymd_opt(this, m, d)?;
+            if date <= today {
+                return Some(date);
+            }
+            this - 100
+        }
+        _ => return None,
+    };
+    NaiveDate::from_ymd_opt(y, m, d)
+}
+
+/// Day, month and year as typed (the year as written: 2 or 4 digits).
+fn date_parts(s: &str) -> Option<(u32, u32, i32)> {
+    let s = s.trim();
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_digit()) {
+        return match s.len() {
+            8 => Some((
+                s[..2].parse().ok()?,
+                s[2..4].parse().ok()?,
+                s[4..].parse().ok()?,
+            )),
+            6 => Some((
+                s[..2].parse().ok()?,
+                s[2..4].parse().ok()?,
+                s[4..].parse().ok()?,
+            )),
+            _ => None,
+        };
+    }
+    let parts: Vec<&str> = s
+        .split(['.', '/', '-', ' ', ','])
+        .filter(|p| !p.is_empty())
+        .collect();
+    let [a, b, c] = parts.as_slice() else {
+        return None;
+    };
+    if ![a, b, c]
+        .iter()
+        .all(|p| p.chars().all(|ch| ch.is_ascii_digit()))
+    {
+        return None;
+    }
+    match (a.len(), b.len(), c.len()) {
+        (4, 1..=2, 1..=2) => Some((c.parse().ok()?, b.parse().ok()?, a.parse().ok()?)),
+        (1..=2, 1..=2, 2 | 4) => Some((a.parse().ok()?, b.parse().ok()?, c.parse().ok()?)),
+        _ => None,
+    }
+}
+
+/// Was the year typed with two digits?
+fn two_digit_year(s: &str) -> bool {
+    let s = s.trim();
+    if s.chars().all(|c| c.is_ascii_digit()) {
+        return s.len() == 6;
+    }
+    s.rsplit(['.', '/', '-', ' ', ','])
+        .find(|p| !p.is_empty())
+        .is_some_and(|p| p.len() == 2)
 }
 
 /// Full years between `birth` and `today`.
@@ -341,11 +408,11 @@ fn check_birth_date(
         ));
         return None;
     }
-    let Some(date) = parse_date(raw) else {
+    let Some(date) = parse_birth_date(raw, today) else {
         errors.push(FieldError::new(
             Field::BirthDate,
             format!(
-                "Дата рождения «{raw}» не распознана: введите её в виде ДД.ММ.ГГГГ, например 05.03.1990."
+                "Дата рождения «{raw}» не распознана: введите её в виде ДД.ММ.ГГГГ, например 05.03.1990 (можно 05031990 или 05.03.90)."
             ),
         ));
         return None;
@@ -569,6 +636,37 @@ mod tests {
     }
 
     #[test]
+    fn birth_dates_as_desks_type_them() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 29).unwrap();
+        let d = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd);
+        for (typed, want) in [
+            ("05.03.1990", d(1990, 3, 5)),
+            ("5.3.1990", d(1990, 3, 5)),
+            ("05031990", d(1990, 3, 5)),
+            ("1990-03-05", d(1990, 3, 5)),
+            ("05/03/1990", d(1990, 3, 5)),
+            ("05 03 1990", d(1990, 3, 5)),
+            ("05.03.90", d(1990, 3, 5)),
+            ("050390", d(1990, 3, 5)),
+            ("05.03.26", d(2026, 3, 5)),
+            ("29.11.26", d(2026, 11, 29)),
+            ("30.11.26", d(1926, 11, 30)),
+            ("05.03.27", d(1927, 3, 5)),
+            ("01.01.00", d(2000, 1, 1)),
+            ("31.02.1990", None),
+            ("1990", None),
+            ("05.03.990", None),
+            ("5031990", None),
+            ("пятое марта", None),
+        ] {
+            assert_eq!(parse_birth_date(typed, today), want, "{typed}");
+        }
+        // Four-digit years only where no "today" tells the century.
+        assert_eq!(parse_date("05.03.90"), None);
+        assert_eq!(parse_date("05031990"), d(1990, 3, 5));
+    }
+
+    #[test]
     fn birth_date_in_future() {
         let mut d = good();
         d.birth_date = "01.01.2027".into();
@@ -606,8 +704,11 @@ mod tests {
         assert!(messages_for(&d, Field::BirthDate)[0].contains("не распознана"));
         d.birth_date = "31.02.1990".into();
         assert!(messages_for(&d, Field::BirthDate)[0].contains("не распознана"));
-        d.birth_date = "05.03.90".into();
+        d.birth_date = "05.03.9".into();
         assert!(messages_for(&d, Field::BirthDate)[0].contains("не распознана"));
+        // A two-digit year is read with the century rule (issue 7).
+        d.birth_date = "05.03.90".into();
+        assert!(messages_for(&d, Field::BirthDate).is_empty());
         d.birth_date = String::new();
         assert!(messages_for(&d, Field::BirthDate)[0].starts_with("Укажите дату рождения"));
         d.birth_date = "1990-03-05".into();

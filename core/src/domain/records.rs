@@ -113,6 +113,12 @@ pub struct JournalEntry {
 }
 
 impl JournalEntry {
+    /// The kind of event (`None` for a code written by a newer build; the
+    /// entry still shows, with its code).
+    pub fn event(&self) -> Option<super::event::EventKind> {
+        super::event::EventKind::from_code(&self.kind)
+    }
+
     pub fn label(&self) -> &str {
         super::event::EventKind::from_code(&self.kind).map_or(self.kind.as_str(), |k| k.label())
     }

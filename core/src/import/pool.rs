@@ -2,33 +2,55 @@
 //!
 //! The file is a list of ready-made provider accounts: login, password and, optionally, the
 //! provider's own card id. It arrives as CSV/TSV text (UTF-8 with or without BOM, UTF-16 from
-//! Excel's "Unicode text" export, or Windows-1251) or as a spreadsheet (XLSX, and whatever
-//! else calamine can open: XLS, XLSB, ODS).
+//! Excel's "Unicode text" export, or Windows-1251) or as a spreadsheet (XLSX or ODS; the
+//! binary Excel formats XLS and XLSB are refused with a request to save the file as XLSX).
 //!
-//! Import is all-or-nothing: [`parse_pool`] either returns every row of the file or every
-//! problem found in it ([`PoolFileError::Rows`]), so the librarian can fix the file in one go.
-//! Messages are in Russian and say what to fix; the line number travels separately in
+//! The file comes from outside and is read as hostile: at most [`MAX_FILE_BYTES`] and
+//! [`MAX_ROWS`] rows; spreadsheets are streamed row by row (only the first
+//! [`SHEET_COLUMNS`] columns are kept, whatever range the file claims), every unpacked part
+//! is bounded, a text line longer than [`MAX_LINE_CHARS`] is reported rather than split,
+//! and after [`MAX_ROW_ERRORS`] problems only the number of further bad lines is kept.
+//!
+//! Import is all-or-nothing: [`parse_pool`] either returns every row of the file or the
+//! problems found in it ([`PoolFileError::Rows`]), so the librarian can fix the file in one
+//! go. Messages are in Russian and say what to fix; the line number travels separately in
 //! [`RowError::line`] and is the number the librarian sees in a text editor or in Excel.
+//!
+//! Logins and passwords are checked so that the access slip prints them unambiguously
+//! ([`crate::domain::text::is_credential_char`]); two logins a reader cannot tell apart
+//! (case, Cyrillic look-alikes, invisible characters: [`crate::domain::text::login_key`])
+//! are duplicates.
 //!
 //! Pure code: takes bytes, touches no database, file system or network. Checking logins
 //! against those already in the database is the caller's job.
 
 use std::collections::HashMap;
 use std::fmt;
-use std::io::Cursor;
 
-use calamine::{Data, Reader, Sheets, open_workbook_auto_from_rs};
-use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, WINDOWS_1251};
+use crate::domain::text::{
+    clean_credential, counted, group_digits, is_invisible, login_key, plural,
+};
+
+use super::{decode, delimited, sheet};
+
+/// Largest pool file accepted, in bytes (50 MB).
+pub const MAX_FILE_BYTES: u64 = 50 * 1024 * 1024;
+
+/// Most rows (non-blank lines, the header included) a pool file may have.
+pub const MAX_ROWS: usize = 1_000_000;
+
+/// How many row problems are listed; beyond that only the lines are counted.
+pub const MAX_ROW_ERRORS: usize = 1_000;
+
+/// Longest line of a text file, in characters; a longer one is reported, not split.
+pub const MAX_LINE_CHARS: usize = 10_000;
+
+/// How many columns of a spreadsheet are read (a header may put the login, the password
+/// and the card in any of them); cells to the right are only noted as filled.
+pub const SHEET_COLUMNS: usize = 16;
 
 /// Longest accepted login, password or card id, in characters.
 pub const MAX_VALUE_CHARS: usize = 128;
-
-/// How many non-blank lines are looked at to guess the column delimiter.
-const SNIFF_LINES: usize = 20;
-
-/// Delimiters tried when the file does not say which one it uses, in order of preference
-/// (a tie goes to the earlier one; `;` is what Russian Excel writes).
-const DELIMITERS: [char; 3] = [';', '\t', ','];
 
 /// One account from the pool file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,17 +78,77 @@ impl fmt::Display for RowError {
     }
 }
 
+/// The problems of the lines of a file: the first ones in full, then how many more lines
+/// had problems.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RowErrors {
+    /// The first [`MAX_ROW_ERRORS`] problems, in line order (a line may appear more than
+    /// once if it has several problems).
+    pub listed: Vec<RowError>,
+    /// Lines with problems after the listed ones.
+    pub more_lines: usize,
+}
+
+impl RowErrors {
+    /// How many lines have problems, listed or not.
+    pub fn lines(&self) -> usize {
+        distinct_lines(&self.listed).saturating_add(self.more_lines)
+    }
+
+    /// How many lines with problems are not among the first `shown` listed problems.
+    pub fn lines_after(&self, shown: usize) -> usize {
+        if shown >= self.listed.len() {
+            return self.more_lines;
+        }
+        let last_shown = shown.checked_sub(1).map(|i| self.listed[i].line);
+        let hidden = &self.listed[shown..];
+        let mut lines = distinct_lines(hidden);
+        if hidden.first().map(|e| e.line) == last_shown {
+            lines -= 1;
+        }
+        lines.saturating_add(self.more_lines)
+    }
+
+    /// «…и ещё 4 321 строка с ошибками» for the lines after the first `shown` problems;
+    /// `None` if there are none.
+    pub fn more_text(&self, shown: usize) -> Option<String> {
+        let more = self.lines_after(shown);
+        (more > 0).then(|| {
+            format!(
+                "…и ещё {} с ошибками",
+                counted(more as u64, "строка", "строки", "строк")
+            )
+        })
+    }
+
+    /// «3 строки» (with problems).
+    pub fn lines_text(&self) -> String {
+        counted(self.lines() as u64, "строка", "строки", "строк")
+    }
+}
+
+fn distinct_lines(errors: &[RowError]) -> usize {
+    let mut count = 0;
+    let mut last = None;
+    for error in errors {
+        if last != Some(error.line) {
+            count += 1;
+            last = Some(error.line);
+        }
+    }
+    count
+}
+
 /// Why the pool file was not accepted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PoolFileError {
-    /// The file as a whole cannot be used (empty, not a table, broken spreadsheet...).
-    /// The text is a Russian sentence for the librarian.
+    /// The file as a whole cannot be used (empty, too big, not a table, broken
+    /// spreadsheet, unknown encoding...). The text is a Russian sentence for the librarian.
     #[error("{0}")]
     Unreadable(String),
-    /// Every bad line of the file, sorted by line number (a line may appear more than once
-    /// if it has several problems).
-    #[error("{}", rows_summary(.0.len()))]
-    Rows(Vec<RowError>),
+    /// The bad lines of the file.
+    #[error("{}", rows_summary(.0))]
+    Rows(RowErrors),
 }
 
 /// The accepted content of a pool file.
@@ -75,7 +157,7 @@ pub struct ParsedPool {
     /// Data rows in file order; never empty.
     pub rows: Vec<PoolRow>,
     /// How the file was read: "UTF-8", "UTF-8 (BOM)", "UTF-16LE", "UTF-16BE",
-    /// "Windows-1251" for text; "XLSX" (or "XLS", "XLSB", "ODS") for spreadsheets.
+    /// "Windows-1251" for text; "XLSX" or "ODS" for spreadsheets.
     pub encoding: &'static str,
     /// Column delimiter of a text file; `None` for spreadsheets.
     pub delimiter: Option<char>,
@@ -88,68 +170,73 @@ pub struct ParsedPool {
 /// `file_name` is only used as a hint (a `.xlsx`-like name means a spreadsheet even if the
 /// content does not look like one).
 pub fn parse_pool(bytes: &[u8], file_name: &str) -> Result<ParsedPool, PoolFileError> {
+    check_size(bytes.len() as u64)?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(unreadable(
             "Файл пустой. Выберите файл со списком логинов и паролей от ЛитРес.",
         ));
     }
-    if is_spreadsheet(bytes, file_name) {
-        let (encoding, records) = read_spreadsheet(bytes)?;
-        build(records, encoding, None)
+    if sheet::is_spreadsheet(bytes, file_name) {
+        let mut workbook = sheet::open(bytes)?;
+        let mut builder = Builder::new(workbook.kind(), None);
+        workbook.read(&mut |record| builder.push(record))?;
+        builder.finish()
     } else {
-        let (text, encoding) = decode(bytes)?;
-        let (delimiter, records) = read_text(&text)?;
-        build(records, encoding, Some(delimiter))
+        let (text, encoding) = decode::decode(bytes)?;
+        let plan = delimited::plan(&text)?;
+        let mut builder = Builder::new(encoding, Some(plan.delimiter));
+        delimited::read(&text, &plan, &mut |record| builder.push(record))?;
+        builder.finish()
     }
 }
 
-fn unreadable(message: &str) -> PoolFileError {
+/// Refuses a file larger than [`MAX_FILE_BYTES`]; the caller may check the size of a file
+/// on disk with it before reading it.
+pub fn check_size(bytes: u64) -> Result<(), PoolFileError> {
+    if bytes <= MAX_FILE_BYTES {
+        return Ok(());
+    }
+    let megabytes = bytes.div_ceil(1024 * 1024);
+    Err(PoolFileError::Unreadable(format!(
+        "Файл слишком большой: {} МБ, а файл со списком логинов может быть не больше {} МБ. \
+         Проверьте, тот ли это файл; большой список разделите на части и загрузите их \
+         по очереди.",
+        group_digits(megabytes),
+        MAX_FILE_BYTES / (1024 * 1024)
+    )))
+}
+
+pub(super) fn unreadable(message: &str) -> PoolFileError {
     PoolFileError::Unreadable(message.to_owned())
 }
 
-/// "Файл не загружен: найдено 3 ошибки. …" with correct Russian agreement.
-fn rows_summary(count: usize) -> String {
-    let (verb, noun, pronoun) = match plural_form(count) {
-        Plural::One => ("найдена", "ошибка", "её"),
-        Plural::Few => ("найдено", "ошибки", "их"),
-        Plural::Many => ("найдено", "ошибок", "их"),
-    };
+pub(super) fn too_many_rows() -> PoolFileError {
+    PoolFileError::Unreadable(format!(
+        "В файле больше {} строк — столько логинов за один раз не загрузить. \
+         Разделите файл на части и загрузите их по очереди.",
+        group_digits(MAX_ROWS as u64)
+    ))
+}
+
+/// "Файл не загружен: найдено 3 строки с ошибками. …" with correct Russian agreement.
+fn rows_summary(errors: &RowErrors) -> String {
+    let lines = errors.lines() as u64;
+    let verb = plural(lines, "найдена", "найдено", "найдено");
+    let pronoun = plural(lines, "её", "их", "их");
     format!(
-        "Файл не загружен: {verb} {count} {noun}. \
-         Исправьте {pronoun} в файле и загрузите файл снова."
+        "Файл не загружен: {verb} {} с ошибками. \
+         Исправьте {pronoun} в файле и загрузите файл снова.",
+        counted(lines, "строка", "строки", "строк")
     )
 }
 
-enum Plural {
-    One,
-    Few,
-    Many,
-}
-
-fn plural_form(n: usize) -> Plural {
-    match (n % 10, n % 100) {
-        (_, 11..=14) => Plural::Many,
-        (1, _) => Plural::One,
-        (2..=4, _) => Plural::Few,
-        _ => Plural::Many,
-    }
-}
-
-fn plural<'a>(n: usize, one: &'a str, few: &'a str, many: &'a str) -> &'a str {
-    match plural_form(n) {
-        Plural::One => one,
-        Plural::Few => few,
-        Plural::Many => many,
-    }
-}
-
 // ---------------------------------------------------------------------------------------
-// Records: what both readers (text and spreadsheet) produce
+// Records: what every reader (text and spreadsheet) produces
 // ---------------------------------------------------------------------------------------
 
 /// One cell, already trimmed.
 #[derive(Debug, Clone, PartialEq)]
-enum Cell {
+pub(super) enum Cell {
     Text(String),
     /// A spreadsheet cell that cannot be used as a value (a date, an Excel error...);
     /// the text says why and what to do, as a full sentence.
@@ -157,7 +244,11 @@ enum Cell {
 }
 
 impl Cell {
-    fn is_blank(&self) -> bool {
+    pub(super) fn blank() -> Cell {
+        Cell::Text(String::new())
+    }
+
+    pub(super) fn is_blank(&self) -> bool {
         matches!(self, Cell::Text(text) if text.is_empty())
     }
 
@@ -169,384 +260,52 @@ impl Cell {
     }
 }
 
-/// One non-blank line of the file.
-struct Record {
-    line: usize,
+/// One line of the file, as the readers hand it over.
+#[derive(Debug)]
+pub(super) struct Record {
+    pub(super) line: usize,
     /// The cells, or why the line could not be split into cells.
-    cells: Result<Vec<Cell>, String>,
+    pub(super) cells: Result<Vec<Cell>, String>,
+    /// Columns up to the last filled cell, counting cells a spreadsheet reader did not
+    /// keep (beyond [`SHEET_COLUMNS`]).
+    pub(super) used: usize,
 }
 
 impl Record {
-    fn is_blank(&self) -> bool {
-        matches!(&self.cells, Ok(cells) if cells.iter().all(Cell::is_blank))
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// Text files
-// ---------------------------------------------------------------------------------------
-
-/// Decodes the bytes of a text file, returning the text (without BOM) and the encoding label.
-fn decode(bytes: &[u8]) -> Result<(String, &'static str), PoolFileError> {
-    let decoded = if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        match std::str::from_utf8(rest) {
-            Ok(text) => (text.to_owned(), "UTF-8 (BOM)"),
-            Err(_) => {
-                return Err(unreadable(
-                    "Файл помечен как UTF-8, но содержит испорченные символы. \
-                     Откройте его в Excel или Блокноте и сохраните заново в кодировке UTF-8.",
-                ));
-            }
-        }
-    } else if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
-        (decode_utf16(UTF_16LE, rest)?, "UTF-16LE")
-    } else if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
-        (decode_utf16(UTF_16BE, rest)?, "UTF-16BE")
-    } else if let Some(big_endian) = sniff_utf16_without_bom(bytes) {
-        if big_endian {
-            (decode_utf16(UTF_16BE, bytes)?, "UTF-16BE")
-        } else {
-            (decode_utf16(UTF_16LE, bytes)?, "UTF-16LE")
-        }
-    } else if let Ok(text) = std::str::from_utf8(bytes) {
-        (text.to_owned(), "UTF-8")
-    } else {
-        let (text, _) = WINDOWS_1251.decode_without_bom_handling(bytes);
-        (text.into_owned(), "Windows-1251")
-    };
-    if decoded.0.contains('\0') {
-        return Err(unreadable(
-            "Это не текстовый файл и не таблица Excel. \
-             Выберите файл CSV или XLSX со списком логинов и паролей.",
-        ));
-    }
-    Ok(decoded)
-}
-
-fn decode_utf16(encoding: &'static Encoding, bytes: &[u8]) -> Result<String, PoolFileError> {
-    encoding
-        .decode_without_bom_handling_and_without_replacement(bytes)
-        .map(|text| text.into_owned())
-        .ok_or_else(|| {
-            unreadable(
-                "Файл в кодировке Unicode (UTF-16) повреждён. \
-                 Сохраните его заново из Excel или выберите вариант CSV в UTF-8.",
-            )
-        })
-}
-
-/// Recognises BOM-less UTF-16 by its zero bytes (text here is mostly ASCII or Cyrillic,
-/// so one byte of each pair is zero or 0x04). Returns `Some(true)` for big-endian.
-fn sniff_utf16_without_bom(bytes: &[u8]) -> Option<bool> {
-    let sample = &bytes[..bytes.len().min(1024)];
-    if sample.len() < 4 || !sample.len().is_multiple_of(2) {
-        return None;
-    }
-    let pairs = sample.len() / 2;
-    let zeros_at = |parity: usize| {
-        sample
+    pub(super) fn new(line: usize, cells: Vec<Cell>) -> Record {
+        let used = cells
             .iter()
-            .skip(parity)
-            .step_by(2)
-            .filter(|b| **b == 0)
-            .count()
-    };
-    let (even, odd) = (zeros_at(0), zeros_at(1));
-    if odd * 3 >= pairs && even == 0 {
-        Some(false)
-    } else if even * 3 >= pairs && odd == 0 {
-        Some(true)
-    } else {
-        None
-    }
-}
-
-/// Splits text into physical lines on CRLF, LF or lone CR.
-fn split_lines(text: &str) -> Vec<&str> {
-    let bytes = text.as_bytes();
-    let mut lines = Vec::new();
-    let mut start = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\n' => {
-                lines.push(&text[start..i]);
-                start = i + 1;
-            }
-            b'\r' => {
-                lines.push(&text[start..i]);
-                if bytes.get(i + 1) == Some(&b'\n') {
-                    i += 1;
-                }
-                start = i + 1;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    if start < bytes.len() {
-        lines.push(&text[start..]);
-    }
-    lines
-}
-
-/// Splits one line into trimmed fields, RFC 4180 style: a field may be wrapped in double
-/// quotes (then it may contain the delimiter, and `""` stands for one quote); spaces before
-/// an opening quote are allowed. A quoted value cannot continue on the next line: logins and
-/// passwords have no line breaks, so an open quote at the end of a line is reported instead
-/// of silently swallowing the following lines.
-fn split_fields(line: &str, delimiter: char) -> Result<Vec<String>, String> {
-    #[derive(PartialEq)]
-    enum State {
-        /// Only whitespace so far in this field.
-        Start,
-        Unquoted,
-        Quoted,
-        /// After the closing quote; anything but the delimiter is kept as is.
-        AfterQuote,
-    }
-
-    let mut fields = Vec::new();
-    let mut field = String::new();
-    let mut state = State::Start;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        state = match state {
-            State::Start | State::Unquoted | State::AfterQuote if c == delimiter => {
-                fields.push(field.trim().to_owned());
-                field.clear();
-                State::Start
-            }
-            State::Start if c == '"' => {
-                field.clear();
-                State::Quoted
-            }
-            State::Start if c.is_whitespace() => {
-                field.push(c);
-                State::Start
-            }
-            State::Start | State::Unquoted => {
-                field.push(c);
-                State::Unquoted
-            }
-            State::Quoted if c == '"' => {
-                if chars.peek() == Some(&'"') {
-                    chars.next();
-                    field.push('"');
-                    State::Quoted
-                } else {
-                    State::AfterQuote
-                }
-            }
-            State::Quoted => {
-                field.push(c);
-                State::Quoted
-            }
-            State::AfterQuote => {
-                field.push(c);
-                State::AfterQuote
-            }
-        };
-    }
-    if state == State::Quoted {
-        return Err("Кавычка открыта, но не закрыта до конца строки. \
-                    Допишите закрывающую кавычку \" или уберите открывающую."
-            .to_owned());
-    }
-    fields.push(field.trim().to_owned());
-    Ok(fields)
-}
-
-/// Reads a decoded text file into records, detecting the delimiter.
-fn read_text(text: &str) -> Result<(char, Vec<Record>), PoolFileError> {
-    let mut lines: Vec<(usize, &str)> = split_lines(text)
-        .into_iter()
-        .enumerate()
-        .map(|(i, line)| (i + 1, line))
-        .filter(|(_, line)| !line.trim().is_empty())
-        .collect();
-    if lines.is_empty() {
-        return Err(no_rows());
-    }
-
-    // Excel understands a first line `sep=;` naming the delimiter; honour it too.
-    let declared = declared_delimiter(lines[0].1);
-    if declared.is_some() {
-        lines.remove(0);
-    }
-    let delimiter = match declared {
-        Some(delimiter) => delimiter,
-        None => sniff_delimiter(&lines)?,
-    };
-
-    let records = lines
-        .into_iter()
-        .map(|(line, content)| Record {
+            .rposition(|c| !c.is_blank())
+            .map_or(0, |i| i + 1);
+        Record {
             line,
-            cells: split_fields(content, delimiter)
-                .map(|fields| fields.into_iter().map(Cell::Text).collect()),
-        })
-        .collect();
-    Ok((delimiter, records))
-}
-
-fn declared_delimiter(line: &str) -> Option<char> {
-    let line = line.trim();
-    let prefix = line.get(..4)?;
-    if !prefix.eq_ignore_ascii_case("sep=") {
-        return None;
-    }
-    let mut rest = line[4..].chars();
-    match (rest.next(), rest.next()) {
-        (Some(c), None) if c != '"' => Some(c),
-        _ => None,
-    }
-}
-
-/// Picks the delimiter: the one that splits the first line into a recognisable header, or
-/// else the one present in the most sampled lines, with the most consistent column count.
-fn sniff_delimiter(lines: &[(usize, &str)]) -> Result<char, PoolFileError> {
-    let sample: Vec<&str> = lines.iter().take(SNIFF_LINES).map(|(_, l)| *l).collect();
-
-    for delimiter in DELIMITERS {
-        if let Some(first) = sample.first()
-            && let Ok(fields) = split_fields(first, delimiter)
-        {
-            let kinds: Vec<_> = fields.iter().map(|f| classify_header(f)).collect();
-            if kinds.contains(&Some(Column::Login)) && kinds.contains(&Some(Column::Password)) {
-                return Ok(delimiter);
-            }
+            cells: Ok(cells),
+            used,
         }
     }
 
-    let mut best: Option<(char, (usize, usize))> = None;
-    for delimiter in DELIMITERS {
-        let counts: Vec<usize> = sample
-            .iter()
-            .filter_map(|line| split_fields(line, delimiter).ok())
-            .map(|fields| fields.len() - 1)
-            .filter(|count| *count > 0)
-            .collect();
-        let mut frequency: HashMap<usize, usize> = HashMap::new();
-        for count in &counts {
-            *frequency.entry(*count).or_default() += 1;
-        }
-        let most_common = frequency.values().copied().max().unwrap_or(0);
-        let score = (counts.len(), most_common);
-        if score.0 > 0 && best.is_none_or(|(_, best_score)| score > best_score) {
-            best = Some((delimiter, score));
+    pub(super) fn broken(line: usize, message: String) -> Record {
+        Record {
+            line,
+            cells: Err(message),
+            used: 0,
         }
     }
-    best.map(|(delimiter, _)| delimiter).ok_or_else(|| {
-        unreadable(
-            "Не удалось разобрать таблицу: в строках нет разделителя столбцов. \
-             Логин и пароль должны стоять в отдельных столбцах, разделённых \
-             точкой с запятой, запятой или табуляцией.",
-        )
-    })
-}
 
-// ---------------------------------------------------------------------------------------
-// Spreadsheets
-// ---------------------------------------------------------------------------------------
-
-fn is_spreadsheet(bytes: &[u8], file_name: &str) -> bool {
-    const ZIP: &[u8] = b"PK\x03\x04";
-    const OLE: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
-    // Only ZIP-based formats are trusted by name: a real one always has the ZIP magic, so a
-    // mismatch means a broken file. A ".xls" without the OLE magic is usually text (many
-    // systems export TSV or CSV under that name), so it goes to the text reader.
-    let name = file_name.to_lowercase();
-    bytes.starts_with(ZIP)
-        || bytes.starts_with(OLE)
-        || [".xlsx", ".xlsm", ".xlsb", ".ods"]
-            .iter()
-            .any(|ext| name.ends_with(ext))
-}
-
-/// Reads the first worksheet into records; row numbers are the spreadsheet's own.
-fn read_spreadsheet(bytes: &[u8]) -> Result<(&'static str, Vec<Record>), PoolFileError> {
-    let mut workbook = open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|_| {
-        unreadable(
-            "Не удалось открыть файл как таблицу Excel: он повреждён или это не XLSX. \
-             Откройте его в Excel и сохраните заново как «Книга Excel (*.xlsx)» или как CSV.",
-        )
-    })?;
-    let kind = match &workbook {
-        Sheets::Xlsx(_) => "XLSX",
-        Sheets::Xls(_) => "XLS",
-        Sheets::Xlsb(_) => "XLSB",
-        Sheets::Ods(_) => "ODS",
-    };
-    let range = match workbook.worksheet_range_at(0) {
-        Some(Ok(range)) => range,
-        Some(Err(_)) => {
-            return Err(unreadable(
-                "Не удалось прочитать первый лист книги: файл повреждён. \
-                 Откройте его в Excel и сохраните заново.",
-            ));
-        }
-        None => {
-            return Err(unreadable(
-                "В книге нет ни одного листа. Логины и пароли должны быть на первом листе.",
-            ));
-        }
-    };
-    let Some((first_row, _)) = range.start() else {
-        return Err(no_rows());
-    };
-    if range.width() < 2 {
-        return Err(unreadable(
-            "На первом листе заполнен только один столбец, а нужны два: \
-             логин в одном столбце, пароль в соседнем.",
-        ));
-    }
-    let first_row = usize::try_from(first_row).unwrap_or(usize::MAX - 1);
-    let records = range
-        .rows()
-        .enumerate()
-        .map(|(i, row)| Record {
-            line: first_row.saturating_add(i).saturating_add(1),
-            cells: Ok(row.iter().map(spreadsheet_cell).collect()),
-        })
-        .collect();
-    Ok((kind, records))
-}
-
-/// Largest integer Excel stores exactly (15 significant digits).
-const EXACT_DIGITS_LIMIT: f64 = 1e15;
-
-fn spreadsheet_cell(data: &Data) -> Cell {
-    match data {
-        Data::Empty => Cell::Text(String::new()),
-        Data::String(text) => Cell::Text(text.trim().to_owned()),
-        Data::Int(number) => Cell::Text(number.to_string()),
-        Data::Float(number) if number.abs() >= EXACT_DIGITS_LIMIT => Cell::Bad(
-            "в ячейке число из 16 и более цифр, а Excel хранит точно только 15 цифр — \
-             последние цифры могли исказиться. Отформатируйте столбец как текстовый \
-             и впишите значение заново."
-                .to_owned(),
-        ),
-        // `Display` prints integral floats without ".0": 100234.0 → "100234".
-        Data::Float(number) => Cell::Text(number.to_string()),
-        Data::Bool(value) => Cell::Text(if *value { "ИСТИНА" } else { "ЛОЖЬ" }.to_owned()),
-        Data::DateTime(_) | Data::DateTimeIso(_) | Data::DurationIso(_) => Cell::Bad(
-            "Excel превратил значение в дату или время. Отформатируйте столбец \
-             как текстовый и впишите значение заново."
-                .to_owned(),
-        ),
-        Data::Error(error) => Cell::Bad(format!(
-            "в ячейке ошибка Excel {error}. Впишите в ячейку само значение, а не формулу."
-        )),
+    fn is_blank(&self) -> bool {
+        self.cells.is_ok() && self.used == 0
     }
 }
+
+/// Where a reader hands its records; an error stops the reading.
+pub(super) type Sink<'a> = dyn FnMut(Record) -> Result<(), PoolFileError> + 'a;
 
 // ---------------------------------------------------------------------------------------
 // Header, layout and validation
 // ---------------------------------------------------------------------------------------
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Column {
+pub(super) enum Column {
     Login,
     Password,
     Card,
@@ -563,13 +322,17 @@ impl Column {
 }
 
 /// Recognises a column name: case-insensitive, `ё` = `е`, spaces and punctuation ignored.
-fn classify_header(cell: &str) -> Option<Column> {
+pub(super) fn classify_header(cell: &str) -> Option<Column> {
     Some(header_match(cell)?.0)
 }
 
 /// Like [`classify_header`], also telling whether the match is specific (a card column named
 /// "билет" beats one merely named "id").
 fn header_match(cell: &str) -> Option<(Column, bool)> {
+    // A column name is short; a long cell is a value (and is not folded char by char).
+    if cell.len() > 512 {
+        return None;
+    }
     let name: String = cell
         .chars()
         .flat_map(char::to_lowercase)
@@ -622,8 +385,10 @@ impl Layout {
     };
 }
 
-/// Decides whether the first record is a header. `Ok(None)` means it is data.
-fn header_layout(first: &Record) -> Result<Option<Layout>, PoolFileError> {
+/// Decides whether the first record is a header. `Ok(None)` means it is data. A
+/// spreadsheet's header does not limit the width of the rows (notes to the right are
+/// common there); a text file's does.
+fn header_layout(first: &Record, spreadsheet: bool) -> Result<Option<Layout>, PoolFileError> {
     let Ok(cells) = &first.cells else {
         return Ok(None);
     };
@@ -663,7 +428,7 @@ fn header_layout(first: &Record) -> Result<Option<Layout>, PoolFileError> {
             login,
             password,
             card: card.map(|(index, _)| index),
-            width: cells.len(),
+            width: if spreadsheet { usize::MAX } else { cells.len() },
             header: true,
         })),
         // Nothing, or only a vague "id"/"номер" that may well be a value: data.
@@ -683,91 +448,178 @@ fn header_layout(first: &Record) -> Result<Option<Layout>, PoolFileError> {
     }
 }
 
-fn no_rows() -> PoolFileError {
+pub(super) fn no_rows() -> PoolFileError {
     unreadable("В файле нет ни одной строки с логином и паролем.")
 }
 
-/// Builds the result from records: header detection, then validation of every row.
-fn build(
-    records: Vec<Record>,
+/// Where a login was first seen in the file.
+struct Seen {
+    line: usize,
+    /// The login as written, when it differs from its key.
+    login: Option<Box<str>>,
+}
+
+/// The problems found so far: the first [`MAX_ROW_ERRORS`] in full, then a count of lines.
+#[derive(Default)]
+struct ErrorList {
+    errors: RowErrors,
+    last_counted: Option<usize>,
+}
+
+impl ErrorList {
+    fn add(&mut self, line: usize, message: String) {
+        let listed = &mut self.errors.listed;
+        if listed.len() < MAX_ROW_ERRORS {
+            listed.push(RowError { line, message });
+        } else if listed.last().map(|e| e.line) != Some(line) && self.last_counted != Some(line) {
+            self.errors.more_lines += 1;
+            self.last_counted = Some(line);
+        }
+    }
+}
+
+/// Takes the records one by one: the first non-blank one may be the header, every other
+/// one is checked and kept (only the rows, never the records).
+struct Builder {
     encoding: &'static str,
     delimiter: Option<char>,
-) -> Result<ParsedPool, PoolFileError> {
-    let mut records = records.into_iter().filter(|record| !record.is_blank());
-    let Some(first) = records.next() else {
-        return Err(no_rows());
-    };
-    let layout = header_layout(&first)?;
-    let had_header = layout.is_some();
-    let layout = layout.unwrap_or(Layout::WITHOUT_HEADER);
-    let data = (!had_header).then_some(first).into_iter().chain(records);
-
-    let mut checker = Checker {
-        layout: &layout,
-        delimiter,
-        seen: HashMap::new(),
-        rows: Vec::new(),
-        errors: Vec::new(),
-    };
-    for record in data {
-        checker.check(record);
-    }
-    let Checker {
-        rows, mut errors, ..
-    } = checker;
-
-    if !errors.is_empty() {
-        errors.sort_by_key(|error| error.line);
-        return Err(PoolFileError::Rows(errors));
-    }
-    if rows.is_empty() {
-        return Err(if had_header {
-            unreadable(
-                "В файле есть только строка заголовка и нет ни одной строки \
-                 с логином и паролем.",
-            )
-        } else {
-            no_rows()
-        });
-    }
-    Ok(ParsedPool {
-        rows,
-        encoding,
-        delimiter,
-        had_header,
-    })
-}
-
-struct Checker<'a> {
-    layout: &'a Layout,
-    delimiter: Option<char>,
-    /// Login → line where it first appeared.
-    seen: HashMap<String, usize>,
+    layout: Option<Layout>,
+    records: usize,
+    /// The widest record (spreadsheets: a sheet with one filled column is refused).
+    widest: usize,
+    /// Spreadsheets: the column where the table starts (its first row's first filled
+    /// cell); rows are read from there, as if the table started in column A.
+    first_column: Option<usize>,
+    /// Login key → where it was first seen.
+    seen: HashMap<String, Seen>,
     rows: Vec<PoolRow>,
-    errors: Vec<RowError>,
+    errors: ErrorList,
 }
 
-impl Checker<'_> {
-    fn error(&mut self, line: usize, message: String) {
-        self.errors.push(RowError { line, message });
+impl Builder {
+    fn new(encoding: &'static str, delimiter: Option<char>) -> Builder {
+        Builder {
+            encoding,
+            delimiter,
+            layout: None,
+            records: 0,
+            widest: 0,
+            first_column: None,
+            seen: HashMap::new(),
+            rows: Vec::new(),
+            errors: ErrorList::default(),
+        }
     }
 
-    fn check(&mut self, record: Record) {
+    fn spreadsheet(&self) -> bool {
+        self.delimiter.is_none()
+    }
+
+    fn push(&mut self, record: Record) -> Result<(), PoolFileError> {
+        if record.is_blank() {
+            return Ok(());
+        }
+        self.records += 1;
+        if self.records > MAX_ROWS {
+            return Err(too_many_rows());
+        }
+        let record = if self.spreadsheet() {
+            self.seen_from_first_column(record)
+        } else {
+            record
+        };
+        self.widest = self.widest.max(record.used);
+        let layout = match self.layout.take() {
+            Some(layout) => layout,
+            None => {
+                if let Some(header) = header_layout(&record, self.spreadsheet())? {
+                    self.layout = Some(header);
+                    return Ok(());
+                }
+                Layout::WITHOUT_HEADER
+            }
+        };
+        self.check(&layout, record);
+        self.layout = Some(layout);
+        Ok(())
+    }
+
+    /// A spreadsheet row as seen from the table's first column; a value to the left of
+    /// the table is reported.
+    fn seen_from_first_column(&mut self, mut record: Record) -> Record {
+        let Ok(cells) = &mut record.cells else {
+            return record;
+        };
+        let first = *self
+            .first_column
+            .get_or_insert_with(|| cells.iter().position(|c| !c.is_blank()).unwrap_or(0));
+        if first == 0 {
+            return record;
+        }
+        if let Some(left) = cells.iter().take(first).position(|c| !c.is_blank()) {
+            return Record::broken(
+                record.line,
+                format!(
+                    "Значение в столбце {} стоит левее таблицы (она начинается со столбца {}). \
+                     Перенесите его в нужный столбец или удалите.",
+                    column_name(left),
+                    column_name(first)
+                ),
+            );
+        }
+        cells.drain(..first.min(cells.len()));
+        record.used = record.used.saturating_sub(first);
+        record
+    }
+
+    fn finish(self) -> Result<ParsedPool, PoolFileError> {
+        let had_header = match &self.layout {
+            Some(layout) => layout.header,
+            None => return Err(no_rows()),
+        };
+        if self.spreadsheet() && self.widest < 2 {
+            return Err(unreadable(
+                "На первом листе заполнен только один столбец, а нужны два: \
+                 логин в одном столбце, пароль в соседнем.",
+            ));
+        }
+        let mut errors = self.errors.errors;
+        if !errors.listed.is_empty() {
+            errors.listed.sort_by_key(|error| error.line);
+            return Err(PoolFileError::Rows(errors));
+        }
+        if self.rows.is_empty() {
+            return Err(if had_header {
+                unreadable(
+                    "В файле есть только строка заголовка и нет ни одной строки \
+                     с логином и паролем.",
+                )
+            } else {
+                no_rows()
+            });
+        }
+        Ok(ParsedPool {
+            rows: self.rows,
+            encoding: self.encoding,
+            delimiter: self.delimiter,
+            had_header,
+        })
+    }
+
+    fn check(&mut self, layout: &Layout, record: Record) {
         let line = record.line;
         let cells = match record.cells {
             Ok(cells) => cells,
-            Err(message) => return self.error(line, message),
+            Err(message) => return self.errors.add(line, message),
         };
-        if let Some(message) = self.column_count_problem(&cells) {
-            return self.error(line, message);
+        if let Some(message) = self.column_count_problem(layout, &cells, record.used) {
+            return self.errors.add(line, message);
         }
-        let layout = self.layout;
-        let errors_before = self.errors.len();
-
-        let login = self.value(line, &cells, Column::Login, layout.login);
-        let password = self.value(line, &cells, Column::Password, layout.password);
+        let mut problems = Vec::new();
+        let login = value(&cells, Column::Login, layout.login, &mut problems);
+        let password = value(&cells, Column::Password, layout.password, &mut problems);
         let card = match layout.card {
-            Some(index) => self.value(line, &cells, Column::Card, index),
+            Some(index) => value(&cells, Column::Card, index, &mut problems),
             None => Some(String::new()),
         };
 
@@ -775,8 +627,7 @@ impl Checker<'_> {
             && classify_header(login) == Some(Column::Login)
             && classify_header(password) == Some(Column::Password)
         {
-            self.errors.truncate(errors_before);
-            return self.error(
+            return self.errors.add(
                 line,
                 "Строка повторяет заголовок («Логин», «Пароль»). Удалите её.".to_owned(),
             );
@@ -784,48 +635,43 @@ impl Checker<'_> {
 
         if let Some(login) = &login {
             if login.is_empty() {
-                self.error(
-                    line,
-                    "Не указан логин. Впишите логин или удалите строку.".into(),
-                );
-            } else if login.chars().any(char::is_whitespace) {
-                self.error(
-                    line,
-                    format!(
-                        "Логин «{}» содержит пробел. Логин пишется без пробелов — уберите их.",
-                        shorten(login)
-                    ),
-                );
-            }
-            if !login.is_empty() {
-                if let Some(first) = self.seen.get(login) {
-                    let message = format!(
-                        "Логин «{}» уже встречается в строке {first}. \
-                         Удалите повторную строку или исправьте логин.",
-                        shorten(login)
-                    );
-                    self.error(line, message);
-                } else {
-                    self.seen.insert(login.clone(), line);
+                problems.push("Не указан логин. Впишите логин или удалите строку.".into());
+            } else {
+                let key = login_key(login);
+                match self.seen.get(&key) {
+                    Some(first) => problems.push(duplicate_in_file(login, &key, first)),
+                    None => {
+                        let written = (*login != key).then(|| login.as_str().into());
+                        self.seen.insert(
+                            key,
+                            Seen {
+                                line,
+                                login: written,
+                            },
+                        );
+                    }
                 }
             }
         }
         if let Some(password) = &password
             && password.is_empty()
         {
-            let message = match &login {
+            problems.push(match &login {
                 Some(login) if !login.is_empty() => format!(
                     "Не указан пароль для логина «{}». Впишите пароль или удалите строку.",
                     shorten(login)
                 ),
                 _ => "Не указан пароль. Впишите пароль или удалите строку.".to_owned(),
-            };
-            self.error(line, message);
+            });
         }
 
-        if self.errors.len() == errors_before
-            && let (Some(login), Some(password), Some(card)) = (login, password, card)
-        {
+        if !problems.is_empty() {
+            for message in problems {
+                self.errors.add(line, message);
+            }
+            return;
+        }
+        if let (Some(login), Some(password), Some(card)) = (login, password, card) {
             self.rows.push(PoolRow {
                 line,
                 login,
@@ -835,26 +681,22 @@ impl Checker<'_> {
         }
     }
 
-    /// Too few columns to reach login and password, or non-empty cells beyond the allowed
-    /// width (usually a delimiter inside an unquoted value).
-    fn column_count_problem(&self, cells: &[Cell]) -> Option<String> {
-        let layout = self.layout;
+    /// Too few columns to reach login and password (text files; a spreadsheet's missing
+    /// cells are empty ones), or filled cells beyond the allowed width (usually a delimiter
+    /// inside an unquoted value).
+    fn column_count_problem(&self, layout: &Layout, cells: &[Cell], used: usize) -> Option<String> {
         let needed = layout.login.max(layout.password) + 1;
-        let used = cells
-            .iter()
-            .rposition(|c| !c.is_blank())
-            .map_or(0, |i| i + 1);
         let separated = match self.delimiter {
             Some(delimiter) => format!(", разделённые {}", delimiter_name(delimiter)),
             None => String::new(),
         };
-        if cells.len() < needed {
-            let count = cells.len();
+        if !self.spreadsheet() && cells.len() < needed {
+            let count = cells.len() as u64;
             return Some(if layout.header {
                 format!(
-                    "В строке {count} {}, а по заголовку нужно не меньше {needed}: \
+                    "В строке {}, а по заголовку нужно не меньше {needed}: \
                      логин и пароль{separated}. Допишите недостающие значения.",
-                    plural(count, "столбец", "столбца", "столбцов")
+                    counted(count, "столбец", "столбца", "столбцов")
                 )
             } else {
                 format!(
@@ -872,65 +714,131 @@ impl Checker<'_> {
                 ),
                 None => " Уберите лишние значения справа.".to_owned(),
             };
+            let columns = counted(used as u64, "столбец", "столбца", "столбцов");
             let width = layout.width;
             return Some(if layout.header {
-                format!(
-                    "В строке {used} {}, а в заголовке {width}.{hint}",
-                    plural(used, "столбец", "столбца", "столбцов")
-                )
+                format!("В строке {columns}, а в заголовке {width}.{hint}")
             } else {
                 format!(
-                    "В строке {used} {}, а нужно не больше трёх: логин, пароль \
-                     и номер карты.{hint}",
-                    plural(used, "столбец", "столбца", "столбцов")
+                    "В строке {columns}, а нужно не больше трёх: логин, пароль \
+                     и номер карты.{hint}"
                 )
             });
         }
         None
     }
+}
 
-    /// The value of one column; `None` (with the error recorded) if it cannot be used.
-    fn value(
-        &mut self,
-        line: usize,
-        cells: &[Cell],
-        column: Column,
-        index: usize,
-    ) -> Option<String> {
-        match cells.get(index) {
-            None => Some(String::new()),
-            Some(Cell::Bad(reason)) => {
-                self.error(line, format!("{}: {reason}", column.label()));
+/// The message for a login whose key was already seen on an earlier line.
+fn duplicate_in_file(login: &str, key: &str, first: &Seen) -> String {
+    let earlier = first.login.as_deref().unwrap_or(key);
+    if earlier == login {
+        format!(
+            "Логин «{}» уже встречается в строке {}. \
+             Удалите повторную строку или исправьте логин.",
+            shorten(login),
+            first.line
+        )
+    } else {
+        format!(
+            "Логин «{}» совпадает с логином «{}» из строки {}: они отличаются только \
+             регистром, похожими русскими и латинскими буквами или невидимыми символами, \
+             и читатель их не различит. Оставьте одну из двух строк или уточните логины \
+             у поставщика.",
+            shorten(login),
+            shorten(earlier),
+            first.line
+        )
+    }
+}
+
+/// The value of one column, tidied ([`clean_credential`]); `None` (with the problem noted)
+/// if it cannot be used.
+fn value(
+    cells: &[Cell],
+    column: Column,
+    index: usize,
+    problems: &mut Vec<String>,
+) -> Option<String> {
+    match cells.get(index) {
+        None => Some(String::new()),
+        Some(Cell::Bad(reason)) => {
+            problems.push(format!("{}: {reason}", column.label()));
+            None
+        }
+        Some(Cell::Text(raw)) => {
+            // A card id is the provider's, kept as written (NFKC would turn «№» into «No»).
+            let text = match column {
+                Column::Card => raw
+                    .trim_matches(|c: char| c.is_whitespace() || is_invisible(c))
+                    .to_owned(),
+                Column::Login | Column::Password => clean_credential(raw),
+            };
+            let length = text.chars().count();
+            if length > MAX_VALUE_CHARS {
+                problems.push(format!(
+                    "{} слишком длинный: {}, а допускается не больше \
+                     {MAX_VALUE_CHARS}. Проверьте, не слились ли столбцы.",
+                    column.label(),
+                    counted(length as u64, "символ", "символа", "символов")
+                ));
                 None
-            }
-            Some(Cell::Text(text)) => {
-                let length = text.chars().count();
-                if length > MAX_VALUE_CHARS {
-                    self.error(
-                        line,
-                        format!(
-                            "{} слишком длинный: {length} {}, а допускается не больше \
-                             {MAX_VALUE_CHARS}. Проверьте, не слились ли столбцы.",
-                            column.label(),
-                            plural(length, "символ", "символа", "символов")
-                        ),
-                    );
-                    None
-                } else if text.chars().any(char::is_control) {
-                    self.error(
-                        line,
-                        format!(
-                            "{} содержит непечатаемый символ. Впишите значение заново.",
-                            column.label()
-                        ),
-                    );
-                    None
-                } else {
-                    Some(text.clone())
-                }
+            } else if let Some(problem) = character_problem(column, &text) {
+                problems.push(problem);
+                None
+            } else {
+                Some(text)
             }
         }
     }
+}
+
+/// Why a value holds a character it may not: a login or password must print
+/// unambiguously on the slip ([`crate::domain::text::unprintable_char`]); a card id must
+/// at least have no control or invisible characters.
+fn character_problem(column: Column, text: &str) -> Option<String> {
+    let label = column.label();
+    let bad = match column {
+        Column::Card => text.chars().find(|&c| c.is_control() || is_invisible(c))?,
+        Column::Login | Column::Password => crate::domain::text::unprintable_char(text)?,
+    };
+    let code = u32::from(bad);
+    Some(if bad.is_control() {
+        format!("{label} содержит непечатаемый символ (U+{code:04X}). Впишите значение заново.")
+    } else if is_invisible(bad) {
+        format!(
+            "{label} содержит невидимый символ (U+{code:04X}): на памятке его не видно, \
+             и читатель не сможет войти. Впишите значение заново, без лишних символов."
+        )
+    } else if bad.is_whitespace() && column == Column::Login {
+        format!(
+            "Логин «{}» содержит пробел. Логин пишется без пробелов — уберите их.",
+            shorten(text)
+        )
+    } else if bad.is_whitespace() {
+        "Пароль содержит пробел: на памятке его не видно, и читатель не поймёт, где он. \
+         Уточните пароль у поставщика."
+            .to_owned()
+    } else {
+        format!(
+            "{label} содержит символ «{bad}» (U+{code:04X}), который памятка не напечатает \
+             однозначно: допустимы латинские и русские буквы, цифры и знаки с клавиатуры. \
+             Уточните значение у поставщика."
+        )
+    })
+}
+
+/// A spreadsheet column's letters: 0 → "A", 27 → "AB".
+fn column_name(index: usize) -> String {
+    let mut name = Vec::new();
+    let mut n = index + 1;
+    while n > 0 {
+        let letter = (n - 1) % 26;
+        name.push(b'A' + letter as u8);
+        n = (n - 1) / 26;
+    }
+    name.reverse();
+    String::from_utf8(name).unwrap_or_default()
 }
 
 /// The delimiter in the nominative case: "есть точка с запятой".
@@ -953,503 +861,31 @@ fn delimiter_name(delimiter: char) -> String {
     }
 }
 
-/// A value for a message, cut to a readable length.
-fn shorten(value: &str) -> String {
+/// A value for a message, cut to a readable length; control and invisible characters
+/// (an RTL override would turn the message around) are shown as «�».
+pub(super) fn shorten(value: &str) -> String {
     const LIMIT: usize = 40;
-    if value.chars().count() <= LIMIT {
-        value.to_owned()
-    } else {
-        let mut short: String = value.chars().take(LIMIT).collect();
+    let mut short: String = value
+        .chars()
+        .take(LIMIT)
+        .map(|c| {
+            if c.is_control() || is_invisible(c) {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .collect();
+    if value.chars().nth(LIMIT).is_some() {
         short.push('…');
-        short
     }
+    short
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+#[path = "pool_tests.rs"]
+mod tests;
 
-    fn ok(bytes: &[u8], name: &str) -> ParsedPool {
-        match parse_pool(bytes, name) {
-            Ok(pool) => pool,
-            Err(error) => panic!("expected success, got {error:?}"),
-        }
-    }
-
-    fn row_errors(bytes: &[u8]) -> Vec<RowError> {
-        match parse_pool(bytes, "pool.csv") {
-            Err(PoolFileError::Rows(errors)) => errors,
-            other => panic!("expected row errors, got {other:?}"),
-        }
-    }
-
-    fn unreadable_text(bytes: &[u8], name: &str) -> String {
-        match parse_pool(bytes, name) {
-            Err(PoolFileError::Unreadable(message)) => message,
-            other => panic!("expected Unreadable, got {other:?}"),
-        }
-    }
-
-    fn row(line: usize, login: &str, password: &str, card: Option<&str>) -> PoolRow {
-        PoolRow {
-            line,
-            login: login.into(),
-            password: password.into(),
-            provider_card: card.map(Into::into),
-        }
-    }
-
-    fn logins(pool: &ParsedPool) -> Vec<(usize, &str, &str)> {
-        pool.rows
-            .iter()
-            .map(|r| (r.line, r.login.as_str(), r.password.as_str()))
-            .collect()
-    }
-
-    fn utf16le_with_bom(text: &str) -> Vec<u8> {
-        let mut bytes = vec![0xFF, 0xFE];
-        bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
-        bytes
-    }
-
-    fn xlsx(fill: impl FnOnce(&mut rust_xlsxwriter::Worksheet)) -> Vec<u8> {
-        let mut workbook = Workbook::new();
-        fill(workbook.add_worksheet());
-        workbook.save_to_buffer().expect("xlsx fixture")
-    }
-
-    #[test]
-    fn utf8_with_header_and_semicolons() {
-        let pool = ok(
-            "login;password\nlib0001;Xa7-pq\nlib0002;9Kd!e\n".as_bytes(),
-            "pool.csv",
-        );
-        assert_eq!(
-            pool,
-            ParsedPool {
-                rows: vec![
-                    row(2, "lib0001", "Xa7-pq", None),
-                    row(3, "lib0002", "9Kd!e", None),
-                ],
-                encoding: "UTF-8",
-                delimiter: Some(';'),
-                had_header: true,
-            }
-        );
-    }
-
-    #[test]
-    fn utf8_with_bom_and_cyrillic_header() {
-        let pool = ok(
-            "\u{FEFF}Логин;Пароль;Номер карты\nabc;пароль1;777\n".as_bytes(),
-            "pool.csv",
-        );
-        assert_eq!(pool.encoding, "UTF-8 (BOM)");
-        assert!(pool.had_header);
-        assert_eq!(pool.rows, vec![row(2, "abc", "пароль1", Some("777"))]);
-    }
-
-    #[test]
-    fn windows_1251_with_cyrillic_header() {
-        let text = "Логин;Пароль\r\nчитатель1;Ёжик-2024\r\nreader2;пароль\r\n";
-        let (bytes, _, unmappable) = WINDOWS_1251.encode(text);
-        assert!(!unmappable);
-        assert!(
-            std::str::from_utf8(&bytes).is_err(),
-            "fixture must not be UTF-8"
-        );
-        let pool = ok(&bytes, "pool.csv");
-        assert_eq!(pool.encoding, "Windows-1251");
-        assert!(pool.had_header);
-        assert_eq!(
-            logins(&pool),
-            vec![(2, "читатель1", "Ёжик-2024"), (3, "reader2", "пароль")]
-        );
-    }
-
-    #[test]
-    fn tab_separated_without_header() {
-        let pool = ok(b"u1\tp;1\tC-1\nu2\tp,2\n", "pool.txt");
-        assert_eq!(pool.delimiter, Some('\t'));
-        assert!(!pool.had_header);
-        assert_eq!(
-            pool.rows,
-            vec![row(1, "u1", "p;1", Some("C-1")), row(2, "u2", "p,2", None)]
-        );
-    }
-
-    #[test]
-    fn comma_separated_with_quotes() {
-        let text = "Login,Password,Card\n\"u1\",\"pa,ss\",\"12\"\nu2, \"say \"\"hi\"\"\" ,\n";
-        let pool = ok(text.as_bytes(), "pool.csv");
-        assert_eq!(pool.delimiter, Some(','));
-        assert_eq!(
-            pool.rows,
-            vec![
-                row(2, "u1", "pa,ss", Some("12")),
-                row(3, "u2", "say \"hi\"", None)
-            ]
-        );
-    }
-
-    #[test]
-    fn utf16le_with_bom_as_excel_unicode_text() {
-        let bytes = utf16le_with_bom("Логин\tПароль\r\nчит1\tпар1\r\nчит2\tпар2\r\n");
-        let pool = ok(&bytes, "pool.txt");
-        assert_eq!(pool.encoding, "UTF-16LE");
-        assert_eq!(pool.delimiter, Some('\t'));
-        assert_eq!(
-            logins(&pool),
-            vec![(2, "чит1", "пар1"), (3, "чит2", "пар2")]
-        );
-    }
-
-    #[test]
-    fn utf16be_with_bom() {
-        let mut bytes = vec![0xFE, 0xFF];
-        bytes.extend("a;b\n".encode_utf16().flat_map(u16::to_be_bytes));
-        let pool = ok(&bytes, "pool.txt");
-        assert_eq!(pool.encoding, "UTF-16BE");
-        assert_eq!(logins(&pool), vec![(1, "a", "b")]);
-    }
-
-    #[test]
-    fn no_header_with_optional_card_and_trimming() {
-        let pool = ok(b" 100234 ; secret ; 55 \n100235;s2\n", "pool.csv");
-        assert!(!pool.had_header);
-        assert_eq!(
-            pool.rows,
-            vec![
-                row(1, "100234", "secret", Some("55")),
-                row(2, "100235", "s2", None)
-            ]
-        );
-    }
-
-    #[test]
-    fn header_with_reordered_columns_card_and_extra_columns() {
-        let text = "№;Читательский билет;Пароль;Комментарий;Учётная запись\n\
-                    1;C-77;pw1;выдан;acc1\n\
-                    2;;pw2;;acc2\n";
-        let pool = ok(text.as_bytes(), "pool.csv");
-        assert!(pool.had_header);
-        assert_eq!(
-            pool.rows,
-            vec![
-                row(2, "acc1", "pw1", Some("C-77")),
-                row(3, "acc2", "pw2", None)
-            ]
-        );
-    }
-
-    #[test]
-    fn header_names_are_case_insensitive() {
-        for header in [
-            "LOGIN;PWD;LIB_CARD",
-            "User Name;Pass;ID",
-            "учетная запись;пароль;карта",
-        ] {
-            let text = format!("{header}\nu;p;c\n");
-            let pool = ok(text.as_bytes(), "pool.csv");
-            assert!(pool.had_header, "{header}");
-            assert_eq!(pool.rows, vec![row(2, "u", "p", Some("c"))], "{header}");
-        }
-    }
-
-    #[test]
-    fn xlsx_with_numeric_login_and_empty_rows() {
-        let bytes = xlsx(|sheet| {
-            sheet.write_string(0, 0, "Логин").expect("cell");
-            sheet.write_string(0, 1, "Пароль").expect("cell");
-            sheet.write_string(0, 2, "Карта").expect("cell");
-            sheet.write_number(1, 0, 100_234).expect("cell");
-            sheet.write_string(1, 1, " pw1 ").expect("cell");
-            sheet.write_number(1, 2, 42.5).expect("cell");
-            // row 3 (index 2) left empty
-            sheet.write_string(3, 0, "abc").expect("cell");
-            sheet.write_number(3, 1, 7).expect("cell");
-        });
-        // Detected by content, whatever the name says.
-        let pool = ok(&bytes, "download");
-        assert_eq!(
-            pool,
-            ParsedPool {
-                rows: vec![
-                    row(2, "100234", "pw1", Some("42.5")),
-                    row(4, "abc", "7", None)
-                ],
-                encoding: "XLSX",
-                delimiter: None,
-                had_header: true,
-            }
-        );
-    }
-
-    #[test]
-    fn spreadsheet_numbers_come_out_as_typed() {
-        let text = |data: Data| match spreadsheet_cell(&data) {
-            Cell::Text(text) => text,
-            Cell::Bad(reason) => panic!("{reason}"),
-        };
-        assert_eq!(text(Data::Float(100_234.0)), "100234");
-        assert_eq!(text(Data::Float(-7.0)), "-7");
-        assert_eq!(text(Data::Float(0.25)), "0.25");
-        assert_eq!(text(Data::Int(42)), "42");
-        assert_eq!(text(Data::Float(999_999_999_999_999.0)), "999999999999999");
-        assert!(matches!(
-            spreadsheet_cell(&Data::Float(1_234_567_890_123_456.0)),
-            Cell::Bad(_)
-        ));
-    }
-
-    #[test]
-    fn xlsx_row_numbers_when_data_does_not_start_at_a1() {
-        let bytes = xlsx(|sheet| {
-            sheet.write_string(4, 1, "u1").expect("cell");
-            sheet.write_string(4, 2, "p1").expect("cell");
-            sheet.write_string(6, 1, "u1").expect("cell");
-            sheet.write_string(6, 2, "p2").expect("cell");
-        });
-        let Err(PoolFileError::Rows(errors)) = parse_pool(&bytes, "pool.xlsx") else {
-            panic!("expected a duplicate");
-        };
-        assert_eq!(errors.len(), 1);
-        assert_eq!(errors[0].line, 7);
-        assert!(
-            errors[0].message.contains("строке 5"),
-            "{}",
-            errors[0].message
-        );
-    }
-
-    #[test]
-    fn xlsx_date_cell_is_reported() {
-        let bytes = xlsx(|sheet| {
-            let date = ExcelDateTime::from_ymd(2024, 1, 2).expect("date");
-            let format = Format::new().set_num_format("dd.mm.yyyy");
-            sheet.write_string(0, 0, "u1").expect("cell");
-            sheet
-                .write_datetime_with_format(0, 1, &date, &format)
-                .expect("cell");
-        });
-        let Err(PoolFileError::Rows(errors)) = parse_pool(&bytes, "pool.xlsx") else {
-            panic!("expected a row error");
-        };
-        assert_eq!(errors.len(), 1);
-        assert_eq!(errors[0].line, 1);
-        assert!(errors[0].message.starts_with("Пароль: Excel превратил"));
-    }
-
-    #[test]
-    fn xlsx_name_with_broken_content_is_unreadable() {
-        let message = unreadable_text(b"login;password\nu;p\n", "pool.xlsx");
-        assert!(message.contains("Excel"), "{message}");
-        let message = unreadable_text(b"PK\x03\x04garbage", "pool.csv");
-        assert!(message.contains("Excel"), "{message}");
-    }
-
-    #[test]
-    fn crlf_and_cr_line_endings_keep_line_numbers() {
-        let pool = ok(b"login;password\r\n\r\nu1;p1\r\nu2;p2\ru3;p3", "pool.csv");
-        assert_eq!(
-            logins(&pool),
-            vec![(3, "u1", "p1"), (4, "u2", "p2"), (5, "u3", "p3")]
-        );
-    }
-
-    #[test]
-    fn blank_lines_and_delimiter_only_lines_are_skipped() {
-        let pool = ok(b"\n\nu1;p1\n  \n;;\nu2;p2\n\n", "pool.csv");
-        assert_eq!(logins(&pool), vec![(3, "u1", "p1"), (6, "u2", "p2")]);
-    }
-
-    #[test]
-    fn excel_sep_line_sets_the_delimiter() {
-        let pool = ok(b"sep=,\nu1,p;1\nu2,p;2\n", "pool.csv");
-        assert_eq!(pool.delimiter, Some(','));
-        assert_eq!(logins(&pool), vec![(2, "u1", "p;1"), (3, "u2", "p;2")]);
-    }
-
-    #[test]
-    fn empty_login() {
-        let errors = row_errors(b"u1;p1\n;p2\n");
-        assert_eq!(errors.len(), 1);
-        assert_eq!(errors[0].line, 2);
-        assert!(errors[0].message.contains("Не указан логин"));
-    }
-
-    #[test]
-    fn empty_password_names_the_login() {
-        let errors = row_errors(b"login;password\nu1;p1\nu2;\n");
-        assert_eq!(errors.len(), 1);
-        assert_eq!(errors[0].line, 3);
-        assert!(
-            errors[0]
-                .message
-                .contains("Не указан пароль для логина «u2»")
-        );
-    }
-
-    #[test]
-    fn login_with_whitespace() {
-        let errors = row_errors("u1;p1\nиван ов;p2\nu3;p 3\n".as_bytes());
-        assert_eq!(errors.len(), 1, "{errors:?}");
-        assert_eq!(errors[0].line, 2);
-        assert!(errors[0].message.contains("пробел"));
-    }
-
-    #[test]
-    fn too_long_values() {
-        let long = "x".repeat(MAX_VALUE_CHARS + 1);
-        let fits = "я".repeat(MAX_VALUE_CHARS);
-        let text = format!("{fits};p\n{long};p\nu3;{long}\nu4;p;{long}\n");
-        let errors = row_errors(text.as_bytes());
-        let lines: Vec<_> = errors.iter().map(|e| e.line).collect();
-        assert_eq!(lines, vec![2, 3, 4]);
-        assert!(
-            errors[0]
-                .message
-                .starts_with("Логин слишком длинный: 129 символов")
-        );
-        assert!(errors[1].message.starts_with("Пароль слишком длинный"));
-        assert!(errors[2].message.starts_with("Номер карты слишком длинный"));
-    }
-
-    #[test]
-    fn duplicate_login_reports_later_row_with_earlier_line() {
-        let errors = row_errors(b"login;password\nabc;1\nxyz;2\nabc;3\n");
-        assert_eq!(errors.len(), 1);
-        assert_eq!(errors[0].line, 4);
-        assert!(
-            errors[0]
-                .message
-                .contains("«abc» уже встречается в строке 2"),
-            "{}",
-            errors[0].message
-        );
-    }
-
-    #[test]
-    fn wrong_number_of_fields() {
-        let errors = row_errors(b"u1;p1\nlonely\nu3;p3;c3;extra\nu4;p4;c4;;\n");
-        let lines: Vec<_> = errors.iter().map(|e| e.line).collect();
-        assert_eq!(lines, vec![2, 3], "{errors:?}");
-        assert!(errors[0].message.contains("только одно значение"));
-        assert!(
-            errors[1].message.contains("4 столбца"),
-            "{}",
-            errors[1].message
-        );
-    }
-
-    #[test]
-    fn more_fields_than_the_header() {
-        let errors = row_errors(b"login;password\nu1;p1\nu2;p;2\n");
-        assert_eq!(errors.len(), 1);
-        assert_eq!(errors[0].line, 3);
-        assert!(errors[0].message.contains("а в заголовке 2"));
-        assert!(errors[0].message.contains("кавычки"));
-    }
-
-    #[test]
-    fn unterminated_quote_does_not_swallow_following_lines() {
-        let errors = row_errors(b"u1;p1\nu2;\"p2\nu3;p3\n;p4\n");
-        let lines: Vec<_> = errors.iter().map(|e| e.line).collect();
-        assert_eq!(lines, vec![2, 4]);
-        assert!(errors[0].message.contains("Кавычка"));
-    }
-
-    #[test]
-    fn all_errors_of_a_file_are_collected_in_line_order() {
-        let text = "Логин;Пароль\n\
-                    ok1;p\n\
-                    ;p\n\
-                    ok2;\n\
-                    \n\
-                    bad login;p\n\
-                    ok1;p\n\
-                    \"broken;p\n\
-                    only\n\
-                    ok3;p;c;d\n\
-                    ok4;p\n";
-        let errors = row_errors(text.as_bytes());
-        let lines: Vec<_> = errors.iter().map(|e| e.line).collect();
-        assert_eq!(lines, vec![3, 4, 6, 7, 8, 9, 10], "{errors:#?}");
-        assert!(errors.iter().all(|e| !e.message.contains("Строка")));
-    }
-
-    #[test]
-    fn repeated_header_is_an_error() {
-        let errors = row_errors("Логин;Пароль\nu1;p1\nЛогин;Пароль\nu2;p2\n".as_bytes());
-        assert_eq!(errors.len(), 1);
-        assert_eq!(errors[0].line, 3);
-    }
-
-    #[test]
-    fn no_data_rows_is_unreadable() {
-        assert!(unreadable_text(b"", "pool.csv").contains("пустой"));
-        assert!(unreadable_text(b"\r\n \n", "pool.csv").contains("пустой"));
-        assert!(unreadable_text(b"\xEF\xBB\xBF\n;;\n", "pool.csv").contains("нет ни одной строки"));
-        assert!(
-            unreadable_text(b"login;password\n\n", "pool.csv").contains("только строка заголовка")
-        );
-        let empty_sheet = xlsx(|_| {});
-        assert!(unreadable_text(&empty_sheet, "pool.xlsx").contains("нет ни одной строки"));
-    }
-
-    #[test]
-    fn other_whole_file_problems() {
-        let message = unreadable_text(b"u1\nu2\nu3\n", "pool.csv");
-        assert!(message.contains("разделителя"), "{message}");
-        let message = unreadable_text("Логин;Шифр\nu;p\n".as_bytes(), "pool.csv");
-        assert!(message.contains("«Пароль»"), "{message}");
-        let message = unreadable_text("Логин;Пароль;Login\nu;p;q\n".as_bytes(), "pool.csv");
-        assert!(message.contains("два столбца «Логин»"), "{message}");
-        let message = unreadable_text(b"\x00\x01\x02\x03\xFF\x00\x10", "pool.csv");
-        assert!(message.contains("не текстовый"), "{message}");
-        let one_column = xlsx(|sheet| {
-            sheet.write_string(0, 0, "u1").expect("cell");
-        });
-        assert!(unreadable_text(&one_column, "pool.xlsx").contains("один столбец"));
-    }
-
-    #[test]
-    fn summary_wording() {
-        let errors = |n: usize| {
-            PoolFileError::Rows(
-                (1..=n)
-                    .map(|line| RowError {
-                        line,
-                        message: String::new(),
-                    })
-                    .collect(),
-            )
-            .to_string()
-        };
-        assert!(errors(1).contains("найдена 1 ошибка. Исправьте её"));
-        assert!(errors(3).contains("найдено 3 ошибки. Исправьте их"));
-        assert!(errors(5).contains("найдено 5 ошибок"));
-        assert!(errors(12).contains("найдено 12 ошибок"));
-        assert!(errors(21).contains("найдена 21 ошибка"));
-        let error = RowError {
-            line: 7,
-            message: "Не указан логин.".into(),
-        };
-        assert_eq!(error.to_string(), "Строка 7: Не указан логин.");
-    }
-
-    #[test]
-    fn hundred_thousand_rows() {
-        let mut text = String::from("login;password;card\n");
-        for i in 0..100_000 {
-            text.push_str(&format!("reader{i:06};pw{i};{i}\r\n"));
-        }
-        let pool = ok(text.as_bytes(), "pool.csv");
-        assert_eq!(pool.rows.len(), 100_000);
-        assert_eq!(
-            pool.rows[99_999],
-            row(100_001, "reader099999", "pw99999", Some("99999"))
-        );
-    }
-}
+#[cfg(test)]
+#[path = "hostile_tests.rs"]
+mod hostile_tests;

@@ -6,13 +6,17 @@
 //!   once and the batch retried (see [`Client::raw_batch`] for why that is safe).
 //! - Pacing: at most one HTTP call per `min_interval`; outgoing JSON ≤ 1 MiB; paged answers
 //!   planned to stay ≤ 1 MiB on the wire ([`protocol::MAX_RESPONSE_BYTES`]).
+//! - Bounds: an answer is read only up to [`MAX_ANSWER_WIRE_BYTES`] on the wire and
+//!   [`MAX_ANSWER_JSON_BYTES`] decoded, counted while reading; every exchange has one
+//!   deadline (connect + send + read = the configured timeout) and every call one more
+//!   ([`Client::call_deadline`]); a paged pull is bounded by [`PullLimits`] and must progress.
 //! - Answers are gzip-compressed (documented). The client asks for gzip itself and
 //!   decompresses with `flate2` (not reqwest's transparent decoding), so it knows both the
-//!   bytes on the wire and the decoded JSON; an uncompressed answer is accepted too, and the
-//!   decoded size is capped ([`MAX_ANSWER_BYTES`]) against decompression bombs.
-//! - Writes: one `w_` call per HTTP call and never retried blindly: a write whose answer was
-//!   lost is reported as [`ProviderError::OutcomeUnknown`], distinct from "rejected" and
-//!   "not sent" ([`ProviderError::write_outcome`]), so the sync layer re-reads first.
+//!   bytes on the wire and the decoded JSON; an uncompressed answer is accepted too.
+//! - Writes: one `w_` call per HTTP call and never retried blindly. Only a failure before
+//!   any byte of the request left is "not sent"; a write whose answer was lost, cut, broken
+//!   or not understood is [`ProviderError::OutcomeUnknown`], distinct from "rejected"
+//!   ([`ProviderError::write_outcome`]), so the sync layer re-reads first.
 //!
 //! Secrets (`secret`, `password`, the sid) and request parameters (they hold readers'
 //! personal data) are never logged.
@@ -48,10 +52,22 @@ pub const REQUEST_ITEM_BYTES_GUESS: u64 = 640;
 /// First guess of the decoded JSON bytes of one request (only caps the decoded size of the
 /// first page of a pull, see [`PAGE_JSON_BUDGET`]).
 const REQUEST_ITEM_JSON_GUESS: u64 = 640;
-/// Largest answer accepted, both as read off the wire and after decompression. A sane page
-/// is ~1 MiB on the wire and a few MiB decoded; anything past this is a broken server or a
-/// decompression bomb, and is refused before it eats the memory.
-pub const MAX_ANSWER_BYTES: usize = 64 * 1024 * 1024;
+/// Largest answer read off the wire: the protocol's 1 MiB a call
+/// ([`protocol::MAX_RESPONSE_BYTES`]) plus a quarter, for a page that came out a little over
+/// its plan. Counted while reading (and checked against `Content-Length` before): the rest of
+/// a larger answer is never read.
+pub const MAX_ANSWER_WIRE_BYTES: usize =
+    protocol::MAX_RESPONSE_BYTES + protocol::MAX_RESPONSE_BYTES / 4;
+/// Largest decoded JSON of one answer. A full 1 MiB page of requests decodes to ~6 MiB
+/// (gzip makes JSON 5–6 times smaller); 16 MiB leaves room for data that compresses better,
+/// and stops a decompression bomb while it is inflated, not after.
+pub const MAX_ANSWER_JSON_BYTES: usize = 16 * protocol::MAX_RESPONSE_BYTES;
+/// The deadline of one HTTP exchange (connect, send, read the whole answer) is the
+/// configured timeout; reqwest enforces it, and this backstop a little later makes sure.
+const EXCHANGE_GRACE: Duration = Duration::from_secs(1);
+/// HTTP exchanges one call may need: a login, the call, and both again when the session
+/// turned out to be expired ([`Client::raw_batch`]).
+const EXCHANGES_PER_CALL: u32 = 4;
 /// Share of [`protocol::MAX_RESPONSE_BYTES`] a page is planned to fill. The estimate is an
 /// average over thousands of items, and gzip's ratio is steady once its 32 KiB window is full,
 /// so its error is ~0.1%; 1% leaves room for pages whose requests are a little longer or
@@ -60,9 +76,9 @@ const PAGE_FILL: f64 = 0.99;
 /// Wire bytes reserved in a page for what is not items: gzip header and trailer (18 B) and
 /// the compressed envelope, cursor and totals (~150 B of JSON), with room to spare.
 const PAGE_OVERHEAD: u64 = 512;
-/// Decoded JSON a page is planned to stay under: a quarter of [`MAX_ANSWER_BYTES`], so that
+/// Decoded JSON a page is planned to stay under: half of [`MAX_ANSWER_JSON_BYTES`], so that
 /// even data that compresses far better than usual never makes a page hit the cap.
-const PAGE_JSON_BUDGET: u64 = (MAX_ANSWER_BYTES / 4) as u64;
+const PAGE_JSON_BUDGET: u64 = (MAX_ANSWER_JSON_BYTES / 2) as u64;
 /// A pull's measurement of bytes per request is kept for the next pull only if its requests
 /// carried at least this much decoded JSON. A few changed requests say little about a full
 /// pull: a short gzip stream compresses worse, and its envelope weighs on every item.
@@ -120,6 +136,131 @@ pub struct ClientConfig {
     pub timeout: Duration,
     /// At most one HTTP call per this interval.
     pub min_interval: Duration,
+    /// Where a paged pull gives up on a provider that never ends its list.
+    pub pull_limits: PullLimits,
+}
+
+/// Bounds of one paged pull (requests, fund, reader cards): a provider that keeps saying
+/// "more" cannot make the desk page forever. Every pull must also make progress: a page
+/// that adds nothing new ends it ([`PagingStop::NoProgress`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PullLimits {
+    /// Pages one pull may take.
+    pub max_pages: u32,
+    /// Distinct items one pull may gather (they are all held in memory until stored).
+    pub max_items: u64,
+    /// Time one pull may take from its first page to its last, pacing included.
+    pub max_time: Duration,
+}
+
+impl Default for PullLimits {
+    /// A thousand pages (of up to 1 MiB each), half a million items, ten minutes: far more
+    /// than any library's lists, far less than a runaway pull costs.
+    fn default() -> Self {
+        PullLimits {
+            max_pages: 1000,
+            max_items: 500_000,
+            max_time: Duration::from_secs(10 * 60),
+        }
+    }
+}
+
+/// The paged lists of the provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listing {
+    Requests,
+    Fund,
+    Readers,
+}
+
+impl Listing {
+    /// "Список {…}".
+    fn genitive_ru(self) -> &'static str {
+        match self {
+            Listing::Requests => "запросов читателей",
+            Listing::Fund => "фонда библиотеки",
+            Listing::Readers => "читательских билетов",
+        }
+    }
+}
+
+/// Why a paged pull was stopped before the provider said its list was over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PagingStop {
+    /// A page brought nothing that earlier pages had not (or the cursor stood still).
+    NoProgress,
+    /// More pages than [`PullLimits::max_pages`].
+    TooManyPages(u32),
+    /// More items than [`PullLimits::max_items`].
+    TooManyItems(u64),
+    /// Longer than [`PullLimits::max_time`] (seconds).
+    TooLong(u64),
+}
+
+impl PagingStop {
+    fn reason_ru(self) -> String {
+        match self {
+            PagingStop::NoProgress => {
+                "ЭБС присылает одни и те же записи и не переходит к следующим".to_string()
+            }
+            PagingStop::TooManyPages(n) => format!("страниц в нём больше, чем {n}"),
+            PagingStop::TooManyItems(n) => format!("записей в нём больше, чем {n}"),
+            PagingStop::TooLong(secs) => {
+                format!("ЭБС не передала его за {} мин", secs.div_ceil(60))
+            }
+        }
+    }
+}
+
+/// Keeps one paged pull within its [`PullLimits`] and makes sure it progresses.
+pub(crate) struct Pager {
+    list: Listing,
+    limits: PullLimits,
+    started: Instant,
+    pages: u32,
+    items: u64,
+}
+
+impl Pager {
+    pub(crate) fn new(list: Listing, limits: PullLimits) -> Self {
+        Pager {
+            list,
+            limits,
+            started: Instant::now(),
+            pages: 0,
+            items: 0,
+        }
+    }
+
+    /// Accounts one page: `new_items` of its items were not seen on earlier pages; `more`
+    /// says whether the provider has more. `Ok(true)`: fetch the next page; `Ok(false)`: the
+    /// list is complete; `Err`: the pull must stop (the error says why, in Russian).
+    pub(crate) fn next(&mut self, new_items: usize, more: bool) -> Result<bool, ProviderError> {
+        self.pages += 1;
+        self.items += new_items as u64;
+        let stop = if !more {
+            return Ok(false);
+        } else if new_items == 0 {
+            PagingStop::NoProgress
+        } else if self.items >= self.limits.max_items {
+            PagingStop::TooManyItems(self.limits.max_items)
+        } else if self.pages >= self.limits.max_pages {
+            PagingStop::TooManyPages(self.limits.max_pages)
+        } else if self.started.elapsed() >= self.limits.max_time {
+            PagingStop::TooLong(self.limits.max_time.as_secs())
+        } else {
+            return Ok(true);
+        };
+        Err(self.stopped(stop))
+    }
+
+    pub(crate) fn stopped(&self, stop: PagingStop) -> ProviderError {
+        tracing::warn!(list = ?self.list, ?stop, pages = self.pages, items = self.items, "paged pull stopped");
+        ProviderError::Paging {
+            list: self.list,
+            stop,
+        }
+    }
 }
 
 impl fmt::Debug for ClientConfig {
@@ -140,6 +281,7 @@ impl fmt::Debug for ClientConfig {
             )
             .field("timeout", &self.timeout)
             .field("min_interval", &self.min_interval)
+            .field("pull_limits", &self.pull_limits)
             .finish()
     }
 }
@@ -163,6 +305,7 @@ impl ClientConfig {
             extra_ca_pem: None,
             timeout: DEFAULT_TIMEOUT,
             min_interval: DEFAULT_MIN_INTERVAL,
+            pull_limits: PullLimits::default(),
         }
     }
 }
@@ -170,13 +313,15 @@ impl ClientConfig {
 /// What is known about a write that failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WriteOutcome {
-    /// It never reached the provider (offline, TLS refused, too large, session could not
-    /// be created): safe to send again later.
+    /// It never reached the provider: the failure came before any byte of the request left
+    /// (no connection, TLS handshake refused, too large, session could not be created). Safe
+    /// to send again later.
     NotSent,
     /// The provider answered and refused it: nothing was applied.
     Rejected,
-    /// It was sent, but the answer was lost or unusable: it may or may not have been
-    /// applied. Re-read the state before doing anything else.
+    /// It may have been sent, and no usable answer came (lost, cut, late, broken, not
+    /// understood): it may or may not have been applied. Re-read the state before doing
+    /// anything else.
     Unknown,
 }
 
@@ -184,15 +329,20 @@ pub enum WriteOutcome {
 /// secrets); [`ProviderError::user_message`] is for the librarian.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ProviderError {
-    /// Could not connect / connection lost (details for the log).
+    /// Could not connect: nothing was sent (details for the log).
     #[error("network error: {0}")]
     Network(String),
     /// No answer within the timeout (the request was not a write, or never left).
     #[error("timeout after {secs} s")]
     Timeout { secs: u64 },
-    /// The server's certificate is not trusted.
+    /// The TLS handshake failed (most often: the server's certificate is not trusted).
+    /// Only while connecting, so nothing was sent.
     #[error("TLS error: {0}")]
     Tls(String),
+    /// The connection was up and broke during the exchange (dropped, cut, a TLS error after
+    /// the handshake). For a read; a write that ends so is [`ProviderError::OutcomeUnknown`].
+    #[error("connection lost during the exchange: {0}")]
+    Interrupted(String),
     /// 5xx, a non-JSON or malformed answer. The text is a Russian detail.
     #[error("server error: {0}")]
     Server(String),
@@ -221,6 +371,9 @@ pub enum ProviderError {
     /// The connection settings are unusable (bad URL, bad CA file, misuse of the API).
     #[error("configuration error: {0}")]
     Config(String),
+    /// A paged list did not end as it should: the pull was stopped.
+    #[error("paged pull of {list:?} stopped: {stop:?}")]
+    Paging { list: Listing, stop: PagingStop },
 }
 
 impl ProviderError {
@@ -237,6 +390,9 @@ impl ProviderError {
             ProviderError::Tls(_) => "Не удалось установить защищённое соединение с ЭБС: \
                  сертификат сервера не признан доверенным. Проверьте адрес ЭБС и настройку \
                  «Дополнительный корневой сертификат (CA)» в параметрах подключения."
+                .to_string(),
+            ProviderError::Interrupted(_) => "Связь с ЭБС прервалась во время обмена данными. \
+                 Повторите позже."
                 .to_string(),
             ProviderError::Server(detail) => format!(
                 "Сервер ЭБС ответил с ошибкой ({detail}). Повторите позже; если ошибка \
@@ -272,6 +428,12 @@ impl ProviderError {
             ProviderError::Config(detail) => {
                 format!("Настройки подключения к ЭБС неверны: {detail}")
             }
+            ProviderError::Paging { list, stop } => format!(
+                "Список {} из ЭБС получен не полностью: {}. Загрузка остановлена, полученное \
+                 не сохранено. Если это повторяется, сообщите администратору.",
+                list.genitive_ru(),
+                stop.reason_ru()
+            ),
         }
     }
 
@@ -279,14 +441,19 @@ impl ProviderError {
     pub fn is_offline(&self) -> bool {
         matches!(
             self,
-            ProviderError::Network(_) | ProviderError::Timeout { .. }
+            ProviderError::Network(_)
+                | ProviderError::Timeout { .. }
+                | ProviderError::Interrupted(_)
         )
     }
 
     /// What is known about a write that ended with this error.
     pub fn write_outcome(&self) -> WriteOutcome {
         match self {
-            ProviderError::OutcomeUnknown(_) => WriteOutcome::Unknown,
+            // Interrupted is a read's error; were a write to end so, it may have gone out.
+            ProviderError::OutcomeUnknown(_) | ProviderError::Interrupted(_) => {
+                WriteOutcome::Unknown
+            }
             ProviderError::Api { .. }
             | ProviderError::Captcha { .. }
             | ProviderError::ClockSkew { .. }
@@ -296,7 +463,8 @@ impl ProviderError {
             | ProviderError::Tls(_)
             | ProviderError::Server(_)
             | ProviderError::TooLarge { .. }
-            | ProviderError::Config(_) => WriteOutcome::NotSent,
+            | ProviderError::Config(_)
+            | ProviderError::Paging { .. } => WriteOutcome::NotSent,
         }
     }
 
@@ -436,7 +604,9 @@ impl Client {
             // Decompressed by hand in `post`, to count the bytes on the wire.
             .no_gzip()
             .timeout(cfg.timeout)
-            .connect_timeout(cfg.timeout.min(Duration::from_secs(15)))
+            // Shorter than the whole exchange, so that a connection that cannot be made ends
+            // as a connect error (nothing sent), never as the exchange's timeout.
+            .connect_timeout((cfg.timeout / 2).min(Duration::from_secs(15)))
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("Kafedra/", env!("CARGO_PKG_VERSION")));
         if let Some(pem) = &cfg.extra_ca_pem {
@@ -530,15 +700,22 @@ impl Client {
                 _ => self.envelope_error(e, None, ex.response.time.as_deref()),
             });
         }
+        if ex.response.success != Some(true) {
+            return Err(ProviderError::Server(UNDERSTOOD_NOT.to_string()));
+        }
         let Some(r) = ex.response.result("sid") else {
             return Err(ProviderError::Server(
                 "в ответе нет результата входа".to_string(),
             ));
         };
-        if !r.success {
-            let code = r.error_code.unwrap_or(0);
-            let msg = codes::message_ru(code).unwrap_or("ЭБС отклонила вход.");
-            return Err(ProviderError::Session(format!("{msg} (код {code})")));
+        match r.success {
+            Some(true) => {}
+            Some(false) => {
+                let code = r.error_code.unwrap_or(0);
+                let msg = codes::message_ru(code).unwrap_or("ЭБС отклонила вход.");
+                return Err(ProviderError::Session(format!("{msg} (код {code})")));
+            }
+            None => return Err(ProviderError::Server(UNDERSTOOD_NOT.to_string())),
         }
         let info: api::SessionInfo = serde_json::from_value(r.data)
             .map_err(|_| ProviderError::Server("ответ на вход не удалось разобрать".to_string()))?;
@@ -609,6 +786,53 @@ impl Client {
         let funcs: Vec<&str> = calls.iter().map(|c| c.func.as_str()).collect();
         tracing::debug!(?funcs, bytes = bytes_sent, "provider call");
         let timeout_secs = self.inner.cfg.timeout.as_secs().max(1);
+        // The whole exchange (connect, send, read the answer to its end) has one deadline.
+        // reqwest's own total timeout ends it with a classified error; this backstop only
+        // fires if that did not happen.
+        let exchange = tokio::time::timeout(
+            self.inner.cfg.timeout + EXCHANGE_GRACE,
+            self.exchange(body, write, timeout_secs),
+        );
+        let (status, content_type, content_encoding, wire) = match exchange.await {
+            Ok(answer) => answer?,
+            Err(_) => {
+                tracing::warn!(?funcs, "provider exchange ran past its deadline");
+                return Err(if write {
+                    ProviderError::OutcomeUnknown(format!(
+                        "истекло время ожидания ответа, {timeout_secs} с"
+                    ))
+                } else {
+                    ProviderError::Timeout { secs: timeout_secs }
+                });
+            }
+        };
+        let bytes_received = wire.len();
+        tracing::debug!(
+            ?funcs,
+            status = status.as_u16(),
+            bytes = bytes_received,
+            encoding = %content_encoding,
+            "provider answer"
+        );
+        let (response, json_bytes) =
+            read_answer(status, &content_type, &content_encoding, &wire, write)?;
+        Ok(Exchange {
+            response,
+            bytes_sent,
+            bytes_received,
+            json_bytes,
+        })
+    }
+
+    /// Sends the form and reads the answer: status, content type and encoding (lowercase),
+    /// and the bytes on the wire, at most [`MAX_ANSWER_WIRE_BYTES`] of them: a larger answer
+    /// is refused by its `Content-Length` or as soon as it passes the cap while being read.
+    async fn exchange(
+        &self,
+        body: String,
+        write: bool,
+        timeout_secs: u64,
+    ) -> Result<(reqwest::StatusCode, String, String, Vec<u8>), ProviderError> {
         let mut resp = self
             .inner
             .http
@@ -633,34 +857,29 @@ impl Client {
         };
         let content_type = header(reqwest::header::CONTENT_TYPE);
         let content_encoding = header(reqwest::header::CONTENT_ENCODING);
-        // Read chunk by chunk, so that a runaway answer is cut off at the cap.
-        let mut wire: Vec<u8> = Vec::new();
+        let too_large = || {
+            tracing::warn!(
+                write,
+                "provider answer larger than the cap; not read further"
+            );
+            lost(write, &too_large_detail("ответ", MAX_ANSWER_WIRE_BYTES))
+        };
+        let announced = resp.content_length().unwrap_or(0);
+        if announced > MAX_ANSWER_WIRE_BYTES as u64 {
+            return Err(too_large());
+        }
+        let mut wire: Vec<u8> = Vec::with_capacity(announced as usize);
         while let Some(chunk) = resp
             .chunk()
             .await
             .map_err(|e| classify_send_error(&e, write, timeout_secs))?
         {
-            if wire.len() + chunk.len() > MAX_ANSWER_BYTES {
-                return Err(lost(write, &too_large_detail("ответ", MAX_ANSWER_BYTES)));
+            if wire.len() + chunk.len() > MAX_ANSWER_WIRE_BYTES {
+                return Err(too_large());
             }
             wire.extend_from_slice(&chunk);
         }
-        let bytes_received = wire.len();
-        tracing::debug!(
-            ?funcs,
-            status = status.as_u16(),
-            bytes = bytes_received,
-            encoding = %content_encoding,
-            "provider answer"
-        );
-        let (response, json_bytes) =
-            read_answer(status, &content_type, &content_encoding, &wire, write)?;
-        Ok(Exchange {
-            response,
-            bytes_sent,
-            bytes_received,
-            json_bytes,
-        })
+        Ok((status, content_type, content_encoding, wire))
     }
 
     /// Maps a whole-request rejection (other than 101000) to an error.
@@ -724,6 +943,38 @@ impl Client {
             return Err(ProviderError::Config("пустой пакет вызовов".to_string()));
         }
         let write = writes == 1;
+        // One deadline for the whole call: waiting for the pace, the login, the exchange and
+        // its repetition after an expired session. The sync's claim on a write is sized by it.
+        match tokio::time::timeout(self.call_deadline(), self.batch_exchanges(&calls, write)).await
+        {
+            Ok(answer) => answer,
+            Err(_) => {
+                let secs = self.call_deadline().as_secs().max(1);
+                tracing::warn!(write, secs, "provider call ran past its deadline");
+                Err(if write {
+                    ProviderError::OutcomeUnknown(format!("обращение не завершилось за {secs} с"))
+                } else {
+                    ProviderError::Timeout { secs }
+                })
+            }
+        }
+    }
+
+    /// The longest one call ([`Client::raw_batch`] and every typed call) may take: the
+    /// exchanges it may need, each with its pace and its own deadline. A call that has not
+    /// ended by then is given up (a write as [`ProviderError::OutcomeUnknown`]), so nothing
+    /// this client sent is still on its way after this long.
+    pub fn call_deadline(&self) -> Duration {
+        let cfg = &self.inner.cfg;
+        (cfg.timeout + EXCHANGE_GRACE + cfg.min_interval) * EXCHANGES_PER_CALL
+    }
+
+    /// The exchanges of [`Client::raw_batch`], without its deadline.
+    async fn batch_exchanges(
+        &self,
+        calls: &[Call],
+        write: bool,
+    ) -> Result<BatchAnswer, ProviderError> {
         let mut retried = false;
         let mut total_sent = 0;
         let mut total_received = 0;
@@ -731,7 +982,7 @@ impl Client {
         let mut http_calls = 0;
         loop {
             let sid = self.ensure_sid().await?;
-            let ex = self.post(Some(&sid), &calls, write).await?;
+            let ex = self.post(Some(&sid), calls, write).await?;
             http_calls += 1;
             total_sent += ex.bytes_sent;
             total_received += ex.bytes_received;
@@ -753,11 +1004,20 @@ impl Client {
                 }
                 return Err(self.envelope_error(e, Some(&sid), server_time.as_deref()));
             }
+            if ex.response.success != Some(true) {
+                // Neither accepted nor rejected: a write in it may have run.
+                tracing::warn!("provider answer has no usable success flag");
+                return Err(lost(write, UNDERSTOOD_NOT));
+            }
             let mut answers = Vec::with_capacity(calls.len());
             let mut session_lost = false;
-            for c in &calls {
+            for c in calls {
                 let result = match ex.response.result(&c.id) {
-                    Some(r) if r.success => Ok(r.data),
+                    Some(r) if r.success == Some(true) => Ok(r.data),
+                    Some(r) if r.success.is_none() => {
+                        tracing::warn!(func = %c.func, "provider answer to a call has no usable success flag");
+                        Err(lost(c.is_write(), UNDERSTOOD_NOT))
+                    }
                     Some(r) => {
                         let code = r.error_code.unwrap_or(0);
                         session_lost |= code == codes::INVALID_SESSION;
@@ -990,7 +1250,9 @@ impl Client {
     /// A page is also kept well under the decoded-size cap ([`PAGE_JSON_BUDGET`]).
     ///
     /// A request changed during the pull may come twice; only its latest version is kept.
-    /// The new cursor is in [`PullStats::cursor`].
+    /// The new cursor is in [`PullStats::cursor`]. The pull stops with
+    /// [`ProviderError::Paging`] when the provider does not move on (the cursor stands still,
+    /// or a page brings nothing new) or passes the [`PullLimits`].
     pub async fn pull_all_requests(
         &self,
         since: Option<&str>,
@@ -1007,6 +1269,7 @@ impl Client {
         // Bytes per request: the saved measurement until this pull has its own.
         let mut wire_per_item = self.inner.request_item_bytes.load(Ordering::Relaxed).max(1);
         let mut json_per_item = REQUEST_ITEM_JSON_GUESS;
+        let mut pager = Pager::new(Listing::Requests, self.inner.cfg.pull_limits);
         loop {
             let page = plan_page(
                 wire_budget,
@@ -1038,20 +1301,27 @@ impl Client {
                         .store(wire_per_item, Ordering::Relaxed);
                 }
             }
+            // New: a request not seen before, or a newer version of one (it changed during
+            // the pull). A page of nothing new is a provider that does not move on.
+            let mut new_items = 0;
             for r in p.requests {
                 match index.get(&r.id) {
-                    Some(&i) => out[i] = r,
+                    Some(&i) => {
+                        if out[i] != r {
+                            out[i] = r;
+                            new_items += 1;
+                        }
+                    }
                     None => {
                         index.insert(r.id.clone(), out.len());
                         out.push(r);
+                        new_items += 1;
                     }
                 }
             }
             if p.more && (p.cursor.is_none() || p.cursor == stats.cursor) {
                 // A server that says "more" without moving the cursor would loop forever.
-                return Err(ProviderError::Server(
-                    "отметка синхронизации запросов не продвигается".to_string(),
-                ));
+                return Err(pager.stopped(PagingStop::NoProgress));
             }
             if p.cursor.is_some() {
                 stats.cursor = p.cursor;
@@ -1064,7 +1334,7 @@ impl Client {
                 json = batch.json_bytes,
                 "requests page"
             );
-            if !p.more || n == 0 {
+            if !pager.next(new_items, p.more)? {
                 break;
             }
         }
@@ -1101,10 +1371,15 @@ fn lost(write: bool, detail: &str) -> ProviderError {
     }
 }
 
-/// "<what> больше 64 МиБ".
+/// What an answer without a usable `success` is called.
+const UNDERSTOOD_NOT: &str = "ответ ЭБС не удалось понять: в нём нет признака успеха";
+
+/// "<what> больше 16 МиБ" (or КиБ, or bytes, whichever is exact).
 fn too_large_detail(what: &str, max: usize) -> String {
-    if max >= 1 << 20 {
+    if max >= 1 << 20 && max.is_multiple_of(1 << 20) {
         format!("{what} больше {} МиБ", max >> 20)
+    } else if max >= 1 << 10 && max.is_multiple_of(1 << 10) {
+        format!("{what} больше {} КиБ", max >> 10)
     } else {
         format!("{what} больше {max} байт")
     }
@@ -1121,12 +1396,9 @@ fn read_answer(
     write: bool,
 ) -> Result<(ResponseEnvelope, usize), ProviderError> {
     if !status.is_success() {
-        let detail = format!("код HTTP {}", status.as_u16());
-        return Err(if status.is_server_error() {
-            lost(write, &detail)
-        } else {
-            ProviderError::Server(detail)
-        });
+        // Even a refusal by status may come from behind the provider's own front: for a
+        // write, only the provider's answer can say it did not run.
+        return Err(lost(write, &format!("код HTTP {}", status.as_u16())));
     }
     if !content_type.starts_with("application/json") {
         let shown = if content_type.is_empty() {
@@ -1136,7 +1408,7 @@ fn read_answer(
         };
         return Err(lost(write, &format!("ответ не в формате JSON: {shown}")));
     }
-    let json = decode_body(content_encoding, body, MAX_ANSWER_BYTES).map_err(|detail| {
+    let json = decode_body(content_encoding, body, MAX_ANSWER_JSON_BYTES).map_err(|detail| {
         tracing::warn!(
             encoding = %content_encoding,
             wire = body.len(),
@@ -1216,15 +1488,18 @@ fn captcha_url(base: &str, sid: Option<&str>, app: &str) -> String {
     format!("{base}{sep}{q}")
 }
 
-/// Classifies a reqwest error. `write` decides whether a failure after the request may
-/// have reached the server is an unknown outcome.
+/// Classifies a reqwest error by when it happened. Only an error while connecting (DNS,
+/// TCP, the TLS handshake: reqwest's `is_connect`) comes before any byte of the request
+/// left, so only then is a write surely not sent. Anything later (a dropped or cut
+/// connection, a TLS error after the handshake, a timeout) leaves a write in doubt, and for
+/// a read is an interrupted exchange, never blamed on the certificate.
 fn classify_send_error(e: &reqwest::Error, write: bool, timeout_secs: u64) -> ProviderError {
     let chain = error_chain(e);
-    if is_tls_error(e) {
-        tracing::warn!(error = %chain, "provider TLS handshake failed");
-        return ProviderError::Tls(chain);
-    }
     if e.is_connect() {
+        if is_tls_error(e) {
+            tracing::warn!(error = %chain, "provider TLS handshake failed");
+            return ProviderError::Tls(chain);
+        }
         tracing::info!(error = %chain, "provider unreachable");
         return if e.is_timeout() {
             ProviderError::Timeout { secs: timeout_secs }
@@ -1232,18 +1507,26 @@ fn classify_send_error(e: &reqwest::Error, write: bool, timeout_secs: u64) -> Pr
             ProviderError::Network(chain)
         };
     }
+    if e.is_builder() {
+        // The request could not even be built: nothing left.
+        return ProviderError::Config(format!("запрос не удалось сформировать ({chain})"));
+    }
+    let tls = is_tls_error(e);
     if write {
         tracing::warn!(error = %chain, "answer to a provider write lost");
         return ProviderError::OutcomeUnknown(if e.is_timeout() {
             format!("истекло время ожидания ответа, {timeout_secs} с")
+        } else if tls {
+            "защищённое соединение прервалось во время ответа".to_string()
         } else {
             "соединение прервано".to_string()
         });
     }
+    tracing::info!(error = %chain, "provider exchange interrupted");
     if e.is_timeout() {
         ProviderError::Timeout { secs: timeout_secs }
     } else {
-        ProviderError::Network(chain)
+        ProviderError::Interrupted(chain)
     }
 }
 
@@ -1350,7 +1633,7 @@ mod tests {
         for enc in ["gzip", "GZIP", "x-gzip", "identity, gzip"] {
             let (env, json) = read_answer(ok, JSON, enc, &gz, false).expect("gzip answer");
             assert_eq!(json, ENVELOPE.len(), "{enc}");
-            assert!(env.result("q").is_some_and(|r| r.success), "{enc}");
+            assert_eq!(env.result("q").and_then(|r| r.success), Some(true), "{enc}");
         }
         // A server that sends no Content-Encoding (or identity) is read as is.
         for enc in ["", "identity"] {
@@ -1425,8 +1708,12 @@ mod tests {
             "ответ больше 50000 байт"
         );
         assert_eq!(
-            too_large_detail("ответ после распаковки", MAX_ANSWER_BYTES),
-            "ответ после распаковки больше 64 МиБ"
+            too_large_detail("ответ после распаковки", MAX_ANSWER_JSON_BYTES),
+            "ответ после распаковки больше 16 МиБ"
+        );
+        assert_eq!(
+            too_large_detail("ответ", MAX_ANSWER_WIRE_BYTES),
+            "ответ больше 1280 КиБ"
         );
     }
 
@@ -1435,7 +1722,10 @@ mod tests {
         let gz = gzip(ENVELOPE);
         let e = read_answer(reqwest::StatusCode::BAD_GATEWAY, JSON, "gzip", &gz, true).unwrap_err();
         assert_eq!(e, ProviderError::OutcomeUnknown("код HTTP 502".into()));
+        // Even a 404: only the provider's own answer can say a write did not run.
         let e = read_answer(reqwest::StatusCode::NOT_FOUND, JSON, "gzip", &gz, true).unwrap_err();
+        assert_eq!(e, ProviderError::OutcomeUnknown("код HTTP 404".into()));
+        let e = read_answer(reqwest::StatusCode::NOT_FOUND, JSON, "gzip", &gz, false).unwrap_err();
         assert_eq!(e, ProviderError::Server("код HTTP 404".into()));
         // A captive portal: HTML with 200, not even gzip.
         let e = read_answer(
@@ -1449,6 +1739,57 @@ mod tests {
         assert_eq!(
             e,
             ProviderError::Server("ответ не в формате JSON: text/html; charset=utf-8".into())
+        );
+    }
+
+    /// A pull ends when the list does, and stops when it does not move on or passes a cap.
+    #[test]
+    fn a_pager_ends_stops_and_explains() {
+        let limits = PullLimits {
+            max_pages: 3,
+            max_items: 100,
+            max_time: Duration::from_secs(3600),
+        };
+        let mut p = Pager::new(Listing::Fund, limits);
+        assert_eq!(p.next(10, true), Ok(true));
+        assert_eq!(p.next(10, false), Ok(false), "the list is over");
+        let mut p = Pager::new(Listing::Fund, limits);
+        assert_eq!(p.next(10, true), Ok(true));
+        let stuck = p.next(0, true).unwrap_err();
+        assert_eq!(
+            stuck.user_message(),
+            "Список фонда библиотеки из ЭБС получен не полностью: ЭБС присылает одни и те же \
+             записи и не переходит к следующим. Загрузка остановлена, полученное не сохранено. \
+             Если это повторяется, сообщите администратору."
+        );
+        assert_eq!(stuck.write_outcome(), WriteOutcome::NotSent);
+        assert!(!stuck.is_offline());
+        let mut p = Pager::new(Listing::Readers, limits);
+        assert_eq!(p.next(10, true), Ok(true));
+        assert_eq!(p.next(10, true), Ok(true));
+        let e = p.next(10, true).unwrap_err();
+        assert_eq!(
+            e,
+            ProviderError::Paging {
+                list: Listing::Readers,
+                stop: PagingStop::TooManyPages(3)
+            }
+        );
+        assert_eq!(
+            e.user_message(),
+            "Список читательских билетов из ЭБС получен не полностью: страниц в нём больше, \
+             чем 3. Загрузка остановлена, полученное не сохранено. Если это повторяется, \
+             сообщите администратору."
+        );
+        let mut p = Pager::new(Listing::Requests, limits);
+        let e = p.next(100, true).unwrap_err();
+        assert!(
+            e.user_message().contains(
+                "запросов читателей из ЭБС получен не полностью: записей в нём \
+                           больше, чем 100."
+            ),
+            "{}",
+            e.user_message()
         );
     }
 

@@ -14,6 +14,7 @@
 pub mod api;
 pub mod client;
 pub mod protocol;
+mod run;
 pub mod sync;
 
 #[cfg(test)]
@@ -26,5 +27,6 @@ pub use api::{
     RequestStatus,
 };
 pub use client::{
-    Answer, BatchAnswer, Client, ClientConfig, ProviderError, PullStats, Secret, WriteOutcome,
+    Answer, BatchAnswer, Client, ClientConfig, Listing, PagingStop, ProviderError, PullLimits,
+    PullStats, Secret, WriteOutcome,
 };

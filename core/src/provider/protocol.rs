@@ -210,7 +210,9 @@ pub struct EnvelopeError {
 /// `{success:false, error_code, error_message}`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CallResult {
-    pub success: bool,
+    /// `None` when the answer has no usable `success`: it cannot be told whether the call
+    /// ran, so it is neither a result nor a refusal (a write stays in doubt).
+    pub success: Option<bool>,
     pub error_code: Option<u32>,
     pub error_message: Option<String>,
     /// The whole object, data fields included.
@@ -219,7 +221,7 @@ pub struct CallResult {
 
 impl CallResult {
     pub fn from_value(v: Value) -> Self {
-        let success = v.get("success").and_then(lenient_bool).unwrap_or(false);
+        let success = v.get("success").and_then(lenient_bool);
         let error_code = v.get("error_code").and_then(lenient_u32);
         let error_message = v
             .get("error_message")
@@ -237,9 +239,11 @@ impl CallResult {
 /// A parsed response envelope.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResponseEnvelope {
-    pub success: bool,
+    /// `None` when the envelope has no usable `success`: an answer that cannot be understood
+    /// (neither accepted nor rejected).
+    pub success: Option<bool>,
     pub time: Option<String>,
-    /// Set when the whole request was rejected.
+    /// Set when the whole request was rejected (`success:false`).
     pub error: Option<EnvelopeError>,
     /// Per-id answers (every top-level key that holds an object).
     pub results: Map<String, Value>,
@@ -252,11 +256,7 @@ impl ResponseEnvelope {
         let Value::Object(mut map) = v else {
             return Err("top level is not a JSON object".to_string());
         };
-        let success = map
-            .remove("success")
-            .as_ref()
-            .and_then(lenient_bool)
-            .unwrap_or(false);
+        let success = map.remove("success").as_ref().and_then(lenient_bool);
         let time = map
             .remove("time")
             .and_then(|t| t.as_str().map(str::to_string));
@@ -268,16 +268,13 @@ impl ResponseEnvelope {
         let captcha_url = map
             .remove("captcha_url")
             .and_then(|u| u.as_str().map(str::to_string));
-        let error = if success {
-            None
-        } else {
-            Some(EnvelopeError {
-                // `success:false` without a code is still a rejection; 0 marks "unknown".
-                code: code.unwrap_or(0),
-                message,
-                captcha_url,
-            })
-        };
+        // Only an explicit `success:false` is a rejection (without a code still one; 0 marks
+        // "unknown"). Without `success` the answer says nothing either way.
+        let error = (success == Some(false)).then(|| EnvelopeError {
+            code: code.unwrap_or(0),
+            message,
+            captcha_url,
+        });
         let results = map.into_iter().filter(|(_, v)| v.is_object()).collect();
         Ok(ResponseEnvelope {
             success,
@@ -720,14 +717,14 @@ mod tests {
                 "bad":{"success":false,"error_code":"101901","error_message":"Request not found"}}"#,
         )
         .unwrap();
-        assert!(r.success && r.error.is_none());
+        assert!(r.success == Some(true) && r.error.is_none());
         let ok = r.result("my_sid").unwrap();
-        assert!(ok.success);
+        assert_eq!(ok.success, Some(true));
         assert_eq!(ok.data["sid"], "abc");
         let bad = r.result("bad").unwrap();
         assert_eq!(
             (bad.success, bad.error_code),
-            (false, Some(codes::REQUEST_NOT_FOUND))
+            (Some(false), Some(codes::REQUEST_NOT_FOUND))
         );
 
         let c = ResponseEnvelope::parse(
@@ -739,6 +736,24 @@ mod tests {
         assert_eq!(e.captcha_url.as_deref(), Some("https://x/c?id=1"));
         assert!(ResponseEnvelope::parse(b"[1,2]").is_err());
         assert!(ResponseEnvelope::parse(b"<html>").is_err());
+    }
+
+    /// An answer without `success` (or with one that is no flag) is neither a success nor a
+    /// rejection: the caller cannot tell whether the call ran.
+    #[test]
+    fn an_answer_without_success_is_not_a_rejection() {
+        let r = ResponseEnvelope::parse(
+            br#"{"time":"2019-08-14T18:12:59+03:00","q":{"lib_card":"1"},"w":{"success":"maybe"}}"#,
+        )
+        .unwrap();
+        assert_eq!(r.success, None);
+        assert!(r.error.is_none(), "not a rejection");
+        assert_eq!(r.result("q").unwrap().success, None);
+        assert_eq!(r.result("w").unwrap().success, None);
+        let r = ResponseEnvelope::parse(br#"{"error_code":101901}"#).unwrap();
+        assert_eq!((r.success, r.error), (None, None));
+        let r = ResponseEnvelope::parse(br#"{"success":0}"#).unwrap();
+        assert_eq!(r.error.map(|e| e.code), Some(0), "an explicit false is one");
     }
 
     #[test]

@@ -2,17 +2,27 @@
 //! changed (requests, fund, readers, statistics).
 //!
 //! Delivery is exactly-once as far as the protocol allows: before a write is
-//! sent it is claimed and marked in doubt in the database; if the answer is
-//! lost (timeout, dropped connection, crash of this process), the next sync
-//! re-reads the provider's state and only sends again if the write did not
-//! happen. A write the provider refuses is closed as refused and shown to the
-//! librarian. Nothing is retried blindly.
+//! sent it is claimed by this sync run and marked in doubt in the database; if
+//! the answer is lost (timeout, dropped or cut connection, an answer that
+//! cannot be understood, crash of this process), the next sync re-reads the
+//! provider's state and only sends again if the write did not happen. A write
+//! the provider refuses is closed as refused and shown to the librarian.
+//! Nothing is retried blindly.
+//!
+//! A claim belongs to one run ([`super::run`]), not to the desk, and holds for
+//! a lease longer than the client can take for one call
+//! ([`Client::call_deadline`]); it is renewed right before the write is sent,
+//! and only the run that holds it may record a retry or a refusal. Two syncs
+//! on one PC (or in one process) therefore never send the same write.
+
+use std::collections::HashSet;
 
 use chrono::{Datelike, Local, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::api::{self, RefusalReason};
-use super::client::{Client, ProviderError, WriteOutcome};
+use super::client::{Client, Listing, Pager, ProviderError, WriteOutcome};
+use super::run::{self, Run};
 use crate::domain::event::Actor;
 use crate::domain::ids::RequestId;
 use crate::domain::request::{
@@ -20,8 +30,9 @@ use crate::domain::request::{
 };
 use crate::store::{Db, FundRow, ProviderReaderRow};
 
-/// How long a desk's claim on a write holds if it never reports back.
-const CLAIM: chrono::Duration = chrono::Duration::minutes(2);
+/// A claim on a write holds for the longest call the client can make
+/// ([`Client::call_deadline`]) plus this: time to record the outcome.
+const CLAIM_MARGIN: std::time::Duration = std::time::Duration::from_secs(60);
 /// Reader cards are listed in full at most this often.
 const READERS_EVERY: chrono::Duration = chrono::Duration::hours(6);
 const READERS_PAGE: u64 = 1000;
@@ -169,7 +180,8 @@ fn db_error(e: impl std::fmt::Display) -> String {
 /// the report and in the stored sync state.
 pub async fn sync_once(db: &Db, client: &Client, provider: &str, actor: &Actor) -> SyncReport {
     let mut report = SyncReport::default();
-    let result = run(db, client, provider, actor, &mut report).await;
+    let run = Run::new(&actor.desk);
+    let result = sync_run(db, client, provider, actor, &run, &mut report).await;
     if let Err(e) = &result {
         report.offline = e.offline;
         report.error = Some(e.message.clone());
@@ -216,14 +228,15 @@ fn local(e: impl std::fmt::Display) -> Stop {
     }
 }
 
-async fn run(
+async fn sync_run(
     db: &Db,
     client: &Client,
     provider: &str,
     actor: &Actor,
+    run: &Run,
     report: &mut SyncReport,
 ) -> Result<(), Stop> {
-    deliver(db, client, provider, actor, report).await?;
+    deliver(db, client, provider, actor, run, report).await?;
     pull_requests(db, client, report).await?;
     pull_fund(db, client, report).await?;
     pull_readers(db, client, report).await?;
@@ -232,12 +245,14 @@ async fn run(
 }
 
 /// Sends the outbox in order. Stops at the first write that cannot be
-/// completed now (later writes may depend on it).
+/// completed now (later writes may depend on it), and when another run holds
+/// the next write (it is delivering the queue).
 async fn deliver(
     db: &Db,
     client: &Client,
     provider: &str,
     actor: &Actor,
+    run: &Run,
     report: &mut SyncReport,
 ) -> Result<(), Stop> {
     let to = Delivery {
@@ -245,27 +260,35 @@ async fn deliver(
         client,
         provider,
         actor,
+        run,
     };
     loop {
-        let item = db
+        let seen = db
             .call(|s| s.next_outbox(Utc::now()))
             .await
             .map_err(local)?;
-        let Some(item) = item else { return Ok(()) };
+        let Some(seen) = seen else { return Ok(()) };
 
-        // Claim it before anything goes out, re-read or send: two desks never
+        // Claim it before anything goes out, re-read or send: two runs never
         // work on the same write at once.
-        let (id, desk, until) = (item.id, actor.desk.clone(), Utc::now() + CLAIM);
+        let (holder, until) = (run.holder().to_string(), to.lease_end());
         let claimed = db
-            .call(move |s| s.outbox_claim(id, &desk, until))
+            .call(move |s| s.outbox_claim(&seen, &holder, until, run::holder_gone))
             .await
             .map_err(local)?;
-        let Some(in_doubt) = claimed else {
-            // Another desk is sending it right now; it will finish the queue.
+        let Some(item) = claimed else {
+            // Another run is sending it (or has just worked on it), or it backs off.
             return Ok(());
         };
-        if in_doubt && to.settle_in_doubt(&item, report).await? {
-            continue;
+        if item.in_doubt {
+            if to.settle_in_doubt(&item, report).await? {
+                continue;
+            }
+            // Re-reading took calls of its own: hold the claim for the whole send,
+            // unless another run took the write over meanwhile.
+            if !to.renew(&item).await? {
+                return Ok(());
+            }
         }
         to.send(&item, report).await?;
     }
@@ -277,9 +300,26 @@ struct Delivery<'a> {
     client: &'a Client,
     provider: &'a str,
     actor: &'a Actor,
+    run: &'a Run,
 }
 
 impl Delivery<'_> {
+    /// When a claim taken now ends: after the longest call the client can make.
+    fn lease_end(&self) -> chrono::DateTime<Utc> {
+        let lease = self.client.call_deadline() + CLAIM_MARGIN;
+        Utc::now() + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::hours(1))
+    }
+
+    /// Extends the run's claim on `item` to a full lease from now; false if the
+    /// run no longer holds it.
+    async fn renew(&self, item: &OutboxItem) -> Result<bool, Stop> {
+        let (id, holder, until) = (item.id, self.run.holder().to_string(), self.lease_end());
+        self.db
+            .call(move |s| s.outbox_renew(id, &holder, until))
+            .await
+            .map_err(local)
+    }
+
     /// A write whose answer was lost: re-read the provider's state. Returns
     /// whether the write is settled (applied, or impossible now); if not, it
     /// is sent.
@@ -290,27 +330,34 @@ impl Delivery<'_> {
     ) -> Result<bool, Stop> {
         match reread(self.client, item).await {
             Ok(Reread::Applied(applied)) => {
-                record_applied(self.db, self.provider, self.actor, item, applied, report).await?;
+                self.record_applied(item, applied, report).await?;
                 Ok(true)
             }
             Ok(Reread::NotApplied) => Ok(false),
             Ok(Reread::Impossible(why, request)) => {
                 let it = item.clone();
-                let (a, w) = (self.actor.clone(), why.clone());
-                self.db
+                let (a, w, h) = (
+                    self.actor.clone(),
+                    why.clone(),
+                    self.run.holder().to_string(),
+                );
+                let refused = self
+                    .db
                     .call(move |s| {
                         if let Some(r) = &request {
                             s.store_requests(std::slice::from_ref(r.as_ref()), None, 0)?;
                         }
-                        s.outbox_refused(&it, &w, &a)
+                        s.outbox_refused(&it, &h, &w, &a)
                     })
                     .await
                     .map_err(local)?;
-                report.refused.push(why);
+                if refused {
+                    report.refused.push(why);
+                }
                 Ok(true)
             }
             Err(e) => {
-                retry_later(self.db, item, &e, true).await?;
+                self.retry_later(item, &e, true).await?;
                 Err(Stop::from(&e))
             }
         }
@@ -320,46 +367,80 @@ impl Delivery<'_> {
     /// it cannot be completed now.
     async fn send(&self, item: &OutboxItem, report: &mut SyncReport) -> Result<(), Stop> {
         let e = match send(self.client, item).await {
-            Ok(applied) => {
-                return record_applied(self.db, self.provider, self.actor, item, applied, report)
-                    .await;
-            }
+            Ok(applied) => return self.record_applied(item, applied, report).await,
             Err(e) => e,
         };
         match e.write_outcome() {
             WriteOutcome::Rejected => {
                 let why = e.user_message();
                 let (it, a, w) = (item.clone(), self.actor.clone(), why.clone());
-                self.db
-                    .call(move |s| s.outbox_refused(&it, &w, &a))
+                let h = self.run.holder().to_string();
+                let refused = self
+                    .db
+                    .call(move |s| s.outbox_refused(&it, &h, &w, &a))
                     .await
                     .map_err(local)?;
-                report.refused.push(format!("{}: {why}", describe(item)));
+                if refused {
+                    report.refused.push(format!("{}: {why}", describe(item)));
+                }
                 Ok(())
             }
             WriteOutcome::NotSent => {
-                retry_later(self.db, item, &e, false).await?;
+                self.retry_later(item, &e, false).await?;
                 Err(Stop::from(&e))
             }
             WriteOutcome::Unknown => {
-                retry_later(self.db, item, &e, true).await?;
+                self.retry_later(item, &e, true).await?;
                 Err(Stop::from(&e))
             }
         }
     }
-}
 
-async fn retry_later(
-    db: &Db,
-    item: &OutboxItem,
-    e: &ProviderError,
-    in_doubt: bool,
-) -> Result<(), Stop> {
-    let (id, message) = (item.id, e.user_message());
-    let at = Utc::now() + backoff(item.attempts.max(1));
-    db.call(move |s| s.outbox_retry(id, &message, at, in_doubt))
-        .await
-        .map_err(local)
+    /// Releases the claim and sets the next attempt after the backoff of the
+    /// attempts so far. (If another run took the write over meanwhile, it
+    /// decides, and nothing is changed.)
+    async fn retry_later(
+        &self,
+        item: &OutboxItem,
+        e: &ProviderError,
+        in_doubt: bool,
+    ) -> Result<(), Stop> {
+        let (id, message) = (item.id, e.user_message());
+        let holder = self.run.holder().to_string();
+        let at = Utc::now() + backoff(item.attempts.max(1));
+        self.db
+            .call(move |s| s.outbox_retry(id, &holder, &message, at, in_doubt))
+            .await
+            .map_err(local)?;
+        Ok(())
+    }
+
+    /// Records a write the provider applied (whoever holds the claim: this is
+    /// what the provider says); not counted if another run recorded it first.
+    async fn record_applied(
+        &self,
+        item: &OutboxItem,
+        applied: Applied,
+        report: &mut SyncReport,
+    ) -> Result<(), Stop> {
+        let (it, a, p) = (item.clone(), self.actor.clone(), self.provider.to_string());
+        let recorded = match applied {
+            Applied::Request(request) => self
+                .db
+                .call(move |s| s.outbox_request_done(&it, request.as_deref(), &a))
+                .await
+                .map_err(local)?,
+            Applied::Account { lib_card, password } => self
+                .db
+                .call(move |s| s.outbox_account_done(&it, &p, &lib_card, password.as_deref(), &a))
+                .await
+                .map_err(local)?,
+        };
+        if recorded {
+            report.sent.push(describe(item));
+        }
+        Ok(())
+    }
 }
 
 fn describe(item: &OutboxItem) -> String {
@@ -379,29 +460,6 @@ fn describe(item: &OutboxItem) -> String {
                 .unwrap_or("")
         ),
     }
-}
-
-async fn record_applied(
-    db: &Db,
-    provider: &str,
-    actor: &Actor,
-    item: &OutboxItem,
-    applied: Applied,
-    report: &mut SyncReport,
-) -> Result<(), Stop> {
-    let (it, a, p) = (item.clone(), actor.clone(), provider.to_string());
-    match applied {
-        Applied::Request(request) => db
-            .call(move |s| s.outbox_request_done(&it, request.as_deref(), &a))
-            .await
-            .map_err(local)?,
-        Applied::Account { lib_card, password } => db
-            .call(move |s| s.outbox_account_done(&it, &p, &lib_card, password.as_deref(), &a))
-            .await
-            .map_err(local)?,
-    }
-    report.sent.push(describe(item));
-    Ok(())
 }
 
 /// A damaged outbox record is closed as refused (it can never be sent),
@@ -527,9 +585,13 @@ async fn pull_requests(db: &Db, client: &Client, report: &mut SyncReport) -> Res
         .map_err(local)
 }
 
+/// The whole fund, page by page (by offset). Stored only once complete: a
+/// pull the provider does not end (see [`Pager`]) stops with its message.
 async fn pull_fund(db: &Db, client: &Client, report: &mut SyncReport) -> Result<(), Stop> {
-    let mut from = 0;
+    let mut pager = Pager::new(Listing::Fund, client.config().pull_limits);
+    let mut seen = HashSet::new();
     let mut all = Vec::new();
+    let mut from = 0;
     loop {
         let page = client
             .fund_list(None, [from, FUND_PAGE])
@@ -537,11 +599,21 @@ async fn pull_fund(db: &Db, client: &Client, report: &mut SyncReport) -> Result<
             .map_err(|e| Stop::from(&e))?;
         report.calls += 1;
         let n = page.items.len() as u64;
-        all.extend(page.items.iter().map(fund_row));
-        if n < FUND_PAGE {
+        let before = all.len();
+        all.extend(
+            page.items
+                .iter()
+                .filter(|i| seen.insert(i.art))
+                .map(fund_row),
+        );
+        from += n;
+        let more = n >= FUND_PAGE && page.total.is_none_or(|t| from < t);
+        if !pager
+            .next(all.len() - before, more)
+            .map_err(|e| Stop::from(&e))?
+        {
             break;
         }
-        from += n;
     }
     report.pulled_fund = all.len();
     db.call(move |s| s.store_fund(&all)).await.map_err(local)
@@ -570,8 +642,12 @@ async fn pull_readers(db: &Db, client: &Client, report: &mut SyncReport) -> Resu
         .map_err(local)
 }
 
-/// Every reader card of the library, page by page; also the number of calls.
+/// Every reader card of the library, page by page (by offset); also the
+/// number of calls. Ends with [`ProviderError::Paging`] when the provider does
+/// not end the list (see [`Pager`]).
 async fn all_readers(client: &Client) -> Result<(Vec<api::ProviderReader>, u64), ProviderError> {
+    let mut pager = Pager::new(Listing::Readers, client.config().pull_limits);
+    let mut seen = HashSet::new();
     let (mut all, mut calls, mut from) = (Vec::new(), 0, 0);
     loop {
         let page = client
@@ -582,11 +658,17 @@ async fn all_readers(client: &Client) -> Result<(Vec<api::ProviderReader>, u64),
             .await?;
         calls += 1;
         let n = page.readers.len() as u64;
-        all.extend(page.readers);
-        if n < READERS_PAGE {
+        let before = all.len();
+        all.extend(
+            page.readers
+                .into_iter()
+                .filter(|r| seen.insert(r.lib_card.clone())),
+        );
+        from += n;
+        let more = n >= READERS_PAGE && page.total.is_none_or(|t| from < t);
+        if !pager.next(all.len() - before, more)? {
             return Ok((all, calls));
         }
-        from += n;
     }
 }
 

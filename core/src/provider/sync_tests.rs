@@ -136,20 +136,9 @@ fn decisions_wait_through_a_dead_network_and_are_applied_once() {
     rt.block_on(sim.shutdown());
 }
 
-/// Moves every backoff into the past (instead of sleeping through it).
+/// Makes every waiting write due now (instead of sleeping through its backoff).
 fn force_due(rt: &tokio::runtime::Runtime, l: &Local) {
-    with_store(rt, l, |s| {
-        let items: Vec<_> = s.outbox(true, 100).unwrap();
-        for (item, _) in items {
-            s.outbox_retry(
-                item.id,
-                "",
-                chrono::Utc::now() - chrono::Duration::seconds(1),
-                item.in_doubt,
-            )
-            .unwrap();
-        }
-    });
+    with_store(rt, l, |s| s.outbox_due_now()).unwrap();
 }
 
 #[test]
@@ -378,4 +367,275 @@ fn a_certificate_the_client_does_not_trust_is_refused() {
     assert!(message.contains("сертификат"), "{message}");
     assert_eq!(sim.state().requests.len(), 0);
     rt.block_on(sim.shutdown());
+}
+
+/// Registers a reader in "create at the provider" mode: the card creation is queued.
+fn register(
+    rt: &tokio::runtime::Runtime,
+    l: &Local,
+    surname: &str,
+    name: &str,
+    email: &str,
+) -> crate::domain::records::ReaderId {
+    let ctx = l.ctx.clone();
+    let draft = crate::domain::reader::ReaderDraft {
+        surname: surname.into(),
+        name: name.into(),
+        birth_date: "01.06.1979".into(),
+        email: email.into(),
+        consent: true,
+        ..Default::default()
+    };
+    with_store(rt, l, move |s| {
+        services::readers::register(s, &ctx, &draft, false)
+    })
+    .unwrap()
+    .id
+}
+
+/// Cards at the provider with this name.
+fn cards(sim: &SimHandle, name: &str) -> usize {
+    sim.readers().iter().filter(|r| r.name == name).count()
+}
+
+/// The login the desk stored for the reader, if any.
+fn login(
+    rt: &tokio::runtime::Runtime,
+    l: &Local,
+    reader: crate::domain::records::ReaderId,
+) -> Option<String> {
+    with_store(rt, l, move |s| s.active_binding(services::PROVIDER, reader))
+        .unwrap()
+        .map(|b| b.account.login)
+}
+
+/// Polls (generously) until `done`; never asserts how fast.
+async fn until(what: &str, done: impl Fn() -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while !done() {
+        assert!(tokio::time::Instant::now() < deadline, "{what}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// Two syncs of one desk at once (the app's background sync and a `kafedra sync` from
+/// cron: one desk name, one database file, two connections), each its own run. The first
+/// one's card creation is held at the provider, unapplied, while the second syncs in full:
+/// the second must leave it alone. Every write is applied exactly once.
+#[test]
+fn two_runs_of_one_desk_apply_each_write_once() {
+    let rt = runtime();
+    let sim = start_sim(&rt);
+    let requests: Vec<RequestId> = (0..2).map(|_| issuable_request(&sim)).collect();
+    let l = local_desk(AccessMode::Provider);
+    // Long enough for the held write to wait while the other run syncs.
+    let slow = |mut c: ClientConfig| {
+        c = fast(c);
+        c.timeout = Duration::from_secs(60);
+        c
+    };
+    let client_a = Client::new(slow(sim.client_config())).unwrap();
+    let client_b = Client::new(slow(sim.client_config())).unwrap();
+    assert!(sync(&rt, &l, &client_a).ok());
+    let reader = register(&rt, &l, "Орлова", "Вера", "orlova@mail.ru");
+    for r in &requests {
+        let (ctx, id) = (l.ctx.clone(), r.clone());
+        with_store(&rt, &l, move |s| {
+            services::requests::decide(s, &ctx, &id, &Decision::Issue)
+        })
+        .unwrap();
+    }
+    let other = Db::new(Store::open(&l.ctx.paths.db_file()).unwrap());
+    let actor = l.ctx.actor.clone();
+
+    sim.hold_writes();
+    let (a, b) = rt.block_on(async {
+        let a = sync_once(&l.db, &client_a, services::PROVIDER, &actor);
+        let b = async {
+            until("run a's write reaches the provider", || {
+                sim.held_writes() == 1
+            })
+            .await;
+            // Run a holds the claim for longer than its client can take for the call.
+            let claims = other.call(|s| s.outbox_claims()).await.unwrap();
+            let (by, until_) = claims[0].clone();
+            let lease = until_ - chrono::Utc::now();
+            assert!(
+                lease.to_std().unwrap() >= client_a.call_deadline(),
+                "the lease ({lease}) outlasts the call ({:?})",
+                client_a.call_deadline()
+            );
+            assert!(by.ends_with("; кафедра 1"), "{by}");
+            let b = sync_once(&other, &client_b, services::PROVIDER, &actor);
+            tokio::pin!(b);
+            // Run b either finishes, or sends the held write a second time (the bug):
+            // then its copy is held too, and both are let go to count them.
+            let report = loop {
+                tokio::select! {
+                    report = &mut b => break Some(report),
+                    _ = tokio::time::sleep(Duration::from_millis(5)) => {
+                        if sim.held_writes() > 1 {
+                            break None;
+                        }
+                    }
+                }
+            };
+            sim.release_writes();
+            match report {
+                Some(r) => r,
+                None => b.await,
+            }
+        };
+        tokio::join!(a, b)
+    });
+    assert_eq!(cards(&sim, "Орлова Вера"), 1, "one card: {a:?} {b:?}");
+    assert!(b.sent.is_empty(), "run b left the held write alone: {b:?}");
+    let rest = sync(&rt, &l, &client_a);
+    assert!(rest.ok(), "{a:?} {b:?} {rest:?}");
+    assert_eq!(rest.waiting, 0);
+    for r in &requests {
+        assert_eq!(sim.applied_writes(r.as_str()), 1, "request {r}");
+    }
+    assert_eq!(a.sent.len() + b.sent.len() + rest.sent.len(), 3);
+    assert_eq!(
+        login(&rt, &l, reader).as_deref(),
+        sim.readers()
+            .iter()
+            .find(|r| r.name == "Орлова Вера")
+            .map(|r| r.lib_card.as_str())
+    );
+    rt.block_on(sim.shutdown());
+}
+
+/// The card creation's answer is broken by a TLS error after the handshake: the card exists
+/// at the provider. The write stays in doubt, is re-read and never sent twice, and the
+/// message does not blame the certificate.
+#[test]
+fn a_tls_error_while_reading_the_answer_keeps_the_write_in_doubt() {
+    let rt = runtime();
+    let sim = start_sim(&rt);
+    let l = local_desk(AccessMode::Provider);
+    let client = Client::new(fast(sim.client_config())).unwrap();
+    let reader = register(&rt, &l, "Орлова", "Вера", "orlova@mail.ru");
+    rt.block_on(client.create_session()).unwrap();
+    sim.inject(Fault::BrokenTls);
+    let broken = sync(&rt, &l, &client);
+    assert_eq!(broken.waiting, 1, "{broken:?}");
+    let message = broken.error.expect("an error");
+    assert!(!message.contains("сертификат"), "{message}");
+    assert!(
+        message.contains("неизвестно, выполнена ли операция"),
+        "{message}"
+    );
+    let (item, _) = with_store(&rt, &l, |s| s.outbox(true, 10))
+        .unwrap()
+        .remove(0);
+    assert!(item.in_doubt, "in doubt, not «not sent»");
+    assert_eq!(cards(&sim, "Орлова Вера"), 1);
+
+    force_due(&rt, &l);
+    let again = sync(&rt, &l, &client);
+    assert!(again.ok(), "{again:?}");
+    assert_eq!(cards(&sim, "Орлова Вера"), 1, "not created twice");
+    assert!(login(&rt, &l, reader).is_some());
+    rt.block_on(sim.shutdown());
+}
+
+/// Headers and half the answer, then the connection closed: re-read, not resent.
+#[test]
+fn a_cut_answer_is_re_read_not_resent() {
+    let rt = runtime();
+    let sim = start_sim(&rt);
+    let l = local_desk(AccessMode::Provider);
+    let client = Client::new(fast(sim.client_config())).unwrap();
+    let reader = register(&rt, &l, "Орлова", "Вера", "orlova@mail.ru");
+    rt.block_on(client.create_session()).unwrap();
+    sim.inject(Fault::CutAnswer);
+    let cut = sync(&rt, &l, &client);
+    assert_eq!(cut.waiting, 1, "{cut:?}");
+    assert_eq!(cards(&sim, "Орлова Вера"), 1);
+    force_due(&rt, &l);
+    let again = sync(&rt, &l, &client);
+    assert!(again.ok(), "{again:?}");
+    assert_eq!(cards(&sim, "Орлова Вера"), 1, "not created twice");
+    assert!(login(&rt, &l, reader).is_some());
+    rt.block_on(sim.shutdown());
+}
+
+/// A `200` JSON answer without `success` is not a refusal: the write is not closed as
+/// failed (the provider did apply it), it is re-read and recorded as delivered.
+#[test]
+fn an_answer_without_success_is_re_read_not_refused() {
+    let rt = runtime();
+    let sim = start_sim(&rt);
+    let l = local_desk(AccessMode::Provider);
+    let client = Client::new(fast(sim.client_config())).unwrap();
+    let reader = register(&rt, &l, "Орлова", "Вера", "orlova@mail.ru");
+    rt.block_on(client.create_session()).unwrap();
+    sim.inject(Fault::NoSuccess);
+    let unclear = sync(&rt, &l, &client);
+    assert!(unclear.refused.is_empty(), "{unclear:?}");
+    assert_eq!(unclear.waiting, 1, "{unclear:?}");
+    let status = with_store(&rt, &l, |s| s.sync_status()).unwrap();
+    assert_eq!(status.failed, 0, "not closed as refused");
+    force_due(&rt, &l);
+    let again = sync(&rt, &l, &client);
+    assert!(again.ok(), "{again:?}");
+    assert_eq!(again.sent.len(), 1, "{again:?}");
+    assert_eq!(cards(&sim, "Орлова Вера"), 1);
+    assert!(login(&rt, &l, reader).is_some());
+    assert_eq!(with_store(&rt, &l, |s| s.sync_status()).unwrap().failed, 0);
+    rt.block_on(sim.shutdown());
+}
+
+/// A provider that never ends a list: every paged pull of the sync ends with a message
+/// (and stores nothing of it) instead of paging forever.
+#[test]
+fn endless_pages_end_each_pull_with_a_message() {
+    for (fault, list) in [
+        (Fault::EndlessRequests, "запросов читателей"),
+        (Fault::EndlessFund, "фонда библиотеки"),
+        (Fault::EndlessReaders, "читательских билетов"),
+    ] {
+        let rt = runtime();
+        let sim = start_sim(&rt);
+        issuable_request(&sim);
+        let l = local_desk(AccessMode::Pool);
+        let client = Client::new(fast(sim.client_config())).unwrap();
+        sim.set_faults(vec![fault.clone()]);
+        let report = rt
+            .block_on(async {
+                tokio::time::timeout(
+                    Duration::from_secs(60),
+                    sync_once(&l.db, &client, services::PROVIDER, &l.ctx.actor),
+                )
+                .await
+            })
+            .unwrap_or_else(|_| panic!("{fault:?}: the sync never ended"));
+        assert_eq!(
+            report.error.as_deref(),
+            Some(
+                format!(
+                    "Список {list} из ЭБС получен не полностью: ЭБС присылает одни и те же \
+                     записи и не переходит к следующим. Загрузка остановлена, полученное не \
+                     сохранено. Если это повторяется, сообщите администратору."
+                )
+                .as_str()
+            ),
+            "{fault:?}"
+        );
+        assert!(!report.offline);
+        let status = with_store(&rt, &l, |s| s.sync_status()).unwrap();
+        assert!(status.last_error.is_some_and(|e| e.contains(list)));
+        sim.set_faults(Vec::new());
+        let fixed = sync(&rt, &l, &client);
+        assert!(fixed.ok(), "{fixed:?}");
+        let pulled = match fault {
+            Fault::EndlessRequests => fixed.pulled_requests,
+            Fault::EndlessFund => fixed.pulled_fund,
+            _ => fixed.pulled_readers,
+        };
+        assert_eq!(pulled, 1, "{fault:?}: {fixed:?}");
+        rt.block_on(sim.shutdown());
+    }
 }

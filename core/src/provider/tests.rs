@@ -355,11 +355,200 @@ async fn fault_lose_response_write_is_outcome_unknown_and_applied_once() {
     assert_eq!(e.code(), Some(codes::REQUEST_NOT_PENDING));
     assert_eq!(sim.applied_writes(&id), 1);
 
-    // A lost answer to a read is just "no connection".
+    // A lost answer to a read: the link broke during the exchange (not "nothing was
+    // received", and not the certificate).
     sim.inject(Fault::LoseResponse);
     let e = client.library_info().await.unwrap_err();
+    assert!(matches!(e, ProviderError::Interrupted(_)), "{e:?}");
     assert!(e.is_offline(), "{e:?}");
-    assert!(e.user_message().starts_with("Нет связи с ЭБС."));
+    assert_eq!(
+        e.user_message(),
+        "Связь с ЭБС прервалась во время обмена данными. Повторите позже."
+    );
+    sim.shutdown().await;
+}
+
+/// A TLS error while the answer is read (the handshake went well, the request left): a
+/// write is in doubt, not "not sent", and a read is an interrupted exchange, not a
+/// certificate problem.
+#[tokio::test]
+async fn fault_broken_tls_after_the_handshake_leaves_a_write_in_doubt() {
+    let (sim, client) = setup().await;
+    sim.inject(Fault::BrokenTls);
+    let e = client.library_info().await.unwrap_err();
+    assert!(matches!(e, ProviderError::Interrupted(_)), "{e:?}");
+    assert!(
+        !e.user_message().contains("сертификат"),
+        "{}",
+        e.user_message()
+    );
+    assert!(e.is_offline());
+
+    let id = pending_request_with_copy(&sim);
+    sim.inject(Fault::BrokenTls);
+    let e = client.request_issue(&id).await.unwrap_err();
+    assert_eq!(e.write_outcome(), WriteOutcome::Unknown, "{e:?}");
+    assert_eq!(
+        e.user_message(),
+        "Ответ ЭБС не получен (защищённое соединение прервалось во время ответа), поэтому \
+         неизвестно, выполнена ли операция. Не повторяйте её сразу: сначала обновите данные из \
+         ЭБС."
+    );
+    assert_eq!(sim.applied_writes(&id), 1, "the provider did apply it");
+    // The connection is replaced; the next call works.
+    client.library_info().await.expect("works again");
+    sim.shutdown().await;
+}
+
+/// Headers and half the answer, then the connection closed without `close_notify`.
+#[tokio::test]
+async fn fault_cut_answer_leaves_a_write_in_doubt() {
+    let (sim, client) = setup().await;
+    let id = pending_request_with_copy(&sim);
+    sim.inject(Fault::CutAnswer);
+    let e = client.request_issue(&id).await.unwrap_err();
+    assert!(matches!(e, ProviderError::OutcomeUnknown(_)), "{e:?}");
+    assert_eq!(sim.applied_writes(&id), 1);
+
+    sim.inject(Fault::CutAnswer);
+    let e = client.library_info().await.unwrap_err();
+    assert!(matches!(e, ProviderError::Interrupted(_)), "{e:?}");
+    client.library_info().await.expect("works again");
+    sim.shutdown().await;
+}
+
+/// A `200` JSON answer without `success` cannot be told from a refusal or a result: a
+/// write stays in doubt (the provider did apply it here), a read is a server error.
+#[tokio::test]
+async fn fault_no_success_is_neither_a_result_nor_a_refusal() {
+    let (sim, client) = setup().await;
+    let id = pending_request_with_copy(&sim);
+    sim.inject(Fault::NoSuccess);
+    let e = client.request_issue(&id).await.unwrap_err();
+    assert_eq!(e.write_outcome(), WriteOutcome::Unknown, "{e:?}");
+    assert_eq!(e.code(), None, "not a refusal with a code");
+    assert_eq!(sim.applied_writes(&id), 1);
+
+    sim.inject(Fault::NoSuccess);
+    let e = client.library_info().await.unwrap_err();
+    assert_eq!(
+        e,
+        ProviderError::Server("ответ ЭБС не удалось понять: в нём нет признака успеха".into())
+    );
+    sim.shutdown().await;
+}
+
+/// An answer past the 1 MiB of the protocol (plus margin) is refused while it is read,
+/// even without a `Content-Length`.
+#[tokio::test]
+async fn fault_oversized_answer_is_refused_while_reading() {
+    let (sim, client) = setup().await;
+    sim.inject(Fault::Oversized);
+    let e = client.library_info().await.unwrap_err();
+    assert_eq!(e, ProviderError::Server("ответ больше 1280 КиБ".into()));
+
+    let id = pending_request_with_copy(&sim);
+    sim.inject(Fault::Oversized);
+    let e = client.request_issue(&id).await.unwrap_err();
+    assert_eq!(
+        e,
+        ProviderError::OutcomeUnknown("ответ больше 1280 КиБ".into())
+    );
+    assert_eq!(sim.applied_writes(&id), 1);
+    client.library_info().await.expect("works again");
+    sim.shutdown().await;
+}
+
+/// An answer that trickles in (each read quick) still ends at the exchange's deadline.
+#[tokio::test]
+async fn fault_slow_answer_ends_at_the_deadline() {
+    let (sim, _) = setup().await;
+    let client = client_for(&sim, |c| c.timeout = Duration::from_secs(1));
+    client.create_session().await.expect("session");
+    sim.inject(Fault::SlowAnswer);
+    let e = client.library_info().await.unwrap_err();
+    assert_eq!(e, ProviderError::Timeout { secs: 1 });
+    let id = pending_request_with_copy(&sim);
+    sim.inject(Fault::SlowAnswer);
+    let e = client.request_issue(&id).await.unwrap_err();
+    assert_eq!(e.write_outcome(), WriteOutcome::Unknown, "{e:?}");
+    sim.shutdown().await;
+}
+
+/// A provider that always returns a full page of the same requests (with a new cursor each
+/// time) ends the pull with a message instead of paging forever.
+#[tokio::test]
+async fn endless_request_pages_end_with_a_message() {
+    let (sim, client) = setup().await;
+    pending_request_with_copy(&sim);
+    sim.set_faults(vec![Fault::EndlessRequests]);
+    // Generous: the pull ends after its second page; the old code never ended.
+    let pulled = tokio::time::timeout(Duration::from_secs(60), client.pull_all_requests(None))
+        .await
+        .expect("the pull ends");
+    let e = pulled.unwrap_err();
+    assert_eq!(
+        e,
+        ProviderError::Paging {
+            list: super::Listing::Requests,
+            stop: super::PagingStop::NoProgress
+        }
+    );
+    assert_eq!(
+        e.user_message(),
+        "Список запросов читателей из ЭБС получен не полностью: ЭБС присылает одни и те же \
+         записи и не переходит к следующим. Загрузка остановлена, полученное не сохранено. Если \
+         это повторяется, сообщите администратору."
+    );
+    sim.set_faults(Vec::new());
+    let (all, _) = client.pull_all_requests(None).await.expect("pull");
+    assert_eq!(all.len(), 1);
+    sim.shutdown().await;
+}
+
+/// The caps of a pull (pages, items, time) end it with a message, whatever the provider.
+#[tokio::test]
+async fn a_pull_stops_at_its_page_item_and_time_caps() {
+    let (sim, _) = setup().await;
+    sim.add_random_requests(10);
+    let capped = |limits: super::PullLimits| {
+        let client = client_for(&sim, |c| c.pull_limits = limits);
+        // A page of 3 requests first (as if each took a third of the 1 MiB).
+        client.set_request_item_bytes(protocol::MAX_RESPONSE_BYTES as u64 / 3);
+        client
+    };
+    let default = super::PullLimits::default();
+    let stop = |limits| async move {
+        match capped(limits).pull_all_requests(None).await {
+            Err(ProviderError::Paging { stop, .. }) => stop,
+            other => panic!("{other:?}"),
+        }
+    };
+    let pages = super::PullLimits {
+        max_pages: 1,
+        ..default
+    };
+    assert_eq!(stop(pages).await, super::PagingStop::TooManyPages(1));
+    let items = super::PullLimits {
+        max_items: 2,
+        ..default
+    };
+    assert_eq!(stop(items).await, super::PagingStop::TooManyItems(2));
+    let time = super::PullLimits {
+        max_time: Duration::ZERO,
+        ..default
+    };
+    let e = capped(time).pull_all_requests(None).await.unwrap_err();
+    assert_eq!(
+        e.user_message(),
+        "Список запросов читателей из ЭБС получен не полностью: ЭБС не передала его за 0 мин. \
+         Загрузка остановлена, полученное не сохранено. Если это повторяется, сообщите \
+         администратору."
+    );
+    // Within the caps the same pull completes in several pages.
+    let (all, stats) = capped(default).pull_all_requests(None).await.expect("pull");
+    assert_eq!(all.len(), 10);
+    assert!(stats.calls > 1, "{stats:?}");
     sim.shutdown().await;
 }
 
@@ -459,15 +648,19 @@ async fn failed_write_aborts_the_rest_of_its_batch_without_rollback() {
         ],
     )
     .await;
-    assert!(answer.success);
-    assert!(answer.result("info").expect("info").success);
+    assert_eq!(answer.success, Some(true));
+    assert_eq!(answer.result("info").expect("info").success, Some(true));
     let created = answer.result("created").expect("created");
-    assert!(created.success, "the write before the failure ran");
+    assert_eq!(
+        created.success,
+        Some(true),
+        "the write before the failure ran"
+    );
     let bad = answer.result("bad").expect("bad");
     assert_eq!(bad.error_code, Some(codes::REQUEST_NOT_FOUND));
     for id in ["list", "never"] {
         let r = answer.result(id).expect(id);
-        assert!(!r.success);
+        assert_eq!(r.success, Some(false));
         assert_eq!(r.error_code, Some(codes::ABORTED_BY_FAILED_WRITE), "{id}");
     }
     // No rollback of the earlier write, and the aborted write did not run.
@@ -1028,7 +1221,7 @@ async fn oversized_request_is_not_sent() {
         )],
     )
     .await;
-    assert!(!answer.success);
+    assert_eq!(answer.success, Some(false));
     assert_eq!(answer.error.map(|e| e.code), Some(codes::REQUEST_TOO_LARGE));
     sim.shutdown().await;
 }

@@ -97,6 +97,7 @@ pub fn reveal_password(store: &mut Store, ctx: &Context, reader: ReaderId) -> Re
     let binding = store
         .active_binding(PROVIDER, reader)?
         .ok_or(Error::Bind(BindError::NotBound))?;
+    let password = store.unseal_password(&binding.account.password)?;
     store.record_event(
         &ctx.actor,
         EventKind::PasswordShown,
@@ -104,7 +105,7 @@ pub fn reveal_password(store: &mut Store, ctx: &Context, reader: ReaderId) -> Re
         Some(binding.account.id),
         &format!("логин {}", binding.account.login),
     )?;
-    Ok(binding.account.password)
+    Ok(password)
 }
 
 /// Every reader holding a login now, with the login (checks and exports).

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crate::config::ConfigError;
 use crate::domain::reader::FieldError;
 use crate::domain::records::DuplicateHit;
-use crate::import::pool::RowError;
+use crate::import::pool::RowErrors;
 use crate::provider::ProviderError;
 use crate::slip::{PrintError, SlipError};
 use crate::store::{BindError, StoreError};
@@ -102,13 +102,9 @@ impl Error {
             | Error::Bind(BindError::Store(e))
             | Error::Import(ImportProblem::Store(e)) => !e.is_refusal(),
             Error::File { .. } | Error::Slip(_) | Error::Print(_) => true,
-            Error::Config(
-                ConfigError::NoHome
-                | ConfigError::Folder { .. }
-                | ConfigError::Write { .. }
-                | ConfigError::WriteSettings { .. }
-                | ConfigError::Serialize(_),
-            ) => true,
+            // A settings or connection file that cannot be read, written or
+            // understood: the desk cannot work until an admin fixes it.
+            Error::Config(_) => true,
             Error::Provider(e) => !matches!(e, ProviderError::Config(_)),
             _ => false,
         }
@@ -135,20 +131,11 @@ pub enum ImportProblem {
     /// The file as a whole could not be read (encoding, format…).
     #[error("{0}")]
     Unreadable(String),
-    #[error("Файл не загружен: {} с ошибками. Исправьте их и загрузите файл снова.", rows_with_errors(.0))]
-    Rows(Vec<RowError>),
+    /// Bad lines: the first problems in full, and how many more lines had them.
+    #[error("Файл не загружен: {} с ошибками. Исправьте их и загрузите файл снова.", .0.lines_text())]
+    Rows(RowErrors),
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-fn rows_with_errors(rows: &[RowError]) -> String {
-    let mut lines: Vec<usize> = rows.iter().map(|r| r.line).collect();
-    lines.dedup();
-    let n = lines.len() as u64;
-    format!(
-        "{n} {}",
-        crate::domain::text::plural(n, "строка", "строки", "строк")
-    )
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -183,6 +170,10 @@ mod tests {
             Error::Import(ImportProblem::Store(sqlite())),
             Error::Store(StoreError::Inconsistent("x")),
             Error::Config(ConfigError::NoHome),
+            Error::Config(ConfigError::DamagedConnection {
+                path: "provider.toml".into(),
+                detail: "строка 3".into(),
+            }),
         ];
         for e in &failed {
             assert!(e.is_failure(), "{e:?}");

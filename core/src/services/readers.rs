@@ -4,6 +4,7 @@ use super::{Context, Error, PROVIDER, Result, Store};
 use crate::config::{AccessMode, CONSENT_VERSION};
 use crate::domain::Field;
 use crate::domain::event::EventKind;
+use crate::domain::layout::switched_to_russian;
 use crate::domain::reader::{FieldError, ReaderDraft, ValidReader, validate};
 use crate::domain::records::{
     Account, Binding, Consent, JournalEntry, Reader, ReaderHit, ReaderId,
@@ -106,9 +107,49 @@ pub fn next_card_number(store: &Store, ctx: &Context) -> Result<String> {
     Ok(store.peek_card(&ctx.settings.card_pattern(), ctx.today())?)
 }
 
-/// The search box: names, card numbers, logins.
-pub fn search(store: &Store, query: &str) -> Result<Vec<ReaderHit>> {
-    Ok(store.search_readers(query, SEARCH_LIMIT)?)
+/// What a search found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Found {
+    pub hits: Vec<ReaderHit>,
+    /// The query read on the Russian layout («cjrjkjdf» → «соколова»), when
+    /// the typed one found nobody and the switched one did: the hits are its.
+    pub switched: Option<String>,
+}
+
+/// The search box: names, card numbers, logins; a name typed on the wrong
+/// keyboard layout is found too. Keystroke by keystroke, so not journaled:
+/// the librarian is looking for one person ([`list`] is journaled).
+pub fn search(store: &Store, query: &str) -> Result<Found> {
+    let hits = store.search_readers(query, SEARCH_LIMIT)?;
+    if hits.is_empty()
+        && let Some(switched) = switched_to_russian(query)
+    {
+        let hits = store.search_readers(&switched, SEARCH_LIMIT)?;
+        if !hits.is_empty() {
+            return Ok(Found {
+                hits,
+                switched: Some(switched),
+            });
+        }
+    }
+    Ok(Found {
+        hits,
+        switched: None,
+    })
+}
+
+/// Readers' personal data in bulk (the command line's `reader find`, the
+/// list of recent readers): journaled, with the query and how many were shown.
+pub fn list(store: &mut Store, ctx: &Context, query: &str) -> Result<Found> {
+    let found = search(store, query)?;
+    let q = found.switched.as_deref().unwrap_or(query).trim();
+    let details = if q.is_empty() {
+        format!("недавно зарегистрированные, показано {}", found.hits.len())
+    } else {
+        format!("запрос «{q}», показано {}", found.hits.len())
+    };
+    store.record_event(&ctx.actor, EventKind::ReadersListed, None, None, &details)?;
+    Ok(found)
 }
 
 pub fn find_by_card(store: &Store, card: &str) -> Result<Reader> {

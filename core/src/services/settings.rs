@@ -17,11 +17,12 @@ pub struct Opened {
 }
 
 /// Finds the data and settings folders (`data_dir` overrides them), reads
-/// the settings and opens the database, creating it when needed.
+/// the settings and opens the database (creating it when needed) with the
+/// key that seals pool passwords.
 pub fn open(data_dir: Option<&Path>) -> Result<Opened> {
     let paths = Paths::resolve(data_dir)?;
     let (settings, warning) = Settings::load(&paths.settings_file);
-    let store = Store::open(&paths.db_file())?;
+    let store = Store::open_sealed(&paths.db_file(), &paths.pool_key_file())?;
     Ok(Opened {
         ctx: Context::new(settings, paths),
         store,

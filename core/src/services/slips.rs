@@ -7,8 +7,10 @@ use chrono::Local;
 use super::{Context, Error, FileAction, PROVIDER, Result, Store};
 use crate::config::SlipLayout;
 use crate::domain::event::EventKind;
-use crate::domain::records::{Binding, ReaderId};
+use crate::domain::records::{AccountId, Binding, ReaderId};
+use crate::private;
 use crate::slip;
+use crate::slip::PrintError;
 use crate::store::BindError;
 
 /// Writes the slip PDF to `path`; journaled.
@@ -32,34 +34,124 @@ pub fn save(
     Ok(path.to_path_buf())
 }
 
-/// Sends the slip to the printer from Settings (or the system default);
-/// journaled. The PDF stays in the slips folder until it is printed.
+/// A slip made for the printer: its PDF waits in the slips folder (the
+/// user's only) while the print system takes it.
+#[derive(Debug, Clone)]
+pub struct PrintJob {
+    pdf: PathBuf,
+    reader: ReaderId,
+    account: AccountId,
+    layout: SlipLayout,
+    printer: Option<String>,
+}
+
+/// How long a slip PDF may wait in the slips folder (a Windows PDF viewer
+/// opens it after we return; a crash may leave one behind).
+const SLIP_FILE_LIFETIME: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Prints the slip on the printer from Settings (or the system default) and
+/// journals it, or journals why it was not printed. The PDF is removed on
+/// every path once the print system has it.
 pub fn print(
     store: &mut Store,
     ctx: &Context,
     reader: ReaderId,
     layout: SlipLayout,
 ) -> Result<String> {
+    let job = prepare_print(store, ctx, reader, layout)?;
+    let sent = send_to_printer(&job);
+    record_print(store, ctx, &job, sent)
+}
+
+/// Step 1 of printing, with the store: renders the slip into the slips
+/// folder. The screens then send it without holding the store (the print
+/// system may take up to 30 s) and record the outcome.
+pub fn prepare_print(
+    store: &mut Store,
+    ctx: &Context,
+    reader: ReaderId,
+    layout: SlipLayout,
+) -> Result<PrintJob> {
     let (pdf, binding) = render(store, ctx, reader, layout)?;
     let dir = ctx.paths.slips_dir();
-    std::fs::create_dir_all(&dir).map_err(|e| Error::file(FileAction::CreateFolder, &dir, e))?;
+    private::folder(&dir).map_err(|e| Error::file(FileAction::CreateFolder, &dir, e))?;
+    remove_old_slips(&dir);
     let path = dir.join(format!(
         "slip-{reader}-{}.pdf",
-        Local::now().format("%Y%m%d-%H%M%S")
+        Local::now().format("%Y%m%d-%H%M%S%.3f")
     ));
-    write_atomically(&path, &pdf)?;
+    private::write(&path, &pdf).map_err(|e| Error::file(FileAction::Write, &path, e))?;
     let printer = ctx.settings.printer.trim();
-    let job = slip::print_pdf(&path, (!printer.is_empty()).then_some(printer))?;
-    let _ = std::fs::remove_file(&path);
-    let details = details(store, reader, layout, &format!(", {job}"))?;
-    store.record_event(
-        &ctx.actor,
-        EventKind::SlipPrinted,
-        Some(reader),
-        Some(binding.account.id),
-        &details,
-    )?;
-    Ok(job)
+    Ok(PrintJob {
+        pdf: path,
+        reader,
+        account: binding.account.id,
+        layout,
+        printer: (!printer.is_empty()).then(|| printer.to_string()),
+    })
+}
+
+/// Step 2, without the store: hands the PDF to the print system.
+pub fn send_to_printer(job: &PrintJob) -> Result<String, PrintError> {
+    slip::print_pdf(&job.pdf, job.printer.as_deref())
+}
+
+/// Step 3, with the store: journals the print or the failure, and removes
+/// the PDF (on Windows the PDF viewer may still be opening it: it goes with
+/// the next print, after a few minutes).
+pub fn record_print(
+    store: &mut Store,
+    ctx: &Context,
+    job: &PrintJob,
+    sent: Result<String, PrintError>,
+) -> Result<String> {
+    if cfg!(not(windows)) || sent.is_err() {
+        let _ = std::fs::remove_file(&job.pdf);
+    }
+    match sent {
+        Ok(description) => {
+            let details = details(store, job.reader, job.layout, &format!(", {description}"))?;
+            store.record_event(
+                &ctx.actor,
+                EventKind::SlipPrinted,
+                Some(job.reader),
+                Some(job.account),
+                &details,
+            )?;
+            Ok(description)
+        }
+        Err(e) => {
+            store.record_event(
+                &ctx.actor,
+                EventKind::SlipPrintFailed,
+                Some(job.reader),
+                Some(job.account),
+                &format!("{}: {e}", job.layout.label()),
+            )?;
+            Err(e.into())
+        }
+    }
+}
+
+/// Slip PDFs older than their lifetime (left by a crash, or by a Windows
+/// viewer) are removed: a password does not lie around on disk.
+fn remove_old_slips(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > SLIP_FILE_LIFETIME);
+        let name = entry.file_name();
+        let ours = name.to_string_lossy().starts_with("slip-");
+        if old && ours {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 fn slip_data(store: &Store, ctx: &Context, reader: ReaderId) -> Result<(slip::SlipData, Binding)> {
@@ -73,7 +165,7 @@ fn slip_data(store: &Store, ctx: &Context, reader: ReaderId) -> Result<(slip::Sl
         reader_name: r.full_name(),
         card_number: r.card.clone(),
         login: binding.account.login.clone(),
-        password: binding.account.password.clone(),
+        password: store.unseal_password(&binding.account.password)?,
         site_url: s.provider_site_url.clone(),
         apps_text: s.slip.apps_text.clone(),
         library_page_url: s.library_page_url.clone(),
@@ -111,12 +203,14 @@ fn details(store: &Store, reader: ReaderId, layout: SlipLayout, extra: &str) -> 
     Ok(format!("{}, {kind}{extra}", layout.label()))
 }
 
+/// The slip holds a password: the file is the user's only (0600), written
+/// through a fresh temporary file and renamed.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("pdf.part");
-    std::fs::write(&tmp, bytes)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            Error::file(FileAction::Write, path, e)
-        })
+    private::write(path, bytes).map_err(|e| Error::file(FileAction::Write, path, e))
+}
+
+/// The printers the print system knows, the default first (for Settings).
+/// Runs `lpstat`: call it off the UI thread.
+pub fn printers() -> Vec<String> {
+    slip::printers()
 }

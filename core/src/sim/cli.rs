@@ -31,7 +31,10 @@ kafedra-sim — симулятор ЭБС (протокол CataLit v2 по HTTP
   --fault NAME         неисправность на каждое обращение (можно несколько раз)
   --fault-once NAME    неисправность на одно следующее обращение (можно несколько раз)
                        NAME: delay, delay=SECONDS, http500, malformed-json, html,
-                             expired-session, captcha, clock-skew, lose-response
+                             expired-session, captcha, clock-skew, lose-response,
+                             cut-answer, broken-tls, no-success, oversized,
+                             slow-answer, endless-requests, endless-fund,
+                             endless-readers
   --help               эта справка
 ";
 
@@ -192,6 +195,7 @@ mod tests {
         );
         for name in Fault::NAMES {
             assert_eq!(name.parse::<Fault>().unwrap().name(), *name);
+            assert!(USAGE.contains(name), "the help names {name}");
         }
         assert!(parse(&args("--fault nonsense")).is_err());
         assert!(parse(&args("--rules mars")).is_err());

@@ -55,7 +55,9 @@ pub enum SimError {
 }
 
 /// A fault to inject. Names (for `--fault NAME`): `delay`, `delay=SECONDS`, `http500`,
-/// `malformed-json`, `html`, `expired-session`, `captcha`, `clock-skew`, `lose-response`.
+/// `malformed-json`, `html`, `expired-session`, `captcha`, `clock-skew`, `lose-response`,
+/// `cut-answer`, `broken-tls`, `no-success`, `oversized`, `slow-answer`,
+/// `endless-requests`, `endless-fund`, `endless-readers` ([`Fault::NAMES`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fault {
     /// Run the batch, then answer only after this long (longer than the client timeout).
@@ -75,6 +77,28 @@ pub enum Fault {
     ClockSkew,
     /// Run the batch (writes applied), then drop the connection without answering.
     LoseResponse,
+    /// Run the batch (writes applied), send the headers and half of the answer, then close
+    /// the connection without TLS `close_notify`.
+    CutAnswer,
+    /// Run the batch (writes applied), then send the answer in corrupted TLS records: the
+    /// handshake went well, the client's TLS layer fails while reading the answer.
+    BrokenTls,
+    /// Run the batch (writes applied), then answer `200` JSON with neither the envelope nor
+    /// the calls saying `success`.
+    NoSuccess,
+    /// Run the batch (writes applied), then answer 2 MiB of JSON, uncompressed and without
+    /// `Content-Length` (the client must count while reading).
+    Oversized,
+    /// Run the batch, then send the answer one byte every 100 ms (each read is quick, the
+    /// whole answer takes far longer than any timeout).
+    SlowAnswer,
+    /// `r_biblio_request_list` always answers a full page of the same requests, with a new
+    /// cursor and "more follow".
+    EndlessRequests,
+    /// `r_biblio_fund_list` always answers a full page of the same titles.
+    EndlessFund,
+    /// `r_biblio_reader_list` always answers a full page of the same reader cards.
+    EndlessReaders,
 }
 
 /// Default `delay` when given by name only.
@@ -91,6 +115,14 @@ impl Fault {
         "captcha",
         "clock-skew",
         "lose-response",
+        "cut-answer",
+        "broken-tls",
+        "no-success",
+        "oversized",
+        "slow-answer",
+        "endless-requests",
+        "endless-fund",
+        "endless-readers",
     ];
 
     pub fn name(&self) -> &'static str {
@@ -103,6 +135,14 @@ impl Fault {
             Fault::Captcha => "captcha",
             Fault::ClockSkew => "clock-skew",
             Fault::LoseResponse => "lose-response",
+            Fault::CutAnswer => "cut-answer",
+            Fault::BrokenTls => "broken-tls",
+            Fault::NoSuccess => "no-success",
+            Fault::Oversized => "oversized",
+            Fault::SlowAnswer => "slow-answer",
+            Fault::EndlessRequests => "endless-requests",
+            Fault::EndlessFund => "endless-fund",
+            Fault::EndlessReaders => "endless-readers",
         }
     }
 }
@@ -130,6 +170,14 @@ impl FromStr for Fault {
             "captcha" => Fault::Captcha,
             "clock-skew" => Fault::ClockSkew,
             "lose-response" => Fault::LoseResponse,
+            "cut-answer" => Fault::CutAnswer,
+            "broken-tls" => Fault::BrokenTls,
+            "no-success" => Fault::NoSuccess,
+            "oversized" => Fault::Oversized,
+            "slow-answer" => Fault::SlowAnswer,
+            "endless-requests" => Fault::EndlessRequests,
+            "endless-fund" => Fault::EndlessFund,
+            "endless-readers" => Fault::EndlessReaders,
             other => {
                 return Err(SimError::Invalid(format!(
                     "unknown fault «{other}»; known: {}",
@@ -258,6 +306,9 @@ pub async fn start(cfg: SimConfig) -> Result<SimHandle, SimError> {
         last_call: Mutex::new(None),
         http_calls: AtomicU64::new(0),
         answered_calls: AtomicU64::new(0),
+        hold_writes: watch::channel(false).0,
+        held_writes: AtomicU64::new(0),
+        endless_cursor: AtomicU64::new(0),
     });
 
     let (tx, rx) = watch::channel(false);
@@ -323,6 +374,23 @@ impl SimHandle {
     /// arrived no longer change what they get.
     pub fn answered_calls(&self) -> u64 {
         self.shared.answered_calls.load(Ordering::Relaxed)
+    }
+
+    /// From now on, a batch with a write (other than the login) waits before it runs, until
+    /// [`SimHandle::release_writes`]: a test can hold one desk's write at the provider,
+    /// unapplied, while another desk acts. [`SimHandle::held_writes`] says how many wait.
+    pub fn hold_writes(&self) {
+        self.shared.hold_writes.send_replace(true);
+    }
+
+    /// Lets the held writes run (in the order they arrive at the lock) and stops holding.
+    pub fn release_writes(&self) {
+        self.shared.hold_writes.send_replace(false);
+    }
+
+    /// Batches with a write waiting because of [`SimHandle::hold_writes`].
+    pub fn held_writes(&self) -> u64 {
+        self.shared.held_writes.load(Ordering::SeqCst)
     }
 
     // --- snapshots for tests and the demo ---

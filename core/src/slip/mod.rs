@@ -30,7 +30,7 @@ use qrcode::{EcLevel, QrCode};
 use compose::{Composition, Content, Op};
 use font::{FontKind, Fonts};
 
-pub use print::{PrintError, print_pdf};
+pub use print::{PrintError, print_pdf, printers};
 
 /// Paper format of the slip.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,10 +177,11 @@ fn credential(field: &'static str, value: &str, fonts: &Fonts) -> Result<String,
     if value.is_empty() {
         return Err(SlipError::Missing(field));
     }
+    // One rule with the pool import (which refuses such values up front),
+    // and the font must have the glyph.
     let face = fonts.face(FontKind::MonoBold);
-    if let Some(ch) = value
-        .chars()
-        .find(|&c| c.is_control() || c.is_whitespace() || !face.has_glyph(c))
+    if let Some(ch) = crate::domain::text::unprintable_char(value)
+        .or_else(|| value.chars().find(|&c| !face.has_glyph(c)))
     {
         return Err(SlipError::Unprintable { field, ch });
     }

@@ -16,14 +16,22 @@ use std::time::Duration;
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 
-pub use pool::{BindError, NewAccount};
+use crate::private;
+use crate::sealed::{self, SealError, Sealer};
+
+pub use pool::{BindError, Conflict, Conflicts, NewAccount};
 pub use readers::NewReaderRow;
 pub use sync::{FundRow, ProviderReaderRow};
 
 const MIGRATIONS: &[&str] = &[
     include_str!("../../../resources/migrations/001_desk.sql"),
     include_str!("../../../resources/migrations/002_sync.sql"),
+    include_str!("../../../resources/migrations/003_login_key.sql"),
 ];
+
+/// The schema version after which `accounts.login_norm` is recomputed in Rust
+/// (`003_login_key.sql`: SQL cannot compute the login key).
+const LOGIN_KEY_VERSION: usize = 3;
 
 /// Why the store could not do what was asked. Refusals are typed (the caller
 /// decides by kind); the Russian wording lives in the `#[error]` texts only.
@@ -37,6 +45,17 @@ pub enum StoreError {
         #[source]
         source: Arc<std::io::Error>,
     },
+    #[error("Не удалось открыть файл базы данных {}: {source}", .path.display())]
+    File {
+        path: PathBuf,
+        #[source]
+        source: Arc<std::io::Error>,
+    },
+    #[error(
+        "Папка данных {} — сетевая (SMB/NFS). База SQLite по сети портится, если с ней работают две кафедры сразу. Укажите папку на этом компьютере (--data-dir ПАПКА); общая база для нескольких кафедр появится вместе с сервером базы данных.",
+        .0.display()
+    )]
+    NetworkFolder(PathBuf),
     #[error(
         "База данных создана более новой версией Kafedra (схема {found}, эта версия знает {known}). Обновите программу."
     )]
@@ -58,6 +77,9 @@ pub enum StoreError {
     ReaderHasLogin,
     #[error("Учётная запись этого читателя уже ждёт создания в ЭБС (в очереди синхронизации).")]
     ProviderAccountWaiting,
+    /// A pool password could not be sealed or opened (no key, wrong key).
+    #[error(transparent)]
+    Sealed(#[from] SealError),
     /// A state that the write lock should make impossible: refuse rather than
     /// write something half-done. The text names what was inconsistent.
     #[error("Ошибка базы данных: {0}. Ничего не изменено; повторите действие.")]
@@ -90,6 +112,10 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 pub struct Store {
     conn: Connection,
+    /// Seals pool passwords at rest; `None` for a store opened without the
+    /// key (tests, tools): it writes them plain and refuses to read sealed ones.
+    sealer: Option<Sealer>,
+    key_path: String,
 }
 
 impl std::fmt::Debug for Store {
@@ -102,16 +128,95 @@ impl std::fmt::Debug for Store {
 
 impl Store {
     /// Opens (creating if needed) the database file and brings its schema up
-    /// to date.
+    /// to date. The folder is the user's only (0700) and so are the file and
+    /// its WAL and shared-memory files (0600; SQLite gives the WAL and SHM
+    /// the database file's mode). A folder on a network file system is
+    /// refused: WAL needs shared memory that SMB and NFS do not provide.
     pub fn open(path: &Path) -> Result<Store> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError::Folder {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            private::folder(dir).map_err(|e| StoreError::Folder {
                 path: dir.to_path_buf(),
                 source: Arc::new(e),
             })?;
+            if private::on_network_file_system(dir) {
+                return Err(StoreError::NetworkFolder(dir.to_path_buf()));
+            }
         }
+        private::file(path).map_err(|e| StoreError::File {
+            path: path.to_path_buf(),
+            source: Arc::new(e),
+        })?;
         let conn = Connection::open(path)?;
         Store::setup(conn)
+    }
+
+    /// Opens the database with the key that seals pool passwords at rest
+    /// (created 0600 at `key` on first use), and seals any password stored
+    /// plain before sealing existed.
+    pub fn open_sealed(path: &Path, key: &Path) -> Result<Store> {
+        let mut store = Store::open(path)?;
+        if !key.exists() {
+            // A lost key must not be replaced by a new one silently: the
+            // sealed passwords would stay unreadable and new ones mixed in.
+            let sealed_rows: bool = store
+                .conn
+                .prepare("SELECT 1 FROM accounts WHERE password LIKE 's1:%' LIMIT 1")?
+                .exists([])?;
+            if sealed_rows {
+                return Err(SealError::NoKey(key.display().to_string()).into());
+            }
+        }
+        store.sealer = Some(Sealer::load_or_create(key)?);
+        store.key_path = key.display().to_string();
+        store.seal_plain_passwords()?;
+        Ok(store)
+    }
+
+    /// A password as it goes into the database. An empty one (the provider
+    /// sent it to the reader itself) stays empty: nothing to hide.
+    pub(crate) fn seal_password(&self, plain: &str) -> String {
+        match &self.sealer {
+            Some(s) if !plain.is_empty() => s.seal(plain),
+            _ => plain.to_string(),
+        }
+    }
+
+    /// A password as it came out of the database, for the slip or the screen.
+    pub(crate) fn unseal_password(&self, stored: &str) -> Result<String> {
+        Ok(match &self.sealer {
+            Some(s) => s.open(stored)?,
+            None => sealed::open_without_key(stored, &self.key_path)?,
+        })
+    }
+
+    /// Seals the passwords stored plain (a database from before sealing).
+    /// Reads first: a store with nothing to seal takes no write lock.
+    fn seal_plain_passwords(&mut self) -> Result<()> {
+        let plain: Vec<(i64, String)> = {
+            let mut q = self
+                .conn
+                .prepare("SELECT id, password FROM accounts WHERE password NOT LIKE 's1:%' AND password <> ''")?;
+            q.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        if plain.is_empty() {
+            return Ok(());
+        }
+        let sealed: Vec<(i64, String)> = plain
+            .into_iter()
+            .map(|(id, pw)| (id, self.seal_password(&pw)))
+            .collect();
+        let tx = self.immediate()?;
+        {
+            let mut update = tx.prepare(
+                "UPDATE accounts SET password = ?2 WHERE id = ?1 AND password NOT LIKE 's1:%'",
+            )?;
+            for (id, pw) in &sealed {
+                update.execute(rusqlite::params![id, pw])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     /// A private database in memory (tests and benchmarks).
@@ -122,19 +227,30 @@ impl Store {
     fn setup(conn: Connection) -> Result<Store> {
         conn.busy_timeout(Duration::from_secs(30))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // FULL: a binding, a claim or an outbox change is on disk when the
+        // call returns; a power cut cannot undo a login whose slip is printed.
+        conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         // Search walks index ranges over up to millions of readers: a 64 MiB
         // page cache and memory-mapped reads keep every keystroke fast.
         conn.pragma_update(None, "cache_size", -65536)?;
         conn.pragma_update(None, "mmap_size", 268_435_456)?;
-        let mut store = Store { conn };
+        let mut store = Store {
+            conn,
+            sealer: None,
+            key_path: String::new(),
+        };
         store.migrate()?;
         Ok(store)
     }
 
     fn migrate(&mut self) -> Result<()> {
         let known = MIGRATIONS.len() as i64;
+        // Most opens find the schema current: check without the write lock,
+        // so read-only commands never wait for a desk that is writing.
+        if self.schema_version()? == known {
+            return Ok(());
+        }
         let tx = self.immediate()?;
         let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
         if version > known {
@@ -145,6 +261,9 @@ impl Store {
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             tx.execute_batch(sql)?;
+            if i + 1 == LOGIN_KEY_VERSION {
+                pool::recompute_login_norms(&tx)?;
+            }
             tx.pragma_update(None, "user_version", i as i64 + 1)?;
         }
         tx.commit()?;

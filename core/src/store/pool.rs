@@ -6,7 +6,7 @@ use super::{Result, Store, StoreError, now_text, parse_ts};
 use crate::domain::account::{AccountStatus, PoolCounts};
 use crate::domain::event::{Actor, EventKind};
 use crate::domain::records::{Account, AccountId, Binding, ImportRecord, ReaderId};
-use crate::domain::text::compact_code;
+use crate::domain::text::{counted, login_key, login_norm};
 
 /// One row of an import, already checked by the file parser.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,12 +86,81 @@ const BINDING_SELECT: &str =
         a.id, a.provider, a.login, a.password, a.provider_card, a.status, a.blocked_reason
      FROM bindings b JOIN accounts a ON a.id = b.account_id";
 
-/// Logins of an import that are already in the pool: (line, login).
-pub type Conflicts = Vec<(usize, String)>;
+/// A login of an import that the pool already has, or one a reader cannot
+/// tell from it (same [`login_key`]: case, look-alike letters, invisible
+/// characters).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conflict {
+    /// The line of the import.
+    pub line: usize,
+    pub login: String,
+    /// The login in the pool.
+    pub existing: String,
+    /// The file it was loaded from (`None`: created at the provider).
+    pub import_file: Option<String>,
+}
+
+/// How many conflicts are listed in full; the rest are only counted.
+const LISTED_CONFLICTS: usize = 1_000;
+
+/// The conflicts of an import: the first ones, and how many there are.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Conflicts {
+    pub first: Vec<Conflict>,
+    pub total: usize,
+}
+
+/// The pool's login with the key of `login`, if there is one. Candidates
+/// share the stored `login_norm` (indexed); the key decides.
+fn existing_login(
+    query: &mut rusqlite::CachedStatement<'_>,
+    provider: &str,
+    login: &str,
+) -> rusqlite::Result<Option<(String, Option<String>)>> {
+    let key = login_key(login);
+    let mut rows = query.query(params![provider, login_norm(login)])?;
+    while let Some(row) = rows.next()? {
+        let existing: String = row.get(0)?;
+        if login_key(&existing) == key {
+            return Ok(Some((existing, row.get(1)?)));
+        }
+    }
+    Ok(None)
+}
+
+/// Recomputes `login_norm` of every login (migration 003: it became
+/// [`login_norm`], which folds look-alike letters and invisible characters).
+pub(super) fn recompute_login_norms(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    let changed: Vec<(i64, String)> = {
+        let mut q = tx.prepare("SELECT id, login, login_norm FROM accounts")?;
+        let rows = q.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        let mut changed = Vec::new();
+        for row in rows {
+            let (id, login, stored) = row?;
+            let norm = login_norm(&login);
+            if norm != stored {
+                changed.push((id, norm));
+            }
+        }
+        changed
+    };
+    let mut update = tx.prepare("UPDATE accounts SET login_norm = ?2 WHERE id = ?1")?;
+    for (id, norm) in changed {
+        update.execute(params![id, norm])?;
+    }
+    Ok(())
+}
 
 impl Store {
     /// Adds the rows to the pool, all or nothing: if any login is already in
-    /// the pool, nothing is written and the conflicting rows are returned.
+    /// the pool (or one with the same [`login_key`]), nothing is written and
+    /// the conflicting rows are returned.
     /// `progress(done, total)` is called as rows are written.
     pub(crate) fn import_accounts(
         &mut self,
@@ -102,18 +171,35 @@ impl Store {
         actor: &Actor,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<std::result::Result<ImportRecord, Conflicts>> {
+        // Passwords are sealed at rest (before the write lock is taken).
+        let sealed: Vec<String> = rows
+            .iter()
+            .map(|r| self.seal_password(&r.password))
+            .collect();
         let tx = self.immediate()?;
-        let mut conflicts = Vec::new();
+        let mut conflicts = Conflicts::default();
         {
-            let mut exists =
-                tx.prepare_cached("SELECT 1 FROM accounts WHERE provider = ?1 AND login = ?2")?;
+            let mut candidates = tx.prepare_cached(
+                "SELECT a.login, i.file_name FROM accounts a LEFT JOIN imports i ON i.id = a.import_id
+                 WHERE a.provider = ?1 AND a.login_norm = ?2",
+            )?;
             for row in rows {
-                if exists.exists(params![provider, row.login])? {
-                    conflicts.push((row.line, row.login.clone()));
+                if let Some((existing, import_file)) =
+                    existing_login(&mut candidates, provider, &row.login)?
+                {
+                    conflicts.total += 1;
+                    if conflicts.first.len() < LISTED_CONFLICTS {
+                        conflicts.first.push(Conflict {
+                            line: row.line,
+                            login: row.login.clone(),
+                            existing,
+                            import_file,
+                        });
+                    }
                 }
             }
         }
-        if !conflicts.is_empty() {
+        if conflicts.total > 0 {
             // Dropping the transaction rolls it back: nothing was written anyway.
             return Ok(Err(conflicts));
         }
@@ -133,8 +219,8 @@ impl Store {
                 ins.execute(params![
                     provider,
                     row.login,
-                    compact_code(&row.login),
-                    row.password,
+                    login_norm(&row.login),
+                    sealed[i],
                     row.provider_card,
                     import_id
                 ])?;
@@ -149,7 +235,10 @@ impl Store {
             EventKind::PoolImported,
             None,
             None,
-            &format!("файл «{file_name}» ({encoding}): {} логинов", rows.len()),
+            &format!(
+                "файл «{file_name}» ({encoding}): {}",
+                counted(rows.len() as u64, "логин", "логина", "логинов")
+            ),
         )?;
         tx.commit()?;
         Ok(Ok(ImportRecord {

@@ -10,7 +10,7 @@ use crate::domain::card_number::CardPattern;
 use crate::domain::event::Actor;
 use crate::domain::reader::{Channel, ValidReader};
 use crate::domain::records::{Consent, DuplicateHit, DuplicateReason, Reader, ReaderHit, ReaderId};
-use crate::domain::text::{compact_code, normalize};
+use crate::domain::text::{compact_code, login_norm, normalize};
 
 /// What the store needs to insert a reader: the validated form plus the
 /// consent text version.
@@ -320,16 +320,19 @@ impl Store {
 
         let tokens: Vec<&str> = q.split(' ').collect();
         let code = compact_code(&q);
+        // Logins are keyed with look-alike letters folded (a Cyrillic «с» is
+        // the Latin «c»), as the pool stores them.
+        let login = login_norm(&q);
         let single = tokens.len() == 1;
         if single && !code.is_empty() {
             // Card numbers and logins: exact first, then by prefix.
             push(self.ids_by_card(&code, true, want)?, &mut ids);
-            push(self.ids_by_login(&code, true, want)?, &mut ids);
+            push(self.ids_by_login(&login, true, want)?, &mut ids);
             if ids.len() < want {
                 push(self.ids_by_card(&code, false, want)?, &mut ids);
             }
             if ids.len() < want {
-                push(self.ids_by_login(&code, false, want)?, &mut ids);
+                push(self.ids_by_login(&login, false, want)?, &mut ids);
             }
         }
         let looks_like_name = q.chars().any(char::is_alphabetic);

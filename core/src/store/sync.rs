@@ -216,71 +216,145 @@ impl Store {
         Ok(first.filter(|i| i.next_attempt_at.is_none_or(|t| t <= now)))
     }
 
-    /// Claims a write for sending: from here until its answer is recorded it
-    /// is in doubt, so a crash leads to a re-read, not a blind resend.
-    /// Returns `None` if another desk holds the claim (it is sending it now)
-    /// or the write is no longer pending; else whether the write was already
-    /// in doubt before this claim (then it must be re-read, not resent). The
-    /// same desk may take over its own claim (it restarted after a crash).
+    /// Claims a write for one sync run (`holder`) until `until`: from here until its outcome
+    /// is recorded it is in doubt, so a crash leads to a re-read, not a blind resend.
+    ///
+    /// `seen` is the write as the caller last read it ([`Store::next_outbox`]); the claim is
+    /// taken only on that state: still pending, with the same attempt count, not backing off
+    /// (`next_attempt_at`), and not held by another run whose lease is still running, unless
+    /// `holder_gone` says that run's process is gone (it crashed or was killed; then its
+    /// claim is taken over at once, and since the write is in doubt it is re-read).
+    ///
+    /// Returns the write as it now is (its attempt counted), except `in_doubt`, which says
+    /// whether it was in doubt before this claim: then it may have reached the provider and
+    /// must be re-read before it is sent. `None` when it is not taken: another run holds it
+    /// or has just worked on it, or it is backing off; the caller leaves the queue for now.
     pub(crate) fn outbox_claim(
         &mut self,
-        id: i64,
-        desk: &str,
+        seen: &OutboxItem,
+        holder: &str,
         until: DateTime<Utc>,
-    ) -> Result<Option<bool>> {
+        holder_gone: impl Fn(&str) -> bool,
+    ) -> Result<Option<OutboxItem>> {
         let tx = self.immediate()?;
-        let was_in_doubt: Option<bool> = tx
+        let now = Utc::now();
+        let row = tx
             .query_row(
-                "SELECT in_doubt FROM outbox
-                 WHERE id = ?1 AND state = 'pending'
-                   AND (claimed_by IS NULL OR claimed_by = ?2 OR claimed_until < ?3)",
-                params![id, desk, now_text()],
-                |r| Ok(r.get::<_, i64>(0)? != 0),
+                &format!(
+                    "SELECT {OUTBOX_COLUMNS}, claimed_by, claimed_until FROM outbox
+                     WHERE id = ?1 AND state = 'pending'"
+                ),
+                [seen.id],
+                |r| {
+                    Ok((
+                        outbox_from_row(r)?,
+                        r.get::<_, Option<String>>(10)?,
+                        r.get::<_, Option<String>>(11)?,
+                    ))
+                },
             )
             .optional()?;
-        if was_in_doubt.is_some() {
-            tx.execute(
-                "UPDATE outbox SET attempts = attempts + 1, in_doubt = 1, claimed_by = ?2, claimed_until = ?3
-                 WHERE id = ?1",
-                params![id, desk, ts(until)],
-            )?;
+        let Some((mut item, by, by_until)) = row else {
+            return Ok(None);
+        };
+        let backing_off = item.next_attempt_at.is_some_and(|t| t > now);
+        let held = by.filter(|b| b != holder).is_some_and(|by| {
+            by_until.as_deref().is_some_and(|u| parse_ts(u) >= now) && !holder_gone(&by)
+        });
+        if item.attempts != seen.attempts || backing_off || held {
+            return Ok(None);
         }
+        tx.execute(
+            "UPDATE outbox SET attempts = attempts + 1, in_doubt = 1, claimed_by = ?2, claimed_until = ?3
+             WHERE id = ?1",
+            params![item.id, holder, ts(until)],
+        )?;
         tx.commit()?;
-        Ok(was_in_doubt)
+        item.attempts += 1;
+        Ok(Some(item))
     }
 
-    /// The write could not be completed now: try again after `retry_at`.
+    /// Extends this run's claim on a write to `until`, right before it is sent. `false` if
+    /// the run no longer holds it (its lease ran out and another run took it over, or it is
+    /// settled): then it must not be sent.
+    pub(crate) fn outbox_renew(
+        &mut self,
+        id: i64,
+        holder: &str,
+        until: DateTime<Utc>,
+    ) -> Result<bool> {
+        let n = self.conn.execute(
+            "UPDATE outbox SET claimed_until = ?3
+             WHERE id = ?1 AND state = 'pending' AND claimed_by = ?2",
+            params![id, holder, ts(until)],
+        )?;
+        Ok(n == 1)
+    }
+
+    /// The write could not be completed now: try again after `retry_at`, and release the
+    /// claim. Only the run that holds the claim may do it (`false` otherwise: another run
+    /// took the write over and decides).
     pub(crate) fn outbox_retry(
         &mut self,
         id: i64,
+        holder: &str,
         error: &str,
         retry_at: DateTime<Utc>,
         in_doubt: bool,
-    ) -> Result<()> {
-        self.conn.execute(
-            "UPDATE outbox SET last_error = ?2, next_attempt_at = ?3, in_doubt = ?4,
+    ) -> Result<bool> {
+        let n = self.conn.execute(
+            "UPDATE outbox SET last_error = ?3, next_attempt_at = ?4, in_doubt = ?5,
                 claimed_by = NULL, claimed_until = NULL
-             WHERE id = ?1",
-            params![id, error, ts(retry_at), in_doubt as i64],
+             WHERE id = ?1 AND state = 'pending' AND claimed_by = ?2",
+            params![id, holder, error, ts(retry_at), in_doubt as i64],
+        )?;
+        Ok(n == 1)
+    }
+
+    /// Makes every pending write due now (tests, instead of sleeping through a backoff).
+    #[cfg(test)]
+    pub(crate) fn outbox_due_now(&mut self) -> Result<()> {
+        self.conn.execute(
+            "UPDATE outbox SET next_attempt_at = NULL WHERE state = 'pending'",
+            [],
         )?;
         Ok(())
     }
 
+    /// The claims on pending writes, in order: who holds each, and until when (tests).
+    #[cfg(test)]
+    pub(crate) fn outbox_claims(&self) -> Result<Vec<(String, DateTime<Utc>)>> {
+        let mut q = self.conn.prepare(
+            "SELECT claimed_by, claimed_until FROM outbox
+             WHERE state = 'pending' AND claimed_by IS NOT NULL ORDER BY id",
+        )?;
+        let rows = q.query_map([], |r| {
+            let until: String = r.get(1)?;
+            Ok((r.get(0)?, parse_ts(&until)))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// The provider refused the write: nothing was applied there. A request
-    /// decision is released so the librarian can decide again.
+    /// decision is released so the librarian can decide again. Only the run
+    /// that holds the claim records it (`false` otherwise: nothing changed).
     pub(crate) fn outbox_refused(
         &mut self,
         item: &OutboxItem,
+        holder: &str,
         error: &str,
         actor: &Actor,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let tx = self.immediate()?;
-        tx.execute(
-            "UPDATE outbox SET state = 'failed', in_doubt = 0, last_error = ?2, done_at = ?3,
+        let n = tx.execute(
+            "UPDATE outbox SET state = 'failed', in_doubt = 0, last_error = ?3, done_at = ?4,
                 claimed_by = NULL, claimed_until = NULL
-             WHERE id = ?1",
-            params![item.id, error, now_text()],
+             WHERE id = ?1 AND state = 'pending' AND claimed_by = ?2",
+            params![item.id, holder, error, now_text()],
         )?;
+        if n == 0 {
+            return Ok(false);
+        }
         if let Some(request) = &item.request_id {
             tx.execute(
                 "UPDATE provider_requests SET local_decision = NULL WHERE id = ?1",
@@ -296,18 +370,23 @@ impl Store {
             &format!("{}: {error}", item.kind.journal_label()),
         )?;
         tx.commit()?;
-        Ok(())
+        Ok(true)
     }
 
     /// A request decision reached the provider: store the request as it now
-    /// is and close the outbox item, in one transaction.
+    /// is and close the outbox item, in one transaction. What the provider
+    /// says is recorded whoever holds the claim; `false` if the item was
+    /// already settled (by another run), and then nothing changes.
     pub(crate) fn outbox_request_done(
         &mut self,
         item: &OutboxItem,
         request: Option<&BookRequest>,
         actor: &Actor,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let tx = self.immediate()?;
+        if !still_pending(&tx, item.id)? {
+            return Ok(false);
+        }
         if let Some(r) = request {
             upsert_request(&tx, r)?;
         }
@@ -327,13 +406,14 @@ impl Store {
             item.kind.journal_label(),
         )?;
         tx.commit()?;
-        Ok(())
+        Ok(true)
     }
 
     /// The reader's card was created at the provider: its card number is the
     /// reader's login. Stores it as an account bound to the reader and closes
     /// the outbox item, in one transaction. `password` is `None` when the
     /// answer was lost (the provider sends it to the reader by e-mail or SMS).
+    /// `false` if the item was already settled (by another run): nothing changes.
     pub(crate) fn outbox_account_done(
         &mut self,
         item: &OutboxItem,
@@ -341,11 +421,15 @@ impl Store {
         lib_card: &str,
         password: Option<&str>,
         actor: &Actor,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let reader = item
             .reader_id
             .ok_or_else(|| StoreError::Inconsistent("в записи очереди нет читателя"))?;
+        let stored_password = self.seal_password(password.unwrap_or(""));
         let tx = self.immediate()?;
+        if !still_pending(&tx, item.id)? {
+            return Ok(false);
+        }
         let now = now_text();
         tx.execute(
             "INSERT INTO accounts (provider, login, login_norm, password, status)
@@ -354,8 +438,8 @@ impl Store {
             params![
                 provider,
                 lib_card,
-                crate::domain::text::compact_code(lib_card),
-                password.unwrap_or("")
+                crate::domain::text::login_norm(lib_card),
+                stored_password
             ],
         )?;
         let account: AccountId = tx.query_row(
@@ -387,7 +471,7 @@ impl Store {
             &details,
         )?;
         tx.commit()?;
-        Ok(())
+        Ok(true)
     }
 
     /// Stores a page of pulled requests and the new cursor, in one transaction.
@@ -616,6 +700,13 @@ pub(super) fn queue_account(
     Ok(id)
 }
 
+/// Is the outbox item still waiting (not sent, not refused)?
+fn still_pending(conn: &Connection, id: i64) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM outbox WHERE id = ?1 AND state = 'pending'")?
+        .exists([id])?)
+}
+
 fn close_item(conn: &Connection, id: i64, result: &str) -> Result<()> {
     conn.execute(
         "UPDATE outbox SET state = 'done', in_doubt = 0, done_at = ?2, result = ?3, last_error = NULL,
@@ -660,4 +751,100 @@ fn upsert_request(conn: &Connection, r: &BookRequest) -> Result<()> {
         now_text()
     ])?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::request::DecisionKind;
+
+    fn store() -> (tempfile::TempDir, Store, Actor) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.sqlite3")).unwrap();
+        let actor = Actor {
+            staff: "Смирнова О. В.".into(),
+            desk: "кафедра 1".into(),
+        };
+        (dir, store, actor)
+    }
+
+    fn queued(store: &mut Store, actor: &Actor) -> OutboxItem {
+        let request = RequestId("r1".into());
+        let kind = OutboxKind::Decision(DecisionKind::Issue);
+        enqueue(&store.conn, kind, "{}", None, Some(&request), actor).unwrap();
+        store.next_outbox(Utc::now()).unwrap().expect("due")
+    }
+
+    fn later() -> DateTime<Utc> {
+        Utc::now() + chrono::Duration::minutes(5)
+    }
+
+    /// Two runs of one desk (one process or two) never hold one write at once; a run whose
+    /// process is gone is taken over, and only the holder may put the write back.
+    #[test]
+    fn a_claim_belongs_to_one_run() {
+        let (_dir, mut s, actor) = store();
+        let seen = queued(&mut s, &actor);
+        let alive = |_: &str| false;
+        let taken = s.outbox_claim(&seen, "run a", later(), alive).unwrap();
+        let taken = taken.expect("free");
+        assert_eq!((taken.attempts, taken.in_doubt), (1, false));
+        // Another run of the same desk, with what it read before the claim, or after.
+        assert_eq!(
+            s.outbox_claim(&seen, "run b", later(), alive).unwrap(),
+            None
+        );
+        let now_seen = s.next_outbox(Utc::now()).unwrap().unwrap();
+        assert!(now_seen.in_doubt);
+        assert_eq!(
+            s.outbox_claim(&now_seen, "run b", later(), alive).unwrap(),
+            None
+        );
+        // Not the holder: cannot renew, put back or refuse it.
+        assert!(!s.outbox_renew(seen.id, "run b", later()).unwrap());
+        let past = Utc::now() - chrono::Duration::seconds(1);
+        assert!(!s.outbox_retry(seen.id, "run b", "x", past, false).unwrap());
+        assert!(!s.outbox_refused(&now_seen, "run b", "x", &actor).unwrap());
+        assert!(s.outbox_renew(seen.id, "run a", later()).unwrap());
+        // Run a's process died: its claim is taken over, in doubt (re-read first).
+        let gone = |by: &str| by == "run a";
+        let over = s.outbox_claim(&now_seen, "run b", later(), gone).unwrap();
+        let over = over.expect("taken over");
+        assert_eq!((over.attempts, over.in_doubt), (2, true));
+        assert!(!s.outbox_renew(seen.id, "run a", later()).unwrap());
+    }
+
+    /// A claim whose lease ran out is free; a write backing off is not claimed before its
+    /// time, and one tried again meanwhile is not claimed on what was seen before.
+    #[test]
+    fn a_claim_respects_the_lease_the_backoff_and_the_attempts() {
+        let (_dir, mut s, actor) = store();
+        let seen = queued(&mut s, &actor);
+        let alive = |_: &str| false;
+        let past = Utc::now() - chrono::Duration::seconds(1);
+        s.outbox_claim(&seen, "run a", past, alive)
+            .unwrap()
+            .expect("free");
+        let expired = s.next_outbox(Utc::now()).unwrap().unwrap();
+        let b = s.outbox_claim(&expired, "run b", later(), alive).unwrap();
+        let b = b.expect("the lease ran out");
+        // Run b could not send it now: it backs off.
+        assert!(
+            s.outbox_retry(b.id, "run b", "нет связи", later(), false)
+                .unwrap()
+        );
+        let waiting = s.outbox(true, 10).unwrap().remove(0).0;
+        assert!(s.next_outbox(Utc::now()).unwrap().is_none());
+        assert_eq!(
+            s.outbox_claim(&waiting, "run c", later(), alive).unwrap(),
+            None
+        );
+        // Due again, but seen before another attempt: not claimed on the old view.
+        s.outbox_due_now().unwrap();
+        let due = s.next_outbox(Utc::now()).unwrap().unwrap();
+        s.outbox_claim(&due, "run c", past, alive)
+            .unwrap()
+            .expect("due");
+        assert_eq!(s.outbox_claim(&due, "run d", later(), alive).unwrap(), None);
+    }
 }

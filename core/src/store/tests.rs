@@ -250,16 +250,89 @@ fn import_is_all_or_nothing() {
         )
         .unwrap()
         .unwrap_err();
+    let lines: Vec<(usize, &str, &str)> = conflicts
+        .first
+        .iter()
+        .map(|c| (c.line, c.login.as_str(), c.existing.as_str()))
+        .collect();
     assert_eq!(
-        conflicts,
-        [(5, "LR-0004".to_string()), (6, "LR-0005".to_string())]
+        lines,
+        [(5, "LR-0004", "LR-0004"), (6, "LR-0005", "LR-0005")]
     );
+    assert_eq!(conflicts.total, 2);
     let counts = f.store.pool_counts("litres").unwrap();
     assert_eq!(counts.free, 5, "nothing of the refused file was written");
     assert_eq!(f.store.imports(10).unwrap().len(), 1);
     assert_eq!(
         f.store.count_events(EventKind::PoolImported, None).unwrap(),
         1
+    );
+}
+
+/// Migration 003: logins stored before the login key get their `login_norm`
+/// recomputed (in Rust), so a look-alike of an old login is a duplicate.
+#[test]
+fn old_logins_get_the_login_key_and_look_alikes_of_them_conflict() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.sqlite3");
+    let actor = Actor {
+        staff: "С".into(),
+        desk: "1".into(),
+    };
+    let row = |line: usize, login: &str| NewAccount {
+        line,
+        login: login.into(),
+        password: "pw".into(),
+        provider_card: None,
+    };
+    let mut s = Store::open(&path).unwrap();
+    s.import_accounts(
+        "litres",
+        &[row(2, "АВС-1")],
+        "old.csv",
+        "UTF-8",
+        &actor,
+        &mut |_, _| {},
+    )
+    .unwrap()
+    .unwrap();
+    // As version 2 stored it: `compact_code` of the login.
+    s.conn
+        .execute_batch(
+            "UPDATE accounts SET login_norm = 'авс1';
+             DROP INDEX accounts_by_provider_login;
+             PRAGMA user_version = 2;",
+        )
+        .unwrap();
+    drop(s);
+    let mut s = Store::open(&path).unwrap();
+    assert_eq!(s.schema_version().unwrap(), MIGRATIONS.len() as i64);
+    let norm: String = s
+        .conn
+        .query_row("SELECT login_norm FROM accounts", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(norm, "abc1");
+    let conflicts = s
+        .import_accounts(
+            "litres",
+            &[row(2, "abc-1"), row(3, "abc1")],
+            "new.csv",
+            "UTF-8",
+            &actor,
+            &mut |_, _| {},
+        )
+        .unwrap()
+        .unwrap_err();
+    // «abc1» shares the stored form but not the key: not a conflict.
+    assert_eq!(conflicts.total, 1);
+    assert_eq!(
+        conflicts.first,
+        [Conflict {
+            line: 2,
+            login: "abc-1".into(),
+            existing: "АВС-1".into(),
+            import_file: Some("old.csv".into()),
+        }]
     );
 }
 

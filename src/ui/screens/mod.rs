@@ -155,7 +155,7 @@ impl Screen {
             }
             Tab::Settings => (
                 Screen::Settings(Box::new(settings::SettingsForm::new(env.ctx))),
-                Task::none(),
+                settings::SettingsForm::load_printers().map(Message::Settings),
             ),
         }
     }

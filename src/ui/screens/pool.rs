@@ -9,11 +9,15 @@ use iced::{Element, Fill, Task};
 
 use kafedra_core::domain::account::PoolCounts;
 use kafedra_core::domain::records::ImportRecord;
+use kafedra_core::domain::text::{counted, plural};
 use kafedra_core::services::{self, Changed, Context, Db, ImportProblem, pool};
 
 use super::{Effect, Env, Message as ScreenMessage};
 use crate::ui::shell::Notice;
 use crate::ui::theme::{self, FONT_BOLD, size, space};
+
+/// How many problems of a refused file are shown; a line says how many more.
+const SHOWN_ERRORS: usize = 50;
 
 #[derive(Debug, Clone)]
 pub enum Message {
@@ -82,14 +86,10 @@ impl Pool {
             }
             Message::Picked(None) => Action::None,
             Message::Picked(Some(path)) => {
-                let name = path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_else(|| path.display().to_string());
-                self.importing = Some(name.clone());
+                self.importing = Some(pool::file_name(&path));
                 self.progress = None;
                 self.outcome = None;
-                Action::Run(import_task(db, ctx.clone(), path, name))
+                Action::Run(import_task(db, ctx.clone(), path))
             }
             Message::Progress(done, total) => {
                 self.progress = Some((done, total));
@@ -143,7 +143,8 @@ impl Pool {
             text(
                 "Файл от поставщика: в столбцах логин и пароль (третий столбец — номер карты, если есть), \
                  с заголовком или без; разделитель «;», «,» или табуляция; кодировка UTF-8 или Windows-1251; \
-                 или таблица XLSX. Файл загружается целиком или не загружается вовсе."
+                 или таблица XLSX (ODS). Файл до 50\u{A0}МБ и до 1\u{A0}000\u{A0}000 строк загружается целиком \
+                 или не загружается вовсе."
             )
             .size(size::SMALL)
             .style(text::secondary),
@@ -152,9 +153,11 @@ impl Pool {
         .into()
     }
 
-    /// How far the import of the file `name` has got.
+    /// How far the import of the file `name` has got: checked first, then written.
     fn progress<'a>(&self, name: &'a str) -> Element<'a, Message> {
-        let (done, total) = self.progress.unwrap_or((0, 0));
+        let Some((done, total)) = self.progress else {
+            return text(format!("Проверяется файл «{name}»…")).into();
+        };
         let share = if total == 0 {
             0.0
         } else {
@@ -174,10 +177,10 @@ impl Pool {
             column![text("Загрузки").font(FONT_BOLD)].spacing(space::XS),
             |c, i| {
                 c.push(text(format!(
-                    "{} · «{}» · {} логинов · {} · {}",
+                    "{} · «{}» · {} · {} · {}",
                     i.at.with_timezone(&Local).format("%d.%m.%Y %H:%M"),
                     i.file_name,
-                    i.rows,
+                    counted(i.rows, "логин", "логина", "логинов"),
                     i.encoding,
                     i.staff
                 )))
@@ -227,24 +230,31 @@ fn low_warning(warning: String) -> Element<'static, Message> {
         .into()
 }
 
-/// The result of the last import: what was loaded, or what is wrong with the file.
+/// «Загружено 4 логина из файла «…» (кодировка UTF-8).»
+fn loaded_text(r: &ImportRecord) -> String {
+    format!(
+        "{} {} из файла «{}» (кодировка {}).",
+        plural(r.rows, "Загружен", "Загружено", "Загружено"),
+        counted(r.rows, "логин", "логина", "логинов"),
+        r.file_name,
+        r.encoding
+    )
+}
+
+/// The result of the last import: what was loaded, or what is wrong with the file
+/// (the first [`SHOWN_ERRORS`] problems and how many more lines have them).
 fn outcome(result: &Result<ImportRecord, ImportProblem>) -> Element<'_, Message> {
     match result {
-        Ok(r) => container(text(format!(
-            "Загружено {} логинов из файла «{}» (кодировка {}).",
-            r.rows, r.file_name, r.encoding
-        )))
-        .padding(10)
-        .width(Fill)
-        .style(theme::panel)
-        .into(),
+        Ok(r) => container(text(loaded_text(r)))
+            .padding(10)
+            .width(Fill)
+            .style(theme::panel)
+            .into(),
         Err(problem) => {
             let mut lines = vec![problem.to_string()];
             if let ImportProblem::Rows(rows) = problem {
-                lines.extend(
-                    rows.iter()
-                        .map(|r| format!("Строка {}: {}", r.line, r.message)),
-                );
+                lines.extend(rows.listed.iter().take(SHOWN_ERRORS).map(|r| r.to_string()));
+                lines.extend(rows.more_text(SHOWN_ERRORS));
             }
             scrollable(theme::errors(lines))
                 .height(iced::Length::Shrink)
@@ -257,21 +267,35 @@ fn load(db: &Db) -> Task<Message> {
     Task::perform(db.call(|s| pool::recent_imports(s)), Message::Loaded)
 }
 
-/// Reads and imports the file off the UI thread, streaming progress.
-fn import_task(db: &Db, ctx: Context, path: PathBuf, name: String) -> Task<Message> {
+/// Imports the file off the UI thread, streaming progress: the file is read
+/// and checked on a blocking thread of its own, without the store (a big file
+/// never holds up search on the desk); only the checked rows go to the store.
+fn import_task(db: &Db, ctx: Context, path: PathBuf) -> Task<Message> {
     let (tx, rx) = mpsc::unbounded::<Message>();
     let db = db.clone();
     let work = async move {
-        let progress_tx = tx.clone();
-        let result = db
-            .call(move |s| {
-                let bytes =
-                    pool::read_file(&path).map_err(|e| ImportProblem::Unreadable(e.to_string()))?;
-                pool::import(s, &ctx, &bytes, &name, &mut |done, total| {
-                    let _ = progress_tx.unbounded_send(Message::Progress(done, total));
+        let checked = tokio::task::spawn_blocking(move || pool::parse_file(&path))
+            .await
+            .unwrap_or_else(|_| {
+                Err(ImportProblem::Unreadable(
+                    "Файл не удалось разобрать: в программе произошла ошибка. \
+                     Сохраните список как CSV и загрузите его снова."
+                        .into(),
+                ))
+            });
+        let result = match checked {
+            Ok(checked) => {
+                let _ = tx.unbounded_send(Message::Progress(0, checked.len()));
+                let progress_tx = tx.clone();
+                db.call(move |s| {
+                    pool::write(s, &ctx, &checked, &mut |done, total| {
+                        let _ = progress_tx.unbounded_send(Message::Progress(done, total));
+                    })
                 })
-            })
-            .await;
+                .await
+            }
+            Err(problem) => Err(problem),
+        };
         let _ = tx.unbounded_send(Message::Imported(result));
     };
     Task::batch([Task::future(work).discard(), Task::run(rx, |m| m)])

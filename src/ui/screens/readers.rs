@@ -6,8 +6,8 @@ use iced::{Element, Fill, Task};
 use kafedra_core::domain::reader::ReaderDraft;
 use kafedra_core::domain::records::{ReaderHit, ReaderId};
 use kafedra_core::domain::text::{capitalize_name, compact_code, normalize};
-use kafedra_core::services::readers::{self, SEARCH_LIMIT};
-use kafedra_core::services::{self, Db};
+use kafedra_core::services::readers::{self, Found, SEARCH_LIMIT};
+use kafedra_core::services::{self, Context, Db};
 
 use crate::ui::theme::{self, FONT_BOLD, FONT_MONO, size, space};
 
@@ -18,7 +18,7 @@ pub enum Message {
     Found {
         generation: u64,
         submit: bool,
-        result: Result<Vec<ReaderHit>, services::Error>,
+        result: Result<Found, services::Error>,
     },
     Open(ReaderId),
     RegisterNew,
@@ -52,6 +52,9 @@ pub struct Search {
     generation: u64,
     loaded: bool,
     selected: Option<usize>,
+    /// The query on the Russian layout, when the typed one was a layout
+    /// mistake («cjrjkjdf» → «соколова»): the hits are its.
+    switched: Option<String>,
 }
 
 impl Search {
@@ -59,13 +62,27 @@ impl Search {
         &self.query
     }
 
-    /// Searches for the current query in the background.
-    pub fn run(&mut self, db: &Db, submit: bool) -> Task<Message> {
+    /// What the search stands for: the query as typed, or as switched to the
+    /// Russian layout when that is what found the readers.
+    fn effective_query(&self) -> &str {
+        self.switched.as_deref().unwrap_or(&self.query)
+    }
+
+    /// Searches for the current query in the background. The list of recent
+    /// readers (an empty query) is personal data in bulk: journaled.
+    pub fn run(&mut self, db: &Db, ctx: &Context, submit: bool) -> Task<Message> {
         self.generation += 1;
         let generation = self.generation;
         let query = self.query.clone();
+        let ctx = ctx.clone();
         Task::perform(
-            db.call(move |s| readers::search(s, &query)),
+            db.call(move |s| {
+                if query.trim().is_empty() {
+                    readers::list(s, &ctx, &query)
+                } else {
+                    readers::search(s, &query)
+                }
+            }),
             move |result| Message::Found {
                 generation,
                 submit,
@@ -74,15 +91,15 @@ impl Search {
         )
     }
 
-    pub fn update(&mut self, message: Message, db: &Db) -> Action {
+    pub fn update(&mut self, message: Message, db: &Db, ctx: &Context) -> Action {
         match message {
             Message::QueryChanged(q) => {
                 self.query = q;
-                Action::Run(self.run(db, false))
+                Action::Run(self.run(db, ctx, false))
             }
             Message::Submit => match self.selected.and_then(|i| self.hits.get(i)) {
                 Some(hit) if self.shown_for == self.query => Action::OpenReader(hit.id),
-                _ => Action::Run(self.run(db, true)),
+                _ => Action::Run(self.run(db, ctx, true)),
             },
             Message::Move(step) => {
                 self.move_selection(step);
@@ -94,7 +111,7 @@ impl Search {
                 result,
             } => self.found(generation, submit, result),
             Message::Open(id) => Action::OpenReader(id),
-            Message::RegisterNew => Action::Register(draft_from_query(&self.query)),
+            Message::RegisterNew => Action::Register(draft_from_query(self.effective_query())),
         }
     }
 
@@ -116,23 +133,26 @@ impl Search {
         &mut self,
         generation: u64,
         submit: bool,
-        result: Result<Vec<ReaderHit>, services::Error>,
+        result: Result<Found, services::Error>,
     ) -> Action {
         if generation != self.generation {
             return Action::None;
         }
-        let hits = match result {
-            Ok(h) => h,
+        let found = match result {
+            Ok(f) => f,
             Err(e) => return Action::Error(e.to_string()),
         };
-        self.hits = hits;
+        self.hits = found.hits;
+        self.switched = found.switched;
         self.selected = None;
         self.shown_for = self.query.clone();
         self.loaded = true;
         if submit && !self.query.trim().is_empty() {
             match self.on_enter() {
                 Enter::Open(id) => return Action::OpenReader(id),
-                Enter::Register => return Action::Register(draft_from_query(&self.query)),
+                Enter::Register => {
+                    return Action::Register(draft_from_query(self.effective_query()));
+                }
                 Enter::Choose => {}
             }
         }
@@ -151,7 +171,7 @@ impl Search {
         }) {
             return Enter::Open(h.id);
         }
-        let query = normalize(&self.query);
+        let query = normalize(self.effective_query());
         let strong: Vec<&ReaderHit> = self
             .hits
             .iter()
@@ -201,6 +221,8 @@ impl Search {
     fn heading(&self, q: &str) -> String {
         if q.is_empty() {
             "Недавно зарегистрированные читатели".to_string()
+        } else if let Some(switched) = &self.switched {
+            format!("Раскладка: показаны результаты для «{switched}» — ↑/↓ выбрать, Enter открыть")
         } else if self.hits.len() >= SEARCH_LIMIT {
             format!("Найдено больше {} — уточните запрос «{q}»", SEARCH_LIMIT)
         } else {

@@ -7,8 +7,8 @@ use iced::{Element, Fill, Task};
 
 use kafedra_core::config::{CONSENT_TEXT, CONSENT_VERSION};
 use kafedra_core::domain::reader::{
-    CONSENT_SELF_AGE, Channel, Field, FieldError, FieldErrorKind, ReaderDraft, age_on, parse_date,
-    validate,
+    CONSENT_SELF_AGE, Channel, Field, FieldError, FieldErrorKind, ReaderDraft, age_on,
+    parse_birth_date, validate,
 };
 use kafedra_core::domain::records::{DuplicateHit, Reader, ReaderId};
 use kafedra_core::services::{self, Context, Db, readers};
@@ -286,10 +286,13 @@ impl Register {
         col.into()
     }
 
+    /// The birth date as understood from what was typed (05031990, 5.3.90…).
+    fn birth_date(&self) -> Option<chrono::NaiveDate> {
+        parse_birth_date(&self.draft.birth_date, self.today).filter(|d| *d <= self.today)
+    }
+
     fn age_hint(&self) -> Option<u32> {
-        parse_date(&self.draft.birth_date)
-            .filter(|d| *d <= self.today)
-            .map(|d| age_on(d, self.today))
+        self.birth_date().map(|d| age_on(d, self.today))
     }
 
     fn minor(&self) -> bool {
@@ -392,8 +395,13 @@ impl Register {
     }
 
     fn birth_field(&self) -> Element<'_, Message> {
-        let birth_label = match self.age_hint() {
-            Some(age) => format!("Дата рождения * (возраст: {age})"),
+        // Say the date understood, so a typed 050390 can be checked at a glance.
+        let birth_label = match self.birth_date() {
+            Some(d) => format!(
+                "Дата рождения * ({}, возраст: {})",
+                d.format("%d.%m.%Y"),
+                age_on(d, self.today)
+            ),
             None => "Дата рождения *".to_string(),
         };
         let mut col = column![

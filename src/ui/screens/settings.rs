@@ -36,6 +36,9 @@ pub enum Message {
     Layout(SlipLayout),
     PrintAfterBind(bool),
     Mode(AccessMode),
+    /// The printers the print system knows arrived.
+    Printers(Vec<String>),
+    PickPrinter(String),
     Save,
     Saved(Result<Vec<String>, services::Error>, Box<Settings>),
 }
@@ -65,6 +68,8 @@ pub struct SettingsForm {
     instructions: text_editor::Content,
     problems: Vec<String>,
     saving: bool,
+    /// The printers the print system knows (empty until asked, or none).
+    printers: Vec<String>,
 }
 
 impl SettingsForm {
@@ -78,7 +83,20 @@ impl SettingsForm {
             s: ctx.settings.clone(),
             problems: Vec::new(),
             saving: false,
+            printers: Vec::new(),
         }
+    }
+
+    /// Asks the print system for its printers (`lpstat`), off the UI thread.
+    pub fn load_printers() -> Task<Message> {
+        Task::perform(
+            async {
+                tokio::task::spawn_blocking(kafedra_core::services::slips::printers)
+                    .await
+                    .unwrap_or_default()
+            },
+            Message::Printers,
+        )
     }
 
     pub fn update(&mut self, message: Message, db: &Db, ctx: &Context) -> Action {
@@ -97,6 +115,14 @@ impl SettingsForm {
             }
             Message::Mode(m) => {
                 self.s.access_mode = m;
+                Action::None
+            }
+            Message::Printers(list) => {
+                self.printers = list;
+                Action::None
+            }
+            Message::PickPrinter(p) => {
+                self.s.printer = p;
                 Action::None
             }
             Message::PrintAfterBind(v) => {
@@ -204,6 +230,37 @@ impl SettingsForm {
         }
     }
 
+    /// The printer: typed, or chosen among those the print system knows.
+    fn printer_field(&self) -> Element<'_, Message> {
+        let typed = self.input(
+            "Принтер (пусто — принтер по умолчанию)",
+            &self.s.printer,
+            Key::Printer,
+        );
+        if self.printers.is_empty() {
+            return typed;
+        }
+        let chosen = self
+            .printers
+            .iter()
+            .find(|p| **p == self.s.printer)
+            .cloned();
+        column![
+            typed,
+            row![
+                text("или выберите:")
+                    .size(size::SMALL)
+                    .style(text::secondary),
+                pick_list(self.printers.clone(), chosen, Message::PickPrinter).padding(6),
+            ]
+            .spacing(space::M)
+            .align_y(iced::Center),
+        ]
+        .spacing(space::XS)
+        .width(Fill)
+        .into()
+    }
+
     fn input<'a>(&'a self, label: &'a str, value: &'a str, key: Key) -> Element<'a, Message> {
         column![
             text(label).size(size::SMALL).style(text::secondary),
@@ -292,7 +349,7 @@ impl SettingsForm {
                     pick_list(SlipLayout::ALL, Some(s.slip_layout), Message::Layout).padding(6),
                 ]
                 .spacing(space::XS),
-                self.input("Принтер (пусто — принтер по умолчанию)", &s.printer, Key::Printer),
+                self.printer_field(),
             ]
             .spacing(space::L)
             .into(),

@@ -75,7 +75,9 @@ impl App {
             app.sync.refresh(&app.db).map(Message::Sync),
             Task::done(Message::Sync(sync::Message::Now)),
             app.refresh_pool_counts(),
-            app.search.run(&app.db, false).map(Message::Readers),
+            app.search
+                .run(&app.db, &app.ctx, false)
+                .map(Message::Readers),
             operation::focus(SEARCH_ID),
         ]);
         (app, first)
@@ -116,7 +118,7 @@ impl App {
                     // Typing in the search box always brings the results back.
                     self.screen = Screen::ReaderList;
                 }
-                let action = self.search.update(msg, &self.db);
+                let action = self.search.update(msg, &self.db, &self.ctx);
                 self.search_action(action)
             }
             Message::Screen(msg) => {
@@ -233,7 +235,9 @@ impl App {
     fn show_results(&mut self) -> Task<Message> {
         self.screen = Screen::ReaderList;
         Task::batch([
-            self.search.run(&self.db, false).map(Message::Readers),
+            self.search
+                .run(&self.db, &self.ctx, false)
+                .map(Message::Readers),
             operation::focus(SEARCH_ID),
         ])
     }

@@ -15,7 +15,9 @@ use kafedra_core::domain::reader::Channel;
 use kafedra_core::domain::records::{Binding, ReaderId};
 use kafedra_core::services::access::{self, Granted};
 use kafedra_core::services::readers::{self, Contacts, ReaderProfile};
+use kafedra_core::services::slips::PrintJob;
 use kafedra_core::services::{self, Changed, Context, Db, Store, slips};
+use kafedra_core::slip::PrintError;
 
 use super::{Effect, Env, Message as ScreenMessage};
 use crate::ui::shell::Notice;
@@ -36,6 +38,9 @@ pub enum Message {
     Granted(Answer<Granted>),
     Layout(SlipLayout),
     Print,
+    /// The slip is rendered; the print system gets it next, off the store.
+    PrintReady(Answer<PrintJob>),
+    PrintSent(Box<PrintJob>, Result<String, PrintError>),
     Printed(Answer<String>),
     SavePdf,
     SavePath(Option<PathBuf>),
@@ -55,7 +60,11 @@ impl Message {
     fn is_answer(&self) -> bool {
         matches!(
             self,
-            Message::Granted(_) | Message::Printed(_) | Message::Saved(_) | Message::Blocked(_)
+            Message::Granted(_)
+                | Message::Printed(_)
+                | Message::PrintReady(Err(_))
+                | Message::Saved(_)
+                | Message::Blocked(_)
         )
     }
 }
@@ -167,6 +176,8 @@ impl ReaderPage {
             | Message::Password(_) => self.reveal(message, env),
             Message::Layout(_)
             | Message::Print
+            | Message::PrintReady(_)
+            | Message::PrintSent(..)
             | Message::Printed(_)
             | Message::SavePdf
             | Message::SavePath(_)
@@ -227,9 +238,25 @@ impl ReaderPage {
             Message::Print if self.busy || !self.has_binding() => Action::None,
             Message::Print => self.run(
                 db,
-                move |s| slips::print(s, &ctx, id, layout),
-                Message::Printed,
+                move |s| slips::prepare_print(s, &ctx, id, layout),
+                Message::PrintReady,
             ),
+            // The print system may take its time: the store stays free.
+            Message::PrintReady(Ok(job)) => Action::Run(Task::perform(
+                async move {
+                    let sending = job.clone();
+                    let sent =
+                        tokio::task::spawn_blocking(move || slips::send_to_printer(&sending))
+                            .await
+                            .unwrap_or_else(|e| Err(PrintError::Spawn(e.to_string())));
+                    (Box::new(job), sent)
+                },
+                |(job, sent)| Message::PrintSent(job, sent),
+            )),
+            Message::PrintSent(job, sent) => Action::Run(Task::perform(
+                db.call(move |s| slips::record_print(s, &ctx, &job, sent)),
+                Message::Printed,
+            )),
             Message::Printed(Ok(job)) => Action::Notify(
                 Notice::success(format!("Памятка отправлена на печать: {job}")),
                 self.reload(db, env.ctx),
@@ -253,7 +280,9 @@ impl ReaderPage {
                 Notice::success(format!("Памятка сохранена: {}", path.display())),
                 self.reload(db, env.ctx),
             ),
-            Message::Printed(Err(e)) | Message::Saved(Err(e)) => self.failed(e, env),
+            Message::PrintReady(Err(e)) | Message::Printed(Err(e)) | Message::Saved(Err(e)) => {
+                self.failed(e, env)
+            }
             _ => Action::None,
         }
     }

@@ -1,0 +1,223 @@
+//! Personal data stays with its owner, and the desk keeps working around it:
+//! private files, journaled bulk listings, no secret in an error, read-only
+//! commands that never wait for a writer, a failed print that leaves no
+//! password on disk.
+
+use kafedra_core::domain::EventKind;
+use kafedra_core::services::{self, Store};
+
+use crate::support::{Desk, kafedra, pool_csv, run};
+
+#[cfg(unix)]
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fresh_data_folder_is_the_users_only() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("kafedra-data");
+    let pool = root.path().join("pool.csv");
+    std::fs::write(&pool, pool_csv(2)).unwrap();
+    let (code, _, err) = run(kafedra(&dir).args(["pool", "import"]).arg(&pool));
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run(kafedra(&dir).args([
+        "reader",
+        "add",
+        "--surname",
+        "Тайнова",
+        "--name",
+        "Ольга",
+        "--birth-date",
+        "01.02.1980",
+        "--phone",
+        "+7 912 000-00-01",
+        "--consent",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let card = out.trim().rsplit(' ').next().unwrap().to_string();
+    let (code, _, err) = run(kafedra(&dir).arg("bind").arg(&card));
+    assert_eq!(code, 0, "{err}");
+    let slip = dir.join("slip.pdf");
+    let (code, _, err) = run(kafedra(&dir).arg("slip").arg(&card).arg("--out").arg(&slip));
+    assert_eq!(code, 0, "{err}");
+
+    assert_eq!(mode(&dir), 0o700, "the data folder");
+    for file in [
+        "kafedra.sqlite3",
+        "kafedra.sqlite3-wal",
+        "kafedra.sqlite3-shm",
+    ] {
+        let path = dir.join(file);
+        if path.exists() {
+            assert_eq!(mode(&path), 0o600, "{file}");
+        }
+    }
+    assert_eq!(mode(&slip), 0o600, "a slip holds a password");
+}
+
+#[test]
+fn listing_readers_in_bulk_is_journaled_and_a_wrong_layout_is_understood() {
+    let mut d = Desk::new();
+    d.register("Соколова", "Анна", "01.02.1970", "sokolova@mail.ru");
+    let guard = d.release();
+    let dir = guard.path().to_path_buf();
+
+    let (code, out, err) = run(kafedra(&dir).args(["reader", "find", ""]));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Соколова Анна"), "{out}");
+    // Typed with the Latin layout on.
+    let (code, out, err) = run(kafedra(&dir).args(["reader", "find", "cjrjkjdf"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Соколова Анна"), "{out}");
+    assert!(err.contains("«соколова»"), "{err}");
+
+    let store = Store::open(&dir.join("kafedra.sqlite3")).unwrap();
+    assert_eq!(
+        services::journal::count(&store, EventKind::ReadersListed, None).unwrap(),
+        2
+    );
+    let entries = services::journal::entries(&store, None, None, 10).unwrap();
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.event() == Some(EventKind::ReadersListed)
+                && e.details.contains("запрос «соколова»")),
+        "{entries:?}"
+    );
+}
+
+#[test]
+fn a_damaged_connection_file_never_quotes_the_secret() {
+    let d = Desk::new();
+    let guard = d.release();
+    let dir = guard.path().to_path_buf();
+    // A secret written as a number: the parser's own message would quote it.
+    std::fs::write(
+        dir.join("provider.toml"),
+        "url = \"https://ebs.example\"\napp_id = \"a\"\nsecret = 98765432123\nlibhouse = 1\nlogin = \"l\"\npassword = \"p\"\nextra_ca = false\n",
+    )
+    .unwrap();
+    for args in [vec!["provider", "show"], vec!["sync"]] {
+        let (code, out, err) = run(kafedra(&dir).args(&args));
+        assert_eq!(code, 3, "a broken file is a failure: {args:?} {err}");
+        assert!(err.contains("повреждён"), "{err}");
+        assert!(err.contains("secret"), "names the key: {err}");
+        assert!(
+            !err.contains("98765432123") && !out.contains("98765432123"),
+            "the secret leaked: {err}"
+        );
+    }
+}
+
+#[test]
+fn read_only_commands_do_not_wait_for_a_writer() {
+    let d = Desk::new();
+    let guard = d.release();
+    let dir = guard.path().to_path_buf();
+    // Another desk is writing: it holds the write lock for the whole test.
+    let other = rusqlite::Connection::open(dir.join("kafedra.sqlite3")).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    // (`reader find` journals the listing: that write waits for the lock.)
+    for args in [
+        vec!["pool", "status"],
+        vec!["journal"],
+        vec!["provider", "show"],
+    ] {
+        let (code, out, err) = run(kafedra(&dir).args(&args));
+        assert_eq!(code, 0, "{args:?}: {out}{err}");
+    }
+    other.execute_batch("ROLLBACK").unwrap();
+}
+
+#[test]
+fn a_failed_print_leaves_no_slip_on_disk_and_is_journaled() {
+    let mut d = Desk::new();
+    d.import(&pool_csv(1));
+    let r = d.register("Печатова", "Нина", "01.02.1970", "p@mail.ru");
+    services::access::grant(&mut d.store, &d.ctx, r.id, None).unwrap();
+    let guard = d.release();
+    let dir = guard.path().to_path_buf();
+    // No print system at all: `lp` cannot be found.
+    let empty = tempfile::tempdir().unwrap();
+    let (code, _, err) = run(kafedra(&dir)
+        .env("PATH", empty.path())
+        .args(["slip", &r.card, "--print"]));
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("CUPS"), "{err}");
+    let left: Vec<_> = std::fs::read_dir(dir.join("slips"))
+        .map(|rd| rd.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "a slip with a password was left: {left:?}");
+    let store = Store::open(&dir.join("kafedra.sqlite3")).unwrap();
+    assert_eq!(
+        services::journal::count(&store, EventKind::SlipPrintFailed, Some(r.id)).unwrap(),
+        1
+    );
+    assert_eq!(
+        services::journal::count(&store, EventKind::SlipPrinted, Some(r.id)).unwrap(),
+        0
+    );
+}
+
+/// Pool passwords are sealed in the database with a key kept beside the
+/// settings: the database file alone (a copy, a backup) reveals none of them,
+/// while the slip and «Показать пароль» still give them.
+#[test]
+fn a_copied_database_reveals_no_pool_password() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("desk");
+    let pool = root.path().join("pool.csv");
+    std::fs::write(&pool, pool_csv(3)).unwrap();
+    let (code, _, err) = run(kafedra(&dir).args(["pool", "import"]).arg(&pool));
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run(kafedra(&dir).args([
+        "reader",
+        "add",
+        "--surname",
+        "Ключева",
+        "--name",
+        "Анна",
+        "--birth-date",
+        "01.02.1980",
+        "--email",
+        "k@mail.ru",
+        "--consent",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let card = out.trim().rsplit(' ').next().unwrap().to_string();
+    let (code, _, err) = run(kafedra(&dir).arg("bind").arg(&card));
+    assert_eq!(code, 0, "{err}");
+    // Everything on disk in the data folder except the key.
+    let mut leaked = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name == "pool.key" || entry.path().is_dir() {
+            continue;
+        }
+        let bytes = std::fs::read(entry.path()).unwrap();
+        for i in 1..=3 {
+            let password = format!("Pw0O1lI-{i:04}");
+            if bytes
+                .windows(password.len())
+                .any(|w| w == password.as_bytes())
+            {
+                leaked.push(format!("{password} in {name}"));
+            }
+        }
+    }
+    assert!(leaked.is_empty(), "{leaked:?}");
+    // The slip still prints the password.
+    let slip = root.path().join("slip.pdf");
+    let (code, _, err) = run(kafedra(&dir).arg("slip").arg(&card).arg("--out").arg(&slip));
+    assert_eq!(code, 0, "{err}");
+    let text = crate::support::squash(&crate::support::pdf_text(&slip));
+    assert!(text.contains("Pw0O1lI-0001"), "{text}");
+    // Without the key the database cannot give it.
+    std::fs::remove_file(dir.join("pool.key")).unwrap();
+    let (code, _, err) = run(kafedra(&dir).arg("slip").arg(&card).arg("--out").arg(&slip));
+    assert_ne!(code, 0);
+    assert!(err.contains("ключ"), "{err}");
+}
