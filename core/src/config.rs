@@ -258,6 +258,9 @@ pub struct Settings {
     pub slip_layout: SlipLayout,
     /// CUPS printer name; empty = the system default printer.
     pub printer: String,
+    /// The paper for the 80 mm receipt layout, as CUPS names it (its `media`
+    /// option, e.g. `Custom.80x200mm`); empty = the printer's own setting.
+    pub receipt_media: String,
     pub card_pattern: String,
     /// Warn when free logins fall to this many.
     pub pool_low_water: u64,
@@ -280,6 +283,7 @@ impl Default for Settings {
             slip: SlipTexts::default(),
             slip_layout: SlipLayout::A5,
             printer: String::new(),
+            receipt_media: String::new(),
             card_pattern: DEFAULT_PATTERN.into(),
             pool_low_water: 20,
             print_after_bind: true,
@@ -395,6 +399,7 @@ impl Settings {
         check(self.slip != other.slip, "тексты памятки");
         check(self.slip_layout != other.slip_layout, "формат памятки");
         check(self.printer != other.printer, "принтер");
+        check(self.receipt_media != other.receipt_media, "бумага для чека");
         check(
             self.card_pattern != other.card_pattern,
             "шаблон номера билета",

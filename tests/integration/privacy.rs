@@ -221,3 +221,80 @@ fn a_copied_database_reveals_no_pool_password() {
     assert_ne!(code, 0);
     assert!(err.contains("ключ"), "{err}");
 }
+
+/// A print system that answers like CUPS: `lpstat` and `lp` are scripts on
+/// the PATH that record what they were asked.
+#[cfg(unix)]
+fn fake_cups(dir: &std::path::Path, printer_state: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let log = dir.join("lp-args.txt");
+    let lp = format!(
+        "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{}'\necho 'request id is Desk-7 (1 file(s))'\n",
+        log.display()
+    );
+    let lpstat = format!(
+        "#!/bin/sh\ncase \"$1\" in\n-p) echo 'printer Desk {printer_state} since Sun 29 Nov 2026';;\n-d) echo 'system default destination: Desk';;\n-e) echo Desk;;\nesac\n"
+    );
+    for (name, body) in [("lp", lp), ("lpstat", lpstat)] {
+        let path = bin.join(name);
+        std::fs::write(&path, body).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    bin
+}
+
+#[cfg(unix)]
+#[test]
+fn printing_says_the_job_in_russian_uses_the_receipt_paper_and_leaves_nothing() {
+    use kafedra_core::config::Settings;
+    let mut d = Desk::with_settings(Settings {
+        staff_name: "Тестова Т. Т.".into(),
+        printer: "Desk".into(),
+        receipt_media: "Custom.80x200mm".into(),
+        ..Settings::default()
+    });
+    d.import(&pool_csv(1));
+    let r = d.register("Чекова", "Нина", "01.02.1970", "c@mail.ru");
+    services::access::grant(&mut d.store, &d.ctx, r.id, None).unwrap();
+    let guard = d.release();
+    let dir = guard.path().to_path_buf();
+    let bin = fake_cups(&dir, "is idle.  enabled");
+    let path = format!("{}:/usr/bin:/bin", bin.display());
+    let (code, out, err) = run(kafedra(&dir)
+        .env("PATH", &path)
+        .args(["slip", &r.card, "--print", "--layout", "receipt"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("принтер «Desk», задание Desk-7"),
+        "said in Russian: {out}"
+    );
+    assert!(!out.contains("request id"), "{out}");
+    let args = std::fs::read_to_string(dir.join("lp-args.txt")).unwrap();
+    assert!(args.contains("media=Custom.80x200mm"), "{args}");
+    assert!(args.lines().any(|l| l == "Desk"), "{args}");
+    let left: Vec<_> = std::fs::read_dir(dir.join("slips"))
+        .map(|rd| rd.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
+    let store = Store::open(&dir.join("kafedra.sqlite3")).unwrap();
+    let entries = services::journal::entries(&store, Some(r.id), None, 20).unwrap();
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.event() == Some(EventKind::SlipPrinted) && e.details.contains("Desk-7")),
+        "{entries:?}"
+    );
+
+    // A stopped printer: nothing is sent, and the librarian is told.
+    std::fs::remove_file(dir.join("lp-args.txt")).unwrap();
+    let bin = fake_cups(&dir, "disabled");
+    let path = format!("{}:/usr/bin:/bin", bin.display());
+    let (code, _, err) = run(kafedra(&dir)
+        .env("PATH", &path)
+        .args(["slip", &r.card, "--print"]));
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("остановлен"), "{err}");
+    assert!(!dir.join("lp-args.txt").exists(), "nothing was sent");
+}

@@ -43,6 +43,8 @@ pub struct PrintJob {
     account: AccountId,
     layout: SlipLayout,
     printer: Option<String>,
+    /// The paper (CUPS `media`), for the receipt layout.
+    media: Option<String>,
 }
 
 /// How long a slip PDF may wait in the slips folder (a Windows PDF viewer
@@ -88,12 +90,16 @@ pub fn prepare_print(
         account: binding.account.id,
         layout,
         printer: (!printer.is_empty()).then(|| printer.to_string()),
+        media: match layout {
+            SlipLayout::Receipt => Some(ctx.settings.receipt_media.clone()),
+            SlipLayout::A5 => None,
+        },
     })
 }
 
 /// Step 2, without the store: hands the PDF to the print system.
 pub fn send_to_printer(job: &PrintJob) -> Result<String, PrintError> {
-    slip::print_pdf(&job.pdf, job.printer.as_deref())
+    slip::print_pdf(&job.pdf, job.printer.as_deref(), job.media.as_deref())
 }
 
 /// Step 3, with the store: journals the print or the failure, and removes

@@ -67,7 +67,11 @@ pub enum PrintError {
 /// Sends the PDF at `path` to `printer`, or to the system default printer
 /// when `printer` is `None` or blank. Returns the print system's description
 /// of the job (with CUPS: `request id is PDF-3 (1 file(s))`).
-pub fn print_pdf(path: &Path, printer: Option<&str>) -> Result<String, PrintError> {
+pub fn print_pdf(
+    path: &Path,
+    printer: Option<&str>,
+    media: Option<&str>,
+) -> Result<String, PrintError> {
     if !path.is_file() {
         return Err(PrintError::FileMissing(path.display().to_string()));
     }
@@ -78,7 +82,8 @@ pub fn print_pdf(path: &Path, printer: Option<&str>) -> Result<String, PrintErro
     } else {
         path.to_path_buf()
     };
-    platform::print(&path, printer)
+    let media = media.map(str::trim).filter(|m| !m.is_empty());
+    platform::print(&path, printer, media)
 }
 
 /// The printers the print system knows, the default one first. Empty when
@@ -137,9 +142,16 @@ mod platform {
     use std::path::Path;
     use std::process::Command;
 
-    pub(super) fn print(path: &Path, printer: Option<&str>) -> Result<String, PrintError> {
+    pub(super) fn print(
+        path: &Path,
+        printer: Option<&str>,
+        media: Option<&str>,
+    ) -> Result<String, PrintError> {
         check(printer)?;
         let mut cmd = Command::new("lp");
+        if let Some(media) = media {
+            cmd.arg("-o").arg(format!("media={media}"));
+        }
         // Untranslated messages, so the cases below can be recognised.
         cmd.env("LC_ALL", "C").env("LANG", "C");
         if let Some(printer) = printer {
@@ -400,7 +412,12 @@ mod platform {
         }
     }
 
-    pub(super) fn print(path: &Path, printer: Option<&str>) -> Result<String, PrintError> {
+    /// (The paper size is the printer driver's setting on Windows.)
+    pub(super) fn print(
+        path: &Path,
+        printer: Option<&str>,
+        _media: Option<&str>,
+    ) -> Result<String, PrintError> {
         let script = match printer {
             None => SCRIPT_DEFAULT,
             Some(_) => SCRIPT_NAMED,
@@ -463,7 +480,11 @@ mod platform {
         Vec::new()
     }
 
-    pub(super) fn print(_path: &Path, _printer: Option<&str>) -> Result<String, PrintError> {
+    pub(super) fn print(
+        _path: &Path,
+        _printer: Option<&str>,
+        _media: Option<&str>,
+    ) -> Result<String, PrintError> {
         Err(PrintError::Unsupported)
     }
 }

@@ -335,7 +335,8 @@ fn has_cyrillic(s: &str) -> bool {
 fn printing_to_a_missing_printer_fails_in_russian() {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = render_to(dir.path(), "slip.pdf", &sample(), Layout::A5);
-    let err = print_pdf(&file, Some("kafedra-no-such-printer-42")).expect_err("no such printer");
+    let err =
+        print_pdf(&file, Some("kafedra-no-such-printer-42"), None).expect_err("no such printer");
     let msg = err.to_string();
     assert!(has_cyrillic(&msg), "{msg}");
     #[cfg(unix)]
@@ -354,7 +355,7 @@ fn printing_to_a_missing_printer_fails_in_russian() {
 #[test]
 fn printing_a_missing_file_fails_in_russian() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let err = print_pdf(&dir.path().join("нет.pdf"), None).expect_err("no file");
+    let err = print_pdf(&dir.path().join("нет.pdf"), None, None).expect_err("no file");
     assert!(matches!(err, PrintError::FileMissing(_)));
     assert!(has_cyrillic(&err.to_string()));
 }

@@ -24,6 +24,7 @@ pub enum Key {
     AppsText,
     Footer,
     Printer,
+    ReceiptMedia,
     CardPattern,
     LowWater,
     SyncInterval,
@@ -146,6 +147,7 @@ impl SettingsForm {
             Key::AppsText => s.slip.apps_text = v,
             Key::Footer => s.slip.footer = v,
             Key::Printer => s.printer = v,
+            Key::ReceiptMedia => s.receipt_media = v,
             Key::CardPattern => s.card_pattern = v,
             Key::LowWater => self.low_water = v,
             Key::SyncInterval => self.sync_interval = v,
@@ -261,6 +263,15 @@ impl SettingsForm {
         .into()
     }
 
+    /// The paper for the 80 mm receipt layout (CUPS `media`).
+    fn receipt_media_field(&self) -> Element<'_, Message> {
+        self.input(
+            "Бумага для чека 80 мм (параметр media CUPS, например Custom.80x200mm; пусто — как настроен принтер)",
+            &self.s.receipt_media,
+            Key::ReceiptMedia,
+        )
+    }
+
     fn input<'a>(&'a self, label: &'a str, value: &'a str, key: Key) -> Element<'a, Message> {
         column![
             text(label).size(size::SMALL).style(text::secondary),
@@ -331,7 +342,7 @@ impl SettingsForm {
     }
 
     /// «Памятка»: the texts of the slip, its layout and printing.
-    fn slip_section(&self) -> [Element<'_, Message>; 6] {
+    fn slip_section(&self) -> [Element<'_, Message>; 7] {
         let s = &self.s;
         [
             heading("Памятка"),
@@ -353,6 +364,7 @@ impl SettingsForm {
             ]
             .spacing(space::L)
             .into(),
+            self.receipt_media_field(),
             checkbox(s.print_after_bind)
                 .label("Сразу печатать памятку после выдачи логина (читателям по e-mail и с сайта — сохранять PDF)")
                 .on_toggle(Message::PrintAfterBind)
