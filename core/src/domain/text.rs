@@ -138,7 +138,7 @@ pub fn unprintable_char(value: &str) -> Option<char> {
 /// refuse.
 pub fn clean_credential(s: &str) -> String {
     let edge = |c: char| c.is_whitespace() || is_invisible(c);
-    if is_nfkc_quick(s.chars()) == IsNormalized::Yes {
+    if s.is_ascii() || is_nfkc_quick(s.chars()) == IsNormalized::Yes {
         s.trim_matches(edge).to_owned()
     } else {
         let normal: String = s.nfkc().collect();
@@ -153,6 +153,11 @@ pub fn clean_credential(s: &str) -> String {
 /// letters. «Lib0001», «lib0001», «lib\u{200B}0001» and «lіb0001» (Ukrainian і)
 /// share the key «lib0001».
 pub fn login_key(s: &str) -> String {
+    // Plain ASCII (almost every login) is already NFKC, has no invisible
+    // characters and no Cyrillic: lowercase it and be done (import speed).
+    if s.is_ascii() {
+        return s.trim().to_ascii_lowercase();
+    }
     let normal: String = s.nfkc().filter(|&c| !is_invisible(c)).collect();
     normal
         .trim()
