@@ -27,25 +27,25 @@ pub enum ConfigError {
         "Не удалось определить домашнюю папку пользователя. Укажите папку данных: --data-dir ПАПКА."
     )]
     NoHome,
-    #[error("Не удалось создать папку {}: {source}", .path.display())]
+    #[error("Не удалось создать папку {}: {}", .path.display(), crate::private::io_reason(.source))]
     Folder {
         path: PathBuf,
         #[source]
         source: Arc<std::io::Error>,
     },
-    #[error("Не удалось прочитать {}: {source}", .path.display())]
+    #[error("Не удалось прочитать {}: {}", .path.display(), crate::private::io_reason(.source))]
     Read {
         path: PathBuf,
         #[source]
         source: Arc<std::io::Error>,
     },
-    #[error("Не удалось записать настройки в {}: {source}", .path.display())]
+    #[error("Не удалось записать настройки в {}: {}", .path.display(), crate::private::io_reason(.source))]
     WriteSettings {
         path: PathBuf,
         #[source]
         source: Arc<std::io::Error>,
     },
-    #[error("Не удалось записать {}: {source}", .path.display())]
+    #[error("Не удалось записать {}: {}", .path.display(), crate::private::io_reason(.source))]
     Write {
         path: PathBuf,
         #[source]
@@ -56,7 +56,7 @@ pub enum ConfigError {
         .path.display()
     )]
     DamagedConnection { path: PathBuf, detail: String },
-    #[error("Не удалось прочитать сертификат ЭБС {}: {source}", .path.display())]
+    #[error("Не удалось прочитать сертификат ЭБС {}: {}", .path.display(), crate::private::io_reason(.source))]
     Certificate {
         path: PathBuf,
         #[source]

@@ -10,21 +10,18 @@
 use std::io::Write;
 use std::path::Path;
 
-/// Creates the folder (and missing parents) readable by the user only, and
-/// narrows an existing folder of ours to the user.
+/// Creates the folder (and missing parents) readable by the user only. An
+/// existing folder keeps its mode: it may be shared on purpose (`--data-dir`
+/// pointing at a home or a common folder); the files in it are private.
 pub fn folder(dir: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     {
-        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        use std::os::unix::fs::DirBuilderExt;
         if !dir.exists() {
             std::fs::DirBuilder::new()
                 .recursive(true)
                 .mode(0o700)
                 .create(dir)?;
-        }
-        let meta = std::fs::metadata(dir)?;
-        if meta.permissions().mode() & 0o077 != 0 && owned_by_us(&meta) {
-            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
         }
         Ok(())
     }
@@ -104,13 +101,38 @@ fn owned_by_us(meta: &std::fs::Metadata) -> bool {
     meta.uid() == unsafe { libc::geteuid() }
 }
 
+/// Why a file operation failed, in Russian (the system's own text is
+/// English): what the librarian or the admin can act on.
+pub fn io_reason(e: &std::io::Error) -> &'static str {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::NotFound => "нет такого файла или папки",
+        K::PermissionDenied => "нет прав доступа",
+        K::AlreadyExists => "такой файл уже есть",
+        K::StorageFull => "нет места на диске",
+        K::ReadOnlyFilesystem => "диск доступен только для чтения",
+        K::IsADirectory => "это папка, а не файл",
+        K::NotADirectory => "в пути есть файл вместо папки",
+        K::InvalidFilename => "недопустимое имя файла",
+        K::FileTooLarge => "файл слишком большой",
+        K::Interrupted | K::TimedOut | K::WouldBlock => "операция прервана, повторите",
+        K::InvalidData | K::UnexpectedEof => "содержимое повреждено",
+        _ => "ошибка ввода-вывода",
+    }
+}
+
 /// Is `dir` on a network file system (SMB/CIFS, NFS, AFS…) or a UNC path?
 /// SQLite's WAL needs shared memory those do not give two machines.
 pub fn on_network_file_system(dir: &Path) -> bool {
     let text = dir.to_string_lossy();
-    if text.starts_with("\\\\") || text.starts_with("//") {
+    // A UNC path (on Linux `//tmp` is the local /tmp).
+    if text.starts_with("\\\\") || (cfg!(windows) && text.starts_with("//")) {
         return true;
     }
+    // The folder may not exist yet: look at the nearest one that does.
+    let Some(dir) = dir.ancestors().find(|a| a.exists()) else {
+        return false;
+    };
     #[cfg(target_os = "linux")]
     {
         use std::os::unix::ffi::OsStrExt;
@@ -155,7 +177,11 @@ mod tests {
     #[test]
     fn network_paths_and_file_systems_are_recognised() {
         assert!(on_network_file_system(Path::new(r"\\server\share\kafedra")));
-        assert!(on_network_file_system(Path::new("//server/share")));
+        assert_eq!(
+            on_network_file_system(Path::new("//server/share")),
+            cfg!(windows),
+            "on Linux `//tmp` is the local /tmp"
+        );
         assert!(is_network_fs_magic(0x6969));
         assert!(
             is_network_fs_magic(0xFF53_4D42_u32 as i32 as i64),

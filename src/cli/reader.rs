@@ -32,7 +32,12 @@ fn add(a: AddArgs, store: &mut Store, ctx: &Context) -> Outcome {
         representative: a.representative,
     };
     let r = readers::register(store, ctx, &draft, a.allow_duplicate)?;
-    println!("Зарегистрирован(а): {}, билет № {}", r.full_name(), r.card);
+    println!(
+        "Зарегистрирован(а): {}, д. р. {}, билет № {}",
+        r.full_name(),
+        r.birth_date.format("%d.%m.%Y"),
+        r.card
+    );
     Ok(())
 }
 

@@ -298,3 +298,25 @@ fn printing_says_the_job_in_russian_uses_the_receipt_paper_and_leaves_nothing() 
     assert!(err.contains("остановлен"), "{err}");
     assert!(!dir.join("lp-args.txt").exists(), "nothing was sent");
 }
+
+/// The system's English never reaches the librarian: a missing file is said
+/// in Russian, and the log (English, for admins) is off unless asked for.
+#[test]
+fn system_errors_are_said_in_russian() {
+    let d = Desk::new();
+    let guard = d.release();
+    let dir = guard.path().to_path_buf();
+    let (code, out, err) = run(kafedra(&dir).args(["pool", "import", "/no/such/pool.csv"]));
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("нет такого файла или папки"), "{err}");
+    for english in ["os error", "No such file", "WARN", "ERROR"] {
+        assert!(!err.contains(english) && !out.contains(english), "{english}: {err}");
+    }
+    // On Linux `//tmp/…` is a local path, not a network share.
+    #[cfg(target_os = "linux")]
+    {
+        let local = format!("/{}", dir.join("sub").display());
+        let (code, _, err) = run(kafedra(std::path::Path::new(&local)).args(["pool", "status"]));
+        assert_eq!(code, 0, "{err}");
+    }
+}

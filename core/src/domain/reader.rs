@@ -409,6 +409,14 @@ fn check_birth_date(
         return None;
     }
     let Some(date) = parse_birth_date(raw, today) else {
+        if date_parts(raw).is_some() {
+            // The shape is right, the day is not (31.02, 29.02 of a common year).
+            errors.push(FieldError::new(
+                Field::BirthDate,
+                format!("Такой даты нет: «{raw}». Проверьте день и месяц."),
+            ));
+            return None;
+        }
         errors.push(FieldError::new(
             Field::BirthDate,
             format!(
@@ -703,7 +711,9 @@ mod tests {
         d.birth_date = "5 марта".into();
         assert!(messages_for(&d, Field::BirthDate)[0].contains("не распознана"));
         d.birth_date = "31.02.1990".into();
-        assert!(messages_for(&d, Field::BirthDate)[0].contains("не распознана"));
+        assert!(messages_for(&d, Field::BirthDate)[0].contains("Такой даты нет"));
+        d.birth_date = "29.02.2023".into();
+        assert!(messages_for(&d, Field::BirthDate)[0].contains("Такой даты нет"));
         d.birth_date = "05.03.9".into();
         assert!(messages_for(&d, Field::BirthDate)[0].contains("не распознана"));
         // A two-digit year is read with the century rule (issue 7).

@@ -58,7 +58,7 @@ pub enum Error {
     Slip(#[from] SlipError),
     #[error(transparent)]
     Print(#[from] PrintError),
-    #[error("Не удалось {} {}: {source}", .action.verb(), .path.display())]
+    #[error("Не удалось {} {}: {}", .action.verb(), .path.display(), crate::private::io_reason(.source))]
     File {
         action: FileAction,
         path: PathBuf,

@@ -39,13 +39,13 @@ const LOGIN_KEY_VERSION: usize = 3;
 pub enum StoreError {
     #[error("Ошибка базы данных: {0}")]
     Sqlite(#[source] Arc<rusqlite::Error>),
-    #[error("Не удалось создать папку {}: {source}", .path.display())]
+    #[error("Не удалось создать папку {}: {}", .path.display(), crate::private::io_reason(.source))]
     Folder {
         path: PathBuf,
         #[source]
         source: Arc<std::io::Error>,
     },
-    #[error("Не удалось открыть файл базы данных {}: {source}", .path.display())]
+    #[error("Не удалось открыть файл базы данных {}: {}", .path.display(), crate::private::io_reason(.source))]
     File {
         path: PathBuf,
         #[source]
@@ -134,13 +134,14 @@ impl Store {
     /// refused: WAL needs shared memory that SMB and NFS do not provide.
     pub fn open(path: &Path) -> Result<Store> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            // Refuse a network folder before anything is created in it.
+            if private::on_network_file_system(dir) {
+                return Err(StoreError::NetworkFolder(dir.to_path_buf()));
+            }
             private::folder(dir).map_err(|e| StoreError::Folder {
                 path: dir.to_path_buf(),
                 source: Arc::new(e),
             })?;
-            if private::on_network_file_system(dir) {
-                return Err(StoreError::NetworkFolder(dir.to_path_buf()));
-            }
         }
         private::file(path).map_err(|e| StoreError::File {
             path: path.to_path_buf(),
