@@ -310,7 +310,10 @@ fn system_errors_are_said_in_russian() {
     assert_eq!(code, 3, "{err}");
     assert!(err.contains("нет такого файла или папки"), "{err}");
     for english in ["os error", "No such file", "WARN", "ERROR"] {
-        assert!(!err.contains(english) && !out.contains(english), "{english}: {err}");
+        assert!(
+            !err.contains(english) && !out.contains(english),
+            "{english}: {err}"
+        );
     }
     // On Linux `//tmp/…` is a local path, not a network share.
     #[cfg(target_os = "linux")]

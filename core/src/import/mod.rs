@@ -7,6 +7,8 @@
 
 mod decode;
 mod delimited;
+#[cfg(test)]
+mod fuzz_regressions;
 mod ods;
 pub mod pool;
 mod sheet;
