@@ -293,18 +293,7 @@ fn a_refused_decision_exits_with_1() {
     let d = Desk::new();
     let guard = d.release();
     let dir = guard.path().to_path_buf();
-    let ca = dir.join("sim-ca.pem");
-    let secret = dir.join("secret.txt");
-    std::fs::write(&ca, &sim.ca_pem).unwrap();
-    std::fs::write(&secret, "sim-secret\n").unwrap();
-    let (code, _, err) = run(kafedra(&dir)
-        .args(["provider", "set", "--url", &sim.base_url()])
-        .args(["--app", "kafedra-sim", "--secret-file"])
-        .arg(&secret)
-        .arg("--ca")
-        .arg(&ca)
-        .args(["--pace-ms", "10"]));
-    assert_eq!(code, 0, "{err}");
+    connect(&dir, &sim, 20);
     let (code, out, err) = run(kafedra(&dir).arg("sync"));
     assert_eq!(code, 0, "{out}{err}");
 
