@@ -46,7 +46,7 @@ pub(super) fn decide(
         DecisionArg::Refuse => Decision::Refuse { reason, text },
         DecisionArg::Cancel => Decision::Cancel { comment: text },
     };
-    requests::decide(store, ctx, &RequestId::from(request), &d)?;
+    requests::decide(store, ctx, &RequestId::from(request), &d, &[])?;
     println!(
         "Решение «{}» записано и ждёт отправки в ЭБС (kafedra sync).",
         d.label()

@@ -20,10 +20,16 @@ pub enum EventKind {
     OutboxRefused,
     SlipPrintFailed,
     ReadersListed,
+    RuleOverridden,
+    CardLinked,
+    PolicyChanged,
+    BookIssuedDirect,
+    LendingChanged,
+    HistoryViewed,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 18] = [
+    pub const ALL: [EventKind; 24] = [
         EventKind::ReaderRegistered,
         EventKind::ConsentGiven,
         EventKind::ReaderViewed,
@@ -42,6 +48,12 @@ impl EventKind {
         EventKind::OutboxRefused,
         EventKind::SlipPrintFailed,
         EventKind::ReadersListed,
+        EventKind::RuleOverridden,
+        EventKind::CardLinked,
+        EventKind::PolicyChanged,
+        EventKind::BookIssuedDirect,
+        EventKind::LendingChanged,
+        EventKind::HistoryViewed,
     ];
 
     pub fn code(self) -> &'static str {
@@ -64,6 +76,12 @@ impl EventKind {
             EventKind::OutboxRefused => "outbox_refused",
             EventKind::SlipPrintFailed => "slip_print_failed",
             EventKind::ReadersListed => "readers_listed",
+            EventKind::RuleOverridden => "rule_overridden",
+            EventKind::CardLinked => "card_linked",
+            EventKind::PolicyChanged => "policy_changed",
+            EventKind::BookIssuedDirect => "book_issued_direct",
+            EventKind::LendingChanged => "lending_changed",
+            EventKind::HistoryViewed => "history_viewed",
         }
     }
 
@@ -91,6 +109,12 @@ impl EventKind {
             EventKind::OutboxRefused => "ЭБС отклонила действие",
             EventKind::SlipPrintFailed => "Памятка не напечатана",
             EventKind::ReadersListed => "Просмотрен список читателей",
+            EventKind::RuleOverridden => "Решение вопреки правилу",
+            EventKind::CardLinked => "Карта ЭБС связана с читателем",
+            EventKind::PolicyChanged => "Изменена политика выдачи",
+            EventKind::BookIssuedDirect => "Книга выдана без запроса",
+            EventKind::LendingChanged => "Изменены личные настройки выдачи",
+            EventKind::HistoryViewed => "Просмотрен книгооборот",
         }
     }
 }

@@ -5,9 +5,12 @@ pub mod card_number;
 pub mod event;
 pub mod ids;
 pub mod layout;
+pub mod policy;
+pub mod priority;
 pub mod reader;
 pub mod records;
 pub mod request;
+pub mod rules;
 pub mod text;
 
 pub use account::{AccountStatus, BlockReason};

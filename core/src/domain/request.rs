@@ -29,6 +29,43 @@ pub struct BookRequest {
     pub loan_due: Option<NaiveDate>,
     /// Decided at the desk, waiting to be sent.
     pub local_decision: Option<DecisionKind>,
+    /// Readers' rating in tenths (46 = 4,6), where the provider gives it.
+    pub rating: Option<u16>,
+    pub reviews: Option<u32>,
+    /// «Черновик»: an unfinished book.
+    pub draft: bool,
+    /// «Самиздат»: self-published.
+    pub samizdat: bool,
+    /// Free to read at the provider.
+    pub free: bool,
+    /// Issued through a purchase: by the library or by the reader.
+    pub bought_by: Option<Buyer>,
+    /// Issued from the reader's card without a request.
+    pub direct: bool,
+}
+
+/// Who paid for a copy bought to issue a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Buyer {
+    Library,
+    Reader,
+}
+
+impl Buyer {
+    pub fn code(self) -> &'static str {
+        match self {
+            Buyer::Library => "library",
+            Buyer::Reader => "reader",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Buyer> {
+        match code {
+            "library" => Some(Buyer::Library),
+            "reader" => Some(Buyer::Reader),
+            _ => None,
+        }
+    }
 }
 
 /// Request state.
@@ -300,6 +337,10 @@ impl Decision {
 pub enum OutboxKind {
     /// Create the reader's card ("create at the provider" mode).
     CreateReader,
+    /// Issue a book from the fund without a request.
+    IssueDirect,
+    /// A reader's own lending settings.
+    ReaderSettings,
     /// A decision on a request.
     Decision(DecisionKind),
     /// A write this build does not know (written by another version): it
@@ -312,6 +353,8 @@ impl OutboxKind {
     pub fn code(self) -> &'static str {
         match self {
             OutboxKind::CreateReader => "create_reader",
+            OutboxKind::IssueDirect => "issue_direct",
+            OutboxKind::ReaderSettings => "reader_settings",
             OutboxKind::Decision(d) => d.code(),
             OutboxKind::Unknown => "unknown",
         }
@@ -320,6 +363,8 @@ impl OutboxKind {
     pub fn from_code(code: &str) -> Option<OutboxKind> {
         match code {
             "create_reader" => Some(OutboxKind::CreateReader),
+            "issue_direct" => Some(OutboxKind::IssueDirect),
+            "reader_settings" => Some(OutboxKind::ReaderSettings),
             other => DecisionKind::from_code(other).map(OutboxKind::Decision),
         }
     }
@@ -328,6 +373,8 @@ impl OutboxKind {
     pub fn journal_label(self) -> &'static str {
         match self {
             OutboxKind::CreateReader => "создание учётной записи читателя",
+            OutboxKind::IssueDirect => "выдача книги без запроса",
+            OutboxKind::ReaderSettings => "личные настройки выдачи",
             OutboxKind::Decision(DecisionKind::Issue) => "выдача книги",
             OutboxKind::Decision(DecisionKind::Buy) => "покупка книги в фонд и выдача",
             OutboxKind::Decision(DecisionKind::Refuse) => "отказ по запросу",
@@ -340,6 +387,8 @@ impl OutboxKind {
     pub fn label(self) -> &'static str {
         match self {
             OutboxKind::CreateReader => "создание учётной записи читателя",
+            OutboxKind::IssueDirect => "выдача без запроса",
+            OutboxKind::ReaderSettings => "личные настройки выдачи",
             OutboxKind::Decision(DecisionKind::Issue) => "выдача",
             OutboxKind::Decision(DecisionKind::Buy) => "покупка и выдача",
             OutboxKind::Decision(DecisionKind::Refuse) => "отказ",
@@ -378,6 +427,8 @@ pub struct SyncStatus {
     /// Writes the provider refused (need the librarian).
     pub failed: u64,
     pub pending_requests: u64,
+    /// When the oldest request waiting for a decision was made.
+    pub oldest_pending: Option<DateTime<Utc>>,
 }
 
 /// Delay before retrying a write that could not be sent: 5 s, 10 s, 20 s…

@@ -87,6 +87,18 @@ pub fn group_digits(n: u64) -> String {
     out
 }
 
+/// Roubles as Russian text writes them: `70000` → «700 ₽», `34950` → «349,50 ₽»,
+/// `123456789` → «1 234 567,89 ₽» (thousands with no-break spaces).
+pub fn money(kopecks: i64) -> String {
+    let sign = if kopecks < 0 { "-" } else { "" };
+    let k = kopecks.unsigned_abs();
+    let rub = group_digits(k / 100);
+    match k % 100 {
+        0 => format!("{sign}{rub}\u{A0}₽"),
+        c => format!("{sign}{rub},{c:02}\u{A0}₽"),
+    }
+}
+
 /// Characters that take no visible space of their own: zero-width spaces and
 /// joiners, the byte-order mark, bidirectional controls (the RTL override),
 /// soft hyphens, variation selectors, tags and the other format characters.

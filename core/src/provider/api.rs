@@ -44,6 +44,12 @@ pub mod func {
     pub const STATS: &str = "r_biblio_stats";
     /// Library info: money left and lending rules. [ours]
     pub const LIBRARY_INFO: &str = "r_biblio_library_info";
+    /// Issue a book from the fund to a reader without a request (as the provider's
+    /// cabinet allows); the provider records it as a request issued at once. [ours]
+    pub const ISSUE_DIRECT: &str = "w_biblio_issue_direct";
+    /// A reader's own lending settings: loan period, the price cap and number of books
+    /// the reader may take without waiting for the library. [ours]
+    pub const READER_SETTINGS: &str = "w_biblio_reader_settings";
 
     /// All names, for the simulator's dispatcher and for tests.
     pub const ALL: &[&str] = &[
@@ -58,6 +64,8 @@ pub mod func {
         FUND_BUY,
         STATS,
         LIBRARY_INFO,
+        ISSUE_DIRECT,
+        READER_SETTINGS,
     ];
 }
 
@@ -210,6 +218,23 @@ pub mod de {
             Value::String(s) => s.trim().trim_end_matches('+').parse().ok(),
             _ => None,
         })
+    }
+
+    /// A rating from 0 to 5 as a number or a string (`4.6`, `"4,6"`), kept in tenths;
+    /// anything else (out of range, unparsable) → `None`.
+    pub fn opt_rating<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u16>, D::Error> {
+        let x = match Value::deserialize(d)? {
+            Value::Number(n) => n.as_f64(),
+            Value::String(s) => s.trim().replace(',', ".").parse::<f64>().ok(),
+            _ => None,
+        };
+        Ok(x.filter(|x| x.is_finite() && (0.0..=5.0).contains(x))
+            .map(|x| (x * 10.0).round() as u16))
+    }
+
+    /// An optional count: number or string; missing/unparsable → `None`.
+    pub fn opt_count<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+        Ok(u64_of(&Value::deserialize(d)?).and_then(|n| u32::try_from(n).ok()))
     }
 
     /// A list; `null` or a non-list → empty.
@@ -501,6 +526,47 @@ pub struct Request {
     pub refusal: Option<Refusal>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub loan: Option<LoanInfo>,
+    /// Readers' rating, 0–5 in tenths (`46` = 4.6), where the provider gives it.
+    #[serde(
+        default,
+        deserialize_with = "de::opt_rating",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub rating: Option<u16>,
+    /// Number of readers' reviews, where the provider gives it.
+    #[serde(
+        default,
+        deserialize_with = "de::opt_count",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub reviews: Option<u32>,
+    /// «Черновик»: an unfinished book, still being written.
+    #[serde(default, deserialize_with = "de::flag")]
+    pub draft: bool,
+    /// «Самиздат»: self-published.
+    #[serde(default, deserialize_with = "de::flag")]
+    pub samizdat: bool,
+    /// Free to read at the provider: nothing to buy.
+    #[serde(default, deserialize_with = "de::flag")]
+    pub free: bool,
+    /// Who paid when the request was issued through a purchase: `"library"` or
+    /// `"reader"` (the reader's own allowance); `None` when issued from the fund.
+    #[serde(
+        default,
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub bought_by: Option<String>,
+    /// Issued from the reader's card without a request of the reader's.
+    #[serde(default, deserialize_with = "de::flag")]
+    pub direct: bool,
+    /// The desk's id of the write that made this request (direct issues only).
+    #[serde(
+        default,
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ref_id: Option<String>,
 }
 
 /// `r_biblio_request_list` parameters. Incremental: `since` is the opaque cursor of the
@@ -518,6 +584,9 @@ pub struct RequestListQuery {
     /// `updated_after` still apply.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ids: Option<Vec<String>>,
+    /// Only the requests made by these desk writes (direct issues: `IssueDirect::ref_id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ref_ids: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<[u64; 2]>,
 }
@@ -590,6 +659,61 @@ pub struct RequestCancel {
 impl ApiCall for RequestCancel {
     const FUNC: &'static str = func::REQUEST_CANCEL;
     type Output = RequestChanged;
+}
+
+/// `w_biblio_issue_direct`: issue a free copy of `art` to the reader with `lib_card`
+/// without a request; answers with the request the provider records for it (issued).
+/// `ref_id` is the desk's own id of this write: the provider keeps it on the request,
+/// so a re-read after a lost answer finds it. [ours]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IssueDirect {
+    #[serde(deserialize_with = "de::u64")]
+    pub libhouse: u64,
+    #[serde(deserialize_with = "de::string")]
+    pub lib_card: String,
+    #[serde(deserialize_with = "de::u64")]
+    pub art: u64,
+    #[serde(deserialize_with = "de::string")]
+    pub ref_id: String,
+}
+
+impl ApiCall for IssueDirect {
+    const FUNC: &'static str = func::ISSUE_DIRECT;
+    type Output = RequestChanged;
+}
+
+/// `w_biblio_reader_settings`: a reader's own lending settings (`None` leaves a
+/// setting as the library's default). Answers with the settings now in force. [ours]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReaderSettings {
+    #[serde(deserialize_with = "de::string")]
+    pub lib_card: String,
+    /// Loan period in days.
+    #[serde(
+        default,
+        deserialize_with = "de::opt_count",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub loan_days: Option<u32>,
+    /// The highest price of a book the reader may take without waiting for the library.
+    #[serde(
+        default,
+        deserialize_with = "de::opt_money",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub self_price_cap: Option<Money>,
+    /// How many such books a month.
+    #[serde(
+        default,
+        deserialize_with = "de::opt_count",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub self_purchases: Option<u32>,
+}
+
+impl ApiCall for ReaderSettings {
+    const FUNC: &'static str = func::READER_SETTINGS;
+    type Output = ReaderSettings;
 }
 
 /// Answer of the request-changing calls: the request as it now is. [ours]

@@ -1131,6 +1131,7 @@ impl Client {
             since: since.map(str::to_string),
             updated_after: None,
             ids: None,
+            ref_ids: None,
             limit: Some(limit),
         }
     }
@@ -1142,7 +1143,20 @@ impl Client {
             since: None,
             updated_after: None,
             ids: Some(ids.to_vec()),
+            ref_ids: None,
             limit: Some([0, ids.len().max(1) as u64]),
+        };
+        Ok(self.call(&q).await?.requests)
+    }
+
+    /// The requests a direct issue made, by the desk's write id (re-reading
+    /// after a lost answer); empty when the write never reached the provider.
+    pub async fn requests_by_ref(&self, ref_id: &str) -> Result<Vec<api::Request>, ProviderError> {
+        let q = api::RequestListQuery {
+            libhouse: self.inner.cfg.libhouse,
+            ref_ids: Some(vec![ref_id.to_string()]),
+            limit: Some([0, 10]),
+            ..api::RequestListQuery::default()
         };
         Ok(self.call(&q).await?.requests)
     }
@@ -1230,6 +1244,31 @@ impl Client {
             to,
         })
         .await
+    }
+
+    /// Issues a free copy of `art` to the reader `lib_card` without a request;
+    /// `ref_id` is the desk's id of this write (found again on a re-read).
+    pub async fn issue_direct(
+        &self,
+        lib_card: &str,
+        art: u64,
+        ref_id: &str,
+    ) -> Result<api::RequestChanged, ProviderError> {
+        self.call(&api::IssueDirect {
+            libhouse: self.inner.cfg.libhouse,
+            lib_card: lib_card.to_string(),
+            art,
+            ref_id: ref_id.to_string(),
+        })
+        .await
+    }
+
+    /// Sets a reader's own lending settings; answers with those now in force.
+    pub async fn reader_settings(
+        &self,
+        settings: &api::ReaderSettings,
+    ) -> Result<api::ReaderSettings, ProviderError> {
+        self.call(settings).await
     }
 
     /// Money left and lending rules.

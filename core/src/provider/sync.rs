@@ -26,7 +26,7 @@ use super::run::{self, Run};
 use crate::domain::event::Actor;
 use crate::domain::ids::RequestId;
 use crate::domain::request::{
-    BookRequest, DecisionKind, OutboxItem, OutboxKind, RequestStatus, backoff,
+    BookRequest, Buyer, DecisionKind, OutboxItem, OutboxKind, RequestStatus, backoff,
 };
 use crate::store::{Db, FundRow, ProviderReaderRow};
 
@@ -60,6 +60,17 @@ pub struct DecisionPayload {
     pub reason: Option<String>,
     #[serde(default)]
     pub text: Option<String>,
+}
+
+/// Parameters of a direct issue in the outbox. `ref_id` is the desk's id of
+/// this write: the provider keeps it, so a lost answer is settled by re-reading.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DirectIssuePayload {
+    pub lib_card: String,
+    pub art: u64,
+    pub ref_id: String,
+    #[serde(default)]
+    pub title: String,
 }
 
 /// What one sync did, for the status bar and `kafedra sync`.
@@ -134,6 +145,13 @@ pub fn book_request(r: &api::Request) -> BookRequest {
         refusal_text: r.refusal.as_ref().map(|f| f.text.clone()),
         loan_due: r.loan.as_ref().and_then(|l| l.due).map(|d| d.date_naive()),
         local_decision: None,
+        rating: r.rating,
+        reviews: r.reviews,
+        draft: r.draft,
+        samizdat: r.samizdat,
+        free: r.free,
+        bought_by: r.bought_by.as_deref().and_then(Buyer::from_code),
+        direct: r.direct,
     }
 }
 
@@ -151,6 +169,7 @@ fn fund_row(f: &api::FundItem) -> FundRow {
         issues: f.issues,
         licence_end: f.licence_end,
         bought: f.bought,
+        copy_issues: f.copy_issues.clone(),
     }
 }
 
@@ -237,6 +256,7 @@ async fn sync_run(
     report: &mut SyncReport,
 ) -> Result<(), Stop> {
     deliver(db, client, provider, actor, run, report).await?;
+    pull_library(db, client).await?;
     pull_requests(db, client, report).await?;
     pull_fund(db, client, report).await?;
     pull_readers(db, client, report).await?;
@@ -451,6 +471,13 @@ fn describe(item: &OutboxItem) -> String {
                 .unwrap_or_default();
             format!("учётная запись читателя {name}")
         }
+        OutboxKind::IssueDirect => {
+            let title = serde_json::from_str::<DirectIssuePayload>(&item.payload)
+                .map(|p| p.title)
+                .unwrap_or_default();
+            format!("выдача без запроса «{title}»")
+        }
+        OutboxKind::ReaderSettings => "личные настройки выдачи читателя".to_string(),
         OutboxKind::Decision(_) | OutboxKind::Unknown => format!(
             "{} по запросу {}",
             item.kind.label(),
@@ -474,6 +501,20 @@ fn bad_payload(item: &OutboxItem) -> ProviderError {
 async fn send(client: &Client, item: &OutboxItem) -> Result<Applied, ProviderError> {
     if item.kind == OutboxKind::Unknown {
         return Err(bad_payload(item));
+    }
+    if item.kind == OutboxKind::IssueDirect {
+        let p: DirectIssuePayload =
+            serde_json::from_str(&item.payload).map_err(|_| bad_payload(item))?;
+        let changed = client.issue_direct(&p.lib_card, p.art, &p.ref_id).await?;
+        return Ok(Applied::Request(
+            changed.request.as_ref().map(|r| Box::new(book_request(r))),
+        ));
+    }
+    if item.kind == OutboxKind::ReaderSettings {
+        let p: api::ReaderSettings =
+            serde_json::from_str(&item.payload).map_err(|_| bad_payload(item))?;
+        client.reader_settings(&p).await?;
+        return Ok(Applied::Request(None));
     }
     let OutboxKind::Decision(decision) = item.kind else {
         let p: CreateReaderPayload =
@@ -516,6 +557,24 @@ async fn send(client: &Client, item: &OutboxItem) -> Result<Applied, ProviderErr
 async fn reread(client: &Client, item: &OutboxItem) -> Result<Reread, ProviderError> {
     if item.kind == OutboxKind::Unknown {
         return Err(bad_payload(item));
+    }
+    if item.kind == OutboxKind::IssueDirect {
+        let p: DirectIssuePayload =
+            serde_json::from_str(&item.payload).map_err(|_| bad_payload(item))?;
+        let found = client.requests_by_ref(&p.ref_id).await?;
+        return Ok(
+            match found
+                .into_iter()
+                .find(|r| r.ref_id.as_deref() == Some(p.ref_id.as_str()))
+            {
+                Some(r) => Reread::Applied(Applied::Request(Some(Box::new(book_request(&r))))),
+                None => Reread::NotApplied,
+            },
+        );
+    }
+    if item.kind == OutboxKind::ReaderSettings {
+        // Setting the same values again changes nothing: send them.
+        return Ok(Reread::NotApplied);
     }
     let OutboxKind::Decision(decision) = item.kind else {
         let p: CreateReaderPayload =
@@ -564,6 +623,15 @@ async fn reread(client: &Client, item: &OutboxItem) -> Result<Reread, ProviderEr
             Some(Box::new(now)),
         )
     })
+}
+
+/// Money left and the provider's lending rules.
+async fn pull_library(db: &Db, client: &Client) -> Result<(), Stop> {
+    let info = client.library_info().await.map_err(|e| Stop::from(&e))?;
+    let rules = serde_json::to_string(&info.rules).map_err(local)?;
+    db.call(move |s| s.store_library_info(&info.name, info.money_left.kopecks(), &rules))
+        .await
+        .map_err(local)
 }
 
 async fn pull_requests(db: &Db, client: &Client, report: &mut SyncReport) -> Result<(), Stop> {

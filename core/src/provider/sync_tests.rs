@@ -11,6 +11,7 @@ use super::{Client, ClientConfig};
 use crate::config::{AccessMode, Paths, Settings};
 use crate::domain::ids::RequestId;
 use crate::domain::request::{Decision, RefusalReason, RequestStatus};
+use crate::domain::rules::Rule;
 use crate::services;
 use crate::sim::{self, Fault, SimConfig, SimHandle};
 use crate::store::{Db, Store};
@@ -101,7 +102,7 @@ fn decisions_wait_through_a_dead_network_and_are_applied_once() {
     // The desk decides while the provider cannot be reached.
     let (ctx, id) = (l.ctx.clone(), request.clone());
     with_store(&rt, &l, move |s| {
-        services::requests::decide(s, &ctx, &id, &Decision::Issue)
+        services::requests::decide(s, &ctx, &id, &Decision::Issue, &Rule::ALL)
     })
     .unwrap();
     let mut offline_cfg = fast(sim.client_config());
@@ -151,7 +152,7 @@ fn a_lost_answer_is_re_read_not_resent() {
     assert!(sync(&rt, &l, &client).ok());
     let (ctx, id) = (l.ctx.clone(), request.clone());
     with_store(&rt, &l, move |s| {
-        services::requests::decide(s, &ctx, &id, &Decision::Issue)
+        services::requests::decide(s, &ctx, &id, &Decision::Issue, &Rule::ALL)
     })
     .unwrap();
 
@@ -212,7 +213,7 @@ fn a_refused_write_is_shown_and_the_request_can_be_decided_again() {
     assert!(sync(&rt, &l, &client).ok());
     let (ctx, id) = (l.ctx.clone(), request.clone());
     with_store(&rt, &l, move |s| {
-        services::requests::decide(s, &ctx, &id, &Decision::Issue)
+        services::requests::decide(s, &ctx, &id, &Decision::Issue, &Rule::ALL)
     })
     .unwrap();
     let report = sync(&rt, &l, &client);
@@ -236,6 +237,7 @@ fn a_refused_write_is_shown_and_the_request_can_be_decided_again() {
                 reason: RefusalReason::NoFreeCopy,
                 text: "Все экземпляры выданы, попробуйте через неделю.".into(),
             },
+            &Rule::ALL,
         )
     })
     .unwrap();
@@ -324,7 +326,7 @@ fn two_desks_syncing_at_once_apply_each_write_once() {
     for r in &requests {
         let (ctx, id) = (l.ctx.clone(), r.clone());
         with_store(&rt, &l, move |s| {
-            services::requests::decide(s, &ctx, &id, &Decision::Issue)
+            services::requests::decide(s, &ctx, &id, &Decision::Issue, &Rule::ALL)
         })
         .unwrap();
     }
@@ -441,7 +443,7 @@ fn two_runs_of_one_desk_apply_each_write_once() {
     for r in &requests {
         let (ctx, id) = (l.ctx.clone(), r.clone());
         with_store(&rt, &l, move |s| {
-            services::requests::decide(s, &ctx, &id, &Decision::Issue)
+            services::requests::decide(s, &ctx, &id, &Decision::Issue, &Rule::ALL)
         })
         .unwrap();
     }

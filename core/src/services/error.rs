@@ -83,6 +83,28 @@ pub enum Error {
     /// Settings that fail their checks: every problem.
     #[error("Настройки не сохранены: {}", .0.join(" "))]
     BadSettings(Vec<String>),
+    /// The decision breaks rules the librarian has not confirmed overriding:
+    /// each rule with its sentence. Nothing was written.
+    #[error("«{title}»: {} нарушает правила — {}. Подтвердите решение вопреки {}.",
+        .decision,
+        .broken.iter().map(|v| v.message.as_str()).collect::<Vec<_>>().join("; "),
+        if .broken.len() == 1 { "правилу" } else { "правилам" })]
+    RulesBroken {
+        title: String,
+        decision: &'static str,
+        broken: Vec<crate::domain::rules::Verdict>,
+    },
+    /// The library's policy fails its checks: every problem.
+    #[error("Политика выдачи не сохранена: {}", .0.join(" "))]
+    BadPolicy(Vec<String>),
+    /// The reader has no provider card to issue to.
+    #[error("У читателя нет логина ЭБС: сначала выдайте логин, потом книгу.")]
+    NoProviderCard,
+    #[error("Книги {0} нет в фонде библиотеки (синхронизируйте фонд).")]
+    NotInFund(u64),
+    /// Per-reader settings out of bounds.
+    #[error("{0}")]
+    BadLending(String),
 }
 
 impl Error {

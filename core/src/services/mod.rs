@@ -8,7 +8,10 @@
 //!   provider, as Settings say), block, reveal the password;
 //! - [`slips`]: save or print the access slip;
 //! - [`pool`]: import the provider's login list, counts, past imports;
-//! - [`requests`]: readers' book requests and the decisions on them;
+//! - [`requests`]: the pending queue in the library's order, the rules checked
+//!   before a decision, the decisions, the library's policy;
+//! - [`lending`]: issue from the reader's card, the reader's own settings,
+//!   the reader's «Книгооборот»;
 //! - [`provider`]: the provider connection (set up, checked, shown) and sync;
 //! - [`settings`]: open the workstation, save settings;
 //! - [`journal`]: read the journal.
@@ -20,6 +23,7 @@ mod error;
 
 pub mod access;
 pub mod journal;
+pub mod lending;
 pub mod pool;
 pub mod provider;
 pub mod readers;

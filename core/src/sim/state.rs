@@ -318,6 +318,7 @@ impl State {
             updated: Some(r.updated),
             refusal: r.refusal.clone(),
             loan,
+            ..api::Request::default()
         }
     }
 

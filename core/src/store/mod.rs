@@ -4,6 +4,7 @@
 //! same file: the database runs in WAL mode, every write happens in an
 //! `IMMEDIATE` transaction and waits for a busy lock instead of failing.
 
+mod desk;
 mod journal;
 mod pool;
 mod readers;
@@ -19,6 +20,9 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 use crate::private;
 use crate::sealed::{self, SealError, Sealer};
 
+pub use desk::{
+    CardStats, DeskReader, DeskRow, FundTitle, Lending, LibraryRow, QUEUE_LIMIT, Stock,
+};
 pub use pool::{BindError, Conflict, Conflicts, NewAccount};
 pub use readers::NewReaderRow;
 pub use sync::{FundRow, ProviderReaderRow};
@@ -27,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../resources/migrations/001_desk.sql"),
     include_str!("../../../resources/migrations/002_sync.sql"),
     include_str!("../../../resources/migrations/003_login_key.sql"),
+    include_str!("../../../resources/migrations/004_requests_desk.sql"),
 ];
 
 /// The schema version after which `accounts.login_norm` is recomputed in Rust

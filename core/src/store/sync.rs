@@ -7,8 +7,7 @@ use super::{Result, Store, StoreError, now_text, parse_ts, ts};
 use crate::domain::event::{Actor, EventKind};
 use crate::domain::records::{AccountId, ReaderId, RequestId};
 use crate::domain::request::{
-    BookKind, BookRequest, Decision, DecisionKind, OutboxItem, OutboxKind, RequestStatus,
-    SyncStatus,
+    BookKind, BookRequest, Buyer, DecisionKind, OutboxItem, OutboxKind, SyncStatus,
 };
 
 const META_LAST_SUCCESS: &str = "sync.last_success";
@@ -34,6 +33,8 @@ pub struct FundRow {
     pub issues: u32,
     pub licence_end: Option<NaiveDate>,
     pub bought: Option<NaiveDate>,
+    /// Issues so far of each copy.
+    pub copy_issues: Vec<u32>,
 }
 
 /// A reader card at the provider, as pulled.
@@ -72,7 +73,7 @@ fn parse_date(s: Option<String>) -> Option<NaiveDate> {
     s.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
 }
 
-fn request_from_row(r: &Row<'_>) -> rusqlite::Result<BookRequest> {
+pub(super) fn request_from_row(r: &Row<'_>) -> rusqlite::Result<BookRequest> {
     let opt_ts = |s: Option<String>| s.as_deref().map(parse_ts);
     Ok(BookRequest {
         id: r.get(0)?,
@@ -97,14 +98,26 @@ fn request_from_row(r: &Row<'_>) -> rusqlite::Result<BookRequest> {
             .get::<_, Option<String>>(17)?
             .as_deref()
             .and_then(DecisionKind::from_code),
+        rating: r.get::<_, Option<i64>>(18)?.map(|x| x as u16),
+        reviews: r.get::<_, Option<i64>>(19)?.map(|x| x as u32),
+        draft: r.get::<_, i64>(20)? != 0,
+        samizdat: r.get::<_, i64>(21)? != 0,
+        free: r.get::<_, i64>(22)? != 0,
+        bought_by: r
+            .get::<_, Option<String>>(23)?
+            .as_deref()
+            .and_then(Buyer::from_code),
+        direct: r.get::<_, i64>(24)? != 0,
     })
 }
 
-const REQUEST_COLUMNS: &str = "id, lib_card, reader_name, reader_birth_date, art, title, authors, genre, kind, \
-     price_kopecks, age_rating, status, created, updated, refusal_reason, refusal_text, loan_due, local_decision";
+/// The columns [`request_from_row`] reads, in its order (25 of them).
+pub(super) const REQUEST_COLUMNS: &str = "id, lib_card, reader_name, reader_birth_date, art, title, authors, genre, kind, \
+     price_kopecks, age_rating, status, created, updated, refusal_reason, refusal_text, loan_due, local_decision, \
+     rating, reviews, draft, samizdat, free, bought_by, direct";
 
 /// Adds a write to the outbox inside the caller's transaction.
-fn enqueue(
+pub(super) fn enqueue(
     conn: &Connection,
     kind: OutboxKind,
     payload: &str,
@@ -157,49 +170,6 @@ impl Store {
                 outbox_from_row,
             )
             .optional()?)
-    }
-
-    /// Records a decision on a request and queues it for the provider, in one
-    /// transaction. Refused if the request is not pending or already decided.
-    pub(crate) fn decide_request(
-        &mut self,
-        request_id: &RequestId,
-        decision: &Decision,
-        payload: &str,
-        actor: &Actor,
-    ) -> Result<i64> {
-        let tx = self.immediate()?;
-        let row: Option<(RequestStatus, Option<String>, String)> = tx
-            .query_row(
-                "SELECT status, local_decision, title FROM provider_requests WHERE id = ?1",
-                [request_id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()?;
-        let Some((status, local, title)) = row else {
-            return Err(StoreError::RequestNotFound(request_id.clone()));
-        };
-        if status != RequestStatus::Pending {
-            return Err(StoreError::RequestNotPending { title, status });
-        }
-        if local.is_some() {
-            return Err(StoreError::RequestAlreadyDecided { title });
-        }
-        tx.execute(
-            "UPDATE provider_requests SET local_decision = ?2 WHERE id = ?1",
-            params![request_id, decision.kind()],
-        )?;
-        let kind = OutboxKind::Decision(decision.kind());
-        let id = enqueue(&tx, kind, payload, None, Some(request_id), actor)?;
-        let details = match decision {
-            Decision::Refuse { text, .. } => {
-                format!("«{title}»: {}; причина: {text}", decision.label())
-            }
-            _ => format!("«{title}»: {}", decision.label()),
-        };
-        Store::append_event(&tx, actor, EventKind::RequestDecided, None, None, &details)?;
-        tx.commit()?;
-        Ok(id)
     }
 
     /// The first write to send now, in order. `None` when nothing waits or
@@ -508,13 +478,13 @@ impl Store {
             let now = now_text();
             let mut q = tx.prepare_cached(
                 "INSERT INTO fund_items (art, title, authors, genre, kind, price_kopecks, age_rating, copies,
-                    on_loan, issues, licence_end, bought, pulled_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                    on_loan, issues, licence_end, bought, pulled_at, copy_issues)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
                  ON CONFLICT (art) DO UPDATE SET title = excluded.title, authors = excluded.authors,
                     genre = excluded.genre, kind = excluded.kind, price_kopecks = excluded.price_kopecks,
                     age_rating = excluded.age_rating, copies = excluded.copies, on_loan = excluded.on_loan,
                     issues = excluded.issues, licence_end = excluded.licence_end, bought = excluded.bought,
-                    pulled_at = excluded.pulled_at",
+                    pulled_at = excluded.pulled_at, copy_issues = excluded.copy_issues",
             )?;
             for f in items {
                 q.execute(params![
@@ -530,7 +500,8 @@ impl Store {
                     f.issues,
                     date_text(f.licence_end),
                     date_text(f.bought),
-                    now
+                    now,
+                    serde_json::to_string(&f.copy_issues).unwrap_or_else(|_| "[]".into())
                 ])?;
             }
         }
@@ -612,6 +583,16 @@ impl Store {
             pending_requests: count(
                 "SELECT count(*) FROM provider_requests WHERE status = 'pending' AND local_decision IS NULL",
             )?,
+            oldest_pending: self
+                .conn
+                .query_row(
+                    "SELECT min(created) FROM provider_requests
+                     WHERE status = 'pending' AND local_decision IS NULL",
+                    [],
+                    |r| r.get::<_, Option<String>>(0),
+                )?
+                .as_deref()
+                .map(parse_ts),
         })
     }
 
@@ -717,18 +698,22 @@ fn close_item(conn: &Connection, id: i64, result: &str) -> Result<()> {
     Ok(())
 }
 
-fn upsert_request(conn: &Connection, r: &BookRequest) -> Result<()> {
+pub(super) fn upsert_request(conn: &Connection, r: &BookRequest) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO provider_requests (id, lib_card, reader_name, reader_birth_date, art, title, authors, genre,
             kind, price_kopecks, age_rating, status, created, updated, refusal_reason, refusal_text, loan_due,
-            pulled_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
+            pulled_at, rating, reviews, draft, samizdat, free, bought_by, direct)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,
+            ?22, ?23, ?24, ?25)
          ON CONFLICT (id) DO UPDATE SET lib_card = excluded.lib_card, reader_name = excluded.reader_name,
             reader_birth_date = excluded.reader_birth_date, art = excluded.art, title = excluded.title,
             authors = excluded.authors, genre = excluded.genre, kind = excluded.kind,
             price_kopecks = excluded.price_kopecks, age_rating = excluded.age_rating, status = excluded.status,
             created = excluded.created, updated = excluded.updated, refusal_reason = excluded.refusal_reason,
-            refusal_text = excluded.refusal_text, loan_due = excluded.loan_due, pulled_at = excluded.pulled_at",
+            refusal_text = excluded.refusal_text, loan_due = excluded.loan_due, pulled_at = excluded.pulled_at,
+            rating = excluded.rating, reviews = excluded.reviews, draft = excluded.draft,
+            samizdat = excluded.samizdat, free = excluded.free, bought_by = excluded.bought_by,
+            direct = excluded.direct",
     )?
     .execute(params![
         r.id,
@@ -748,7 +733,14 @@ fn upsert_request(conn: &Connection, r: &BookRequest) -> Result<()> {
         r.refusal_reason,
         r.refusal_text,
         date_text(r.loan_due),
-        now_text()
+        now_text(),
+        r.rating.map(i64::from),
+        r.reviews.map(i64::from),
+        r.draft as i64,
+        r.samizdat as i64,
+        r.free as i64,
+        r.bought_by.map(Buyer::code),
+        r.direct as i64
     ])?;
     Ok(())
 }

@@ -285,26 +285,24 @@ fn old_logins_get_the_login_key_and_look_alikes_of_them_conflict() {
         password: "pw".into(),
         provider_card: None,
     };
-    let mut s = Store::open(&path).unwrap();
-    s.import_accounts(
-        "litres",
-        &[row(2, "АВС-1")],
-        "old.csv",
-        "UTF-8",
-        &actor,
-        &mut |_, _| {},
-    )
-    .unwrap()
-    .unwrap();
-    // As version 2 stored it: `compact_code` of the login.
-    s.conn
-        .execute_batch(
-            "UPDATE accounts SET login_norm = 'авс1';
-             DROP INDEX accounts_by_provider_login;
+    // A database as version 2 wrote it: its schema only, an imported login
+    // with `compact_code` as its stored form, a decision waiting in the outbox.
+    {
+        let c = Connection::open(&path).unwrap();
+        for sql in &MIGRATIONS[..2] {
+            c.execute_batch(sql).unwrap();
+        }
+        c.execute_batch(
+            "INSERT INTO imports (id, file_name, encoding, rows, at, staff)
+                VALUES (1, 'old.csv', 'UTF-8', 1, '2025-01-01T00:00:00Z', 'С');
+             INSERT INTO accounts (provider, login, login_norm, password, import_id)
+                VALUES ('litres', 'АВС-1', 'авс1', 'pw', 1);
+             INSERT INTO outbox (kind, payload, request_id, created_at, created_by)
+                VALUES ('issue', '{\"request_id\":\"r1\"}', 'r1', '2025-01-01T00:00:00Z', 'С');
              PRAGMA user_version = 2;",
         )
         .unwrap();
-    drop(s);
+    }
     let mut s = Store::open(&path).unwrap();
     assert_eq!(s.schema_version().unwrap(), MIGRATIONS.len() as i64);
     let norm: String = s
@@ -312,6 +310,16 @@ fn old_logins_get_the_login_key_and_look_alikes_of_them_conflict() {
         .query_row("SELECT login_norm FROM accounts", [], |r| r.get(0))
         .unwrap();
     assert_eq!(norm, "abc1");
+    // Migration 004 rebuilt the outbox with its rows, and knows the new writes.
+    let waiting = s.next_outbox(chrono::Utc::now()).unwrap().expect("kept");
+    assert_eq!(waiting.request_id.unwrap().as_str(), "r1");
+    s.conn
+        .execute(
+            "INSERT INTO outbox (kind, payload, created_at, created_by)
+             VALUES ('issue_direct', '{}', '2026-01-01T00:00:00Z', 'С')",
+            [],
+        )
+        .unwrap();
     let conflicts = s
         .import_accounts(
             "litres",

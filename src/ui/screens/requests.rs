@@ -165,7 +165,7 @@ impl Requests {
         let ctx = ctx.clone();
         Action::Run(Task::perform(
             db.call(move |s| {
-                requests::decide(s, &ctx, &id, &decision).map(|()| {
+                requests::decide(s, &ctx, &id, &decision, &[]).map(|()| {
                     format!(
                         "Решение «{}» записано и будет отправлено в ЭБС.",
                         decision.label()
