@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use kafedra_core::domain::request::RefusalReason;
+use kafedra_core::domain::rules::Rule;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -86,6 +87,18 @@ pub enum Command {
         /// Все, а не только ждущие решения.
         #[arg(long)]
         all: bool,
+        /// Очередь в порядке очерёдности библиотеки: одна строка JSON на запрос
+        /// (id, position, card, reasons, rules, waiting_hours…).
+        #[arg(long, conflicts_with = "all")]
+        json: bool,
+    },
+    /// Связать карту ЭБС (из запроса) с читателем библиотеки.
+    LinkCard {
+        /// Номер карты (lib_card) в ЭБС.
+        lib_card: String,
+        /// Билет читателя в библиотеке.
+        #[arg(long)]
+        reader: String,
     },
     /// Решение по запросу: выдать, купить и выдать, отказать, отменить.
     Decide {
@@ -97,9 +110,15 @@ pub enum Command {
         /// duplicate, other.
         #[arg(long, default_value = "other", value_parser = refusal_reason)]
         reason: RefusalReason,
-        /// Текст для читателя (обязателен для отказа).
+        /// Текст для читателя (обязателен для отказа). Без него при отказе —
+        /// текст библиотеки для выбранной причины.
         #[arg(long, default_value = "")]
         text: String,
+        /// Решить вопреки правилу (код из `requests --json`: on_hand, age, free_copy,
+        /// price_cap, title_copies, monthly_purchases, money, reader_allowance, draft,
+        /// free_title); можно несколько раз.
+        #[arg(long = "override", value_parser = rule_code)]
+        overrides: Vec<Rule>,
     },
     /// Замеры скорости: регистрация+выдача+памятка, поиск по 1 000 000 читателей, загрузка 100 000 логинов.
     Bench {
@@ -221,6 +240,17 @@ pub enum ReasonArg {
     Compromised,
     ReaderRequest,
     Other,
+}
+
+/// A rule by its code; an unknown code is refused with the list.
+fn rule_code(s: &str) -> Result<Rule, String> {
+    Rule::ALL
+        .into_iter()
+        .find(|r| r.code() == s)
+        .ok_or_else(|| {
+            let codes: Vec<&str> = Rule::ALL.iter().map(|r| r.code()).collect();
+            format!("нет такого правила «{s}»; есть: {}", codes.join(", "))
+        })
 }
 
 /// A refusal reason by its code; an unknown code is refused with the list.

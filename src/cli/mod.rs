@@ -124,13 +124,18 @@ fn run(cli: Cli) -> Result<(), Failure> {
         } => slip::run(&card, out.as_deref(), layout, print, store, &ctx),
         Command::Journal { limit, card } => journal::run(limit, card.as_deref(), store),
         Command::Provider { command } => provider::run(command, store, &ctx),
-        Command::Requests { all } => requests::list(all, store),
+        Command::Requests { all, json: false } => requests::list(all, store),
+        Command::Requests { json: true, .. } => requests::queue_json(store),
+        Command::LinkCard { lib_card, reader } => {
+            requests::link_card(&lib_card, &reader, store, &ctx)
+        }
         Command::Decide {
             request,
             decision,
             reason,
             text,
-        } => requests::decide(&request, decision, reason, text, store, &ctx),
+            overrides,
+        } => requests::decide(&request, decision, reason, text, &overrides, store, &ctx),
         Command::Sync | Command::Bench { .. } | Command::ProviderSim { .. } => Ok(()),
     }
 }

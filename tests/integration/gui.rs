@@ -23,7 +23,7 @@ use crate::support::{Desk, pdf_text, pool_csv, squash};
 const CONSENT_LABEL: &str =
     "Читатель подписал(а) согласие на обработку персональных данных (версия 2025-09) * — Ctrl+D";
 
-fn new_runtime() -> tokio::runtime::Runtime {
+pub(crate) fn new_runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -31,18 +31,18 @@ fn new_runtime() -> tokio::runtime::Runtime {
         .expect("runtime")
 }
 
-struct Harness {
-    app: App,
-    rt: tokio::runtime::Runtime,
-    desk_dir: tempfile::TempDir,
+pub(crate) struct Harness {
+    pub(crate) app: App,
+    pub(crate) rt: tokio::runtime::Runtime,
+    pub(crate) desk_dir: tempfile::TempDir,
 }
 
 impl Harness {
-    fn new(desk: Desk, dialogs: Dialogs) -> Harness {
+    pub(crate) fn new(desk: Desk, dialogs: Dialogs) -> Harness {
         Harness::with_provider(desk, dialogs, new_runtime(), ProviderLink::NotConfigured)
     }
 
-    fn with_provider(
+    pub(crate) fn with_provider(
         desk: Desk,
         dialogs: Dialogs,
         rt: tokio::runtime::Runtime,
@@ -62,7 +62,7 @@ impl Harness {
     /// Runs a task to completion, feeding every message it produces back
     /// into `update` (and the tasks those return, and so on). Widget
     /// operations (focus) have no window to act on here and are skipped.
-    fn run(&mut self, task: Task<Message>) {
+    pub(crate) fn run(&mut self, task: Task<Message>) {
         let mut queue = VecDeque::from([task]);
         while let Some(task) = queue.pop_front() {
             let Some(stream) = iced_test::runtime::task::into_stream(task) else {
@@ -79,7 +79,7 @@ impl Harness {
 
     /// Builds the current view, lets `f` interact with it, then delivers the
     /// messages the interaction produced.
-    fn ui<R>(&mut self, f: impl FnOnce(&mut Simulator<'_, Message>) -> Result<R, Error>) -> R {
+    pub(crate) fn ui<R>(&mut self, f: impl FnOnce(&mut Simulator<'_, Message>) -> Result<R, Error>) -> R {
         let settings = iced::Settings {
             fonts: fonts(),
             default_font: kafedra::ui::FONT_REGULAR,
@@ -96,7 +96,7 @@ impl Harness {
     }
 
     /// Saves a picture of the current screen when `KAFEDRA_SCREENS` names a folder.
-    fn picture(&mut self, name: &str) {
+    pub(crate) fn picture(&mut self, name: &str) {
         let Some(dir) = std::env::var_os("KAFEDRA_SCREENS").map(PathBuf::from) else {
             return;
         };
@@ -107,12 +107,12 @@ impl Harness {
         self.ui(|ui| ui.snapshot(&theme)?.matches_image(&path));
     }
 
-    fn store(&self) -> kafedra_core::store::Store {
+    pub(crate) fn store(&self) -> kafedra_core::store::Store {
         kafedra_core::services::Store::open(&self.desk_dir.path().join("kafedra.sqlite3"))
             .expect("store")
     }
 
-    fn type_into(&mut self, field: &'static str, text: &str) {
+    pub(crate) fn type_into(&mut self, field: &'static str, text: &str) {
         self.ui(|ui| {
             ui.click(id(field))?;
             ui.typewrite(text);
@@ -121,7 +121,7 @@ impl Harness {
     }
 }
 
-fn desk_without_auto_print() -> Desk {
+pub(crate) fn desk_without_auto_print() -> Desk {
     Desk::with_settings(Settings {
         staff_name: "Тестова Т. Т.".into(),
         desk_name: "кафедра 1".into(),

@@ -5,5 +5,7 @@ mod cli;
 mod concurrency;
 mod gui;
 mod privacy;
+mod reader_gui;
+mod requests_gui;
 mod support;
 mod sync;

@@ -31,6 +31,9 @@ pub mod requests;
 pub mod settings;
 pub mod slips;
 
+#[cfg(test)]
+mod desk_tests;
+
 use chrono::{Local, NaiveDate};
 
 use crate::config::{Paths, Settings};

@@ -301,6 +301,80 @@ pub fn weigh(
         .collect()
 }
 
+/// One line of `kafedra requests --json`.
+#[derive(serde::Serialize)]
+struct QueueLine<'a> {
+    id: &'a str,
+    position: usize,
+    /// The local reader's card number, or null when the desk knows no reader.
+    card: Option<&'a str>,
+    lib_card: &'a str,
+    reader: String,
+    age: Option<u32>,
+    previous_requests: u32,
+    on_hand: u32,
+    art: u64,
+    title: &'a str,
+    authors: &'a str,
+    genre: Option<&'a str>,
+    kind: &'static str,
+    price_kopecks: Option<i64>,
+    age_rating: Option<u8>,
+    draft: bool,
+    free: bool,
+    score: u32,
+    reasons: &'a [String],
+    rules: Vec<RuleLine<'a>>,
+    waiting_hours: f64,
+    overdue: bool,
+}
+
+#[derive(serde::Serialize)]
+struct RuleLine<'a> {
+    rule: &'static str,
+    passed: bool,
+    message: &'a str,
+}
+
+/// One request of the queue as a line of JSON (`kafedra requests --json`):
+/// `id`, `position`, `card` (the local card number or null), `reasons`,
+/// `rules` (`{rule, passed, message}`), `waiting_hours` and the rest.
+pub fn json_line(e: &QueueEntry) -> String {
+    let line = QueueLine {
+        id: e.request.id.as_str(),
+        position: e.position,
+        card: e.reader.as_ref().map(|r| r.card.as_str()),
+        lib_card: &e.request.lib_card,
+        reader: e.reader_name(),
+        age: e.age,
+        previous_requests: e.previous,
+        on_hand: e.on_hand,
+        art: e.request.art,
+        title: &e.request.title,
+        authors: &e.request.authors,
+        genre: e.request.genre.as_deref(),
+        kind: e.request.kind.code(),
+        price_kopecks: e.request.price_kopecks,
+        age_rating: e.request.age_rating,
+        draft: e.request.draft,
+        free: e.request.free,
+        score: e.score,
+        reasons: &e.reasons,
+        rules: e
+            .verdicts
+            .iter()
+            .map(|v| RuleLine {
+                rule: v.rule.code(),
+                passed: v.passed,
+                message: &v.message,
+            })
+            .collect(),
+        waiting_hours: (e.waiting_minutes as f64 / 6.0).round() / 10.0,
+        overdue: e.overdue,
+    };
+    serde_json::to_string(&line).unwrap_or_default()
+}
+
 /// Requests waiting for a decision, oldest first (without weighing).
 pub fn pending(store: &Store) -> Result<Vec<BookRequest>> {
     Ok(store.requests(true, LIST_LIMIT)?)
