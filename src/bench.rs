@@ -65,6 +65,8 @@ pub fn run(readers: usize, pool: usize) -> Result<(), String> {
     search(&store, readers, &people)?;
     register_bind_slip(&mut store, &ctx, &dir.join("slip.pdf"))?;
     pull_requests(&mut store)?;
+    weigh_synthetic()?;
+    requests_desk(store, &ctx)?;
     if keep.is_none() {
         let _ = std::fs::remove_dir_all(&dir);
     }
@@ -267,6 +269,173 @@ fn pull_requests(store: &mut Store) -> Result<(), String> {
             total.as_secs_f64()
         );
     }
+    rt.block_on(sim.shutdown());
+    Ok(())
+}
+
+/// Rules and ordering alone (the pure part of the queue): 10,000 pending
+/// requests from 100,000 readers over a 10,000-title fund, in memory.
+fn weigh_synthetic() -> Result<(), String> {
+    use chrono::{Duration as Days, Utc};
+    use kafedra_core::domain::ids::{ReaderId, RequestId};
+    use kafedra_core::domain::policy::Policy;
+    use kafedra_core::domain::request::{BookKind, BookRequest};
+    use kafedra_core::domain::rules::Limits;
+    use kafedra_core::store::{CardStats, DeskReader, DeskRow, Lending, Stock};
+    const READERS: usize = 100_000;
+    const FUND: usize = 10_000;
+    const PENDING: usize = 10_000;
+    const GENRES: &[&str] = &[
+        "Детская литература",
+        "Подростковая литература",
+        "Воспитание детей",
+        "История",
+        "Классика",
+        "Детектив",
+        "Фэнтези",
+        "Научно-популярное",
+    ];
+    let mut rng = StdRng::seed_from_u64(24);
+    let now = Utc::now();
+    let today = Local::now().date_naive();
+    let readers: Vec<DeskReader> = (0..READERS)
+        .map(|i| DeskReader {
+            id: ReaderId::from(i as i64 + 1),
+            surname: format!("Фамилия{i}"),
+            name: "Мария".into(),
+            patronymic: Some("Петровна".into()),
+            birth_date: today - Days::days(rng.random_range(5 * 365..80 * 365)),
+            card: format!("{:07}", i + 1),
+            since: now - Days::days(rng.random_range(0..3000)),
+            lending: (i % 10 == 0).then(|| Lending {
+                loan_days: Some(21),
+                self_price_cap: Some(30_000),
+                self_purchases: Some(2),
+            }),
+        })
+        .collect();
+    let stock: Vec<Stock> = (0..FUND)
+        .map(|_| {
+            let copies = rng.random_range(1..4);
+            Stock {
+                copies,
+                on_loan: rng.random_range(0..=copies),
+                copy_issues: (0..copies).map(|_| rng.random_range(0..24)).collect(),
+            }
+        })
+        .collect();
+    let rows: Vec<DeskRow> = (0..PENDING)
+        .map(|i| {
+            let r = &readers[rng.random_range(0..READERS)];
+            let art = rng.random_range(0..FUND + FUND / 2);
+            DeskRow {
+                request: BookRequest {
+                    id: RequestId(format!("r{i}")),
+                    lib_card: r.card.clone(),
+                    art: art as u64,
+                    title: format!("Книга {art}"),
+                    authors: "Автор".into(),
+                    genre: Some(GENRES[art % GENRES.len()].into()),
+                    kind: if art % 5 == 0 {
+                        BookKind::Audio
+                    } else {
+                        BookKind::Ebook
+                    },
+                    price_kopecks: Some(rng.random_range(0..120_000)),
+                    age_rating: Some([0, 6, 12, 16, 18][art % 5]),
+                    draft: art % 50 == 0,
+                    free: art % 97 == 0,
+                    created: Some(now - Days::minutes(rng.random_range(0..10_000))),
+                    ..BookRequest::default()
+                },
+                previous: rng.random_range(0..20),
+                reader: (i % 7 != 0).then(|| r.clone()),
+                card: CardStats {
+                    requests: 5,
+                    first_at: Some(r.since),
+                    on_hand: rng.random_range(0..7),
+                    bought_this_month: rng.random_range(0..4),
+                    self_bought_this_month: rng.random_range(0..3),
+                },
+                stock: stock.get(art).cloned(),
+            }
+        })
+        .collect();
+    let policy = Policy::default();
+    let limits = Limits {
+        max_on_hand: Some(5),
+        price_cap: Some(70_000),
+        copies_per_title: Some(3),
+        purchases_per_reader_month: Some(3),
+        age_check: true,
+        money_left: Some(10_000_000),
+    };
+    let mut samples = Vec::new();
+    for _ in 0..30 {
+        let input = rows.clone();
+        let t = Instant::now();
+        let queue = requests::weigh(input, &policy, &limits, now);
+        samples.push(t.elapsed());
+        std::hint::black_box(queue);
+    }
+    report(
+        "Правила и очерёдность: 10 000 запросов, 100 000 читателей, фонд 10 000 названий (в памяти)",
+        samples,
+    );
+    Ok(())
+}
+
+/// The whole queue as the desk opens it: a sync from the simulator (10,000
+/// pending requests, a 10,000-title fund, the library's info), then the
+/// queue read from SQLite (the readers of the bench are in it), weighed and
+/// ordered.
+fn requests_desk(store: Store, ctx: &Context) -> Result<(), String> {
+    use kafedra_core::provider::Client;
+    use kafedra_core::provider::sync::sync_once;
+    use kafedra_core::services::{Db, PROVIDER};
+    use kafedra_core::sim::{self, SimConfig};
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let sim = rt
+        .block_on(sim::start(SimConfig {
+            catalogue_size: 12_000,
+            initial_fund_titles: 10_000,
+            initial_readers: 2_000,
+            initial_requests: 0,
+            ..SimConfig::default()
+        }))
+        .map_err(|e| e.to_string())?;
+    sim.add_random_requests(10_000);
+    let mut cfg = sim.client_config();
+    cfg.min_interval = Duration::ZERO;
+    let client = Client::new(cfg).map_err(|e| e.user_message())?;
+    let db = Db::new(store);
+    let report_sync = rt.block_on(sync_once(&db, &client, PROVIDER, &ctx.actor));
+    if let Some(e) = report_sync.error {
+        return Err(e);
+    }
+    println!(
+        "Синхронизация для очереди: запросов {}, фонд {} названий",
+        report_sync.pulled_requests, report_sync.pulled_fund
+    );
+    let mut samples = Vec::new();
+    let mut pending = 0;
+    for _ in 0..10 {
+        let (t, n) = rt.block_on(db.call(|s| {
+            let t = Instant::now();
+            let q = requests::queue(s, chrono::Utc::now()).map(|q| q.entries.len());
+            (t.elapsed(), q)
+        }));
+        pending = n.map_err(|e| e.to_string())?;
+        samples.push(t);
+    }
+    report(
+        &format!("Очередь запросов из базы: {pending} ждут решения (чтение, правила, порядок)"),
+        samples,
+    );
     rt.block_on(sim.shutdown());
     Ok(())
 }
