@@ -118,6 +118,18 @@ pub fn status_line(s: &crate::domain::request::SyncStatus) -> String {
     if s.failed > 0 {
         line.push_str(&format!(" · отклонено ЭБС: {}", s.failed));
     }
+    if s.pending_requests > 0 {
+        line.push_str(&format!(
+            " · ждут решения: {}",
+            crate::domain::text::counted(s.pending_requests, "запрос", "запроса", "запросов")
+        ));
+        if let Some(oldest) = s.oldest_pending {
+            line.push_str(&format!(
+                ", дольше всех — {}",
+                crate::domain::priority::waited(oldest, Utc::now())
+            ));
+        }
+    }
     if let Some(e) = &s.last_error {
         line.push_str(&format!(" · последняя ошибка: {e}"));
     }
