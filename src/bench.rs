@@ -307,7 +307,7 @@ fn weigh_synthetic() -> Result<(), String> {
             birth_date: today - Days::days(rng.random_range(5 * 365..80 * 365)),
             card: format!("{:07}", i + 1),
             since: now - Days::days(rng.random_range(0..3000)),
-            lending: (i % 10 == 0).then(|| Lending {
+            lending: (i % 10 == 0).then_some(Lending {
                 loan_days: Some(21),
                 self_price_cap: Some(30_000),
                 self_purchases: Some(2),

@@ -5,13 +5,15 @@
 //! - [`screens`]: one module per screen, each with its own `Message`,
 //!   `update` returning its own `Action`, and `view`;
 //! - [`theme`]: fonts, colours, text sizes, spacing, shared view pieces;
-//! - [`dialogs`]: file dialogs (native, or preset for tests and demos).
+//! - [`dialogs`]: file dialogs (native, or preset for tests and demos);
+//! - [`modal`]: a dialog over a screen.
 //!
 //! Database and network work always runs in a [`iced::Task`] through the
 //! application services of `kafedra-core`; `update` and `view` never touch
 //! SQLite or the network.
 
 pub mod dialogs;
+pub mod modal;
 pub mod screens;
 pub mod shell;
 pub mod theme;

@@ -79,7 +79,10 @@ impl Harness {
 
     /// Builds the current view, lets `f` interact with it, then delivers the
     /// messages the interaction produced.
-    pub(crate) fn ui<R>(&mut self, f: impl FnOnce(&mut Simulator<'_, Message>) -> Result<R, Error>) -> R {
+    pub(crate) fn ui<R>(
+        &mut self,
+        f: impl FnOnce(&mut Simulator<'_, Message>) -> Result<R, Error>,
+    ) -> R {
         let settings = iced::Settings {
             fonts: fonts(),
             default_font: kafedra::ui::FONT_REGULAR,
@@ -110,6 +113,14 @@ impl Harness {
     pub(crate) fn store(&self) -> kafedra_core::store::Store {
         kafedra_core::services::Store::open(&self.desk_dir.path().join("kafedra.sqlite3"))
             .expect("store")
+    }
+
+    /// F5: syncs with the provider now, and delivers what follows.
+    pub(crate) fn sync_now(&mut self) {
+        let task = self
+            .app
+            .update(Message::Shortcut(kafedra::ui::Shortcut::SyncNow));
+        self.run(task);
     }
 
     pub(crate) fn type_into(&mut self, field: &'static str, text: &str) {

@@ -110,12 +110,13 @@ pub fn rank(policy: &Policy, candidates: &[Candidate]) -> Vec<Ranked> {
     out
 }
 
-/// How long a request has waited, as the desk says it: «25 мин», «3 ч»,
+/// How long a request has waited, as the desk says it: «только что», «25 мин», «3 ч»,
 /// «2 дня 4 ч».
 pub fn waited(created: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let mins = (now - created).num_minutes().max(0) as u64;
     let (days, hours, m) = (mins / 1440, (mins % 1440) / 60, mins % 60);
     match (days, hours) {
+        (0, 0) if m == 0 => "только что".to_string(),
         (0, 0) => format!("{m} мин"),
         (0, h) => format!("{h} ч"),
         (d, 0) => format!("{d} {}", plural(d, "день", "дня", "дней")),
@@ -253,6 +254,7 @@ mod tests {
         assert_eq!(waited(t, later(24 * 60)), "1 день");
         assert_eq!(waited(t, later(2 * 1440 + 4 * 60)), "2 дня 4 ч");
         assert_eq!(waited(t, later(5 * 1440)), "5 дней");
-        assert_eq!(waited(later(10), t), "0 мин");
+        assert_eq!(waited(later(10), t), "только что");
+        assert_eq!(waited(t, later(1)), "1 мин");
     }
 }

@@ -361,7 +361,7 @@ pub fn history(store: &Store, reader: ReaderId) -> Result<Vec<HistoryItem>> {
         }
     }
     // Newest first; undated last.
-    out.sort_by(|a, b| b.at.cmp(&a.at));
+    out.sort_by_key(|h| std::cmp::Reverse(h.at));
     out.truncate(HISTORY_LIMIT);
     Ok(out)
 }

@@ -144,6 +144,21 @@ pub async fn sync(db: &Db, client: &Client, ctx: &Context) -> SyncReport {
     sync_once(db, client, PROVIDER, &ctx.actor).await
 }
 
+/// A sync the librarian asked for (F5): the writes backing off after a
+/// failure are tried now rather than at their next attempt.
+pub async fn sync_now(db: &Db, client: &Client, ctx: &Context) -> SyncReport {
+    if let Err(e) = db
+        .call(|s| Ok::<_, super::Error>(s.outbox_due_now()?))
+        .await
+    {
+        return SyncReport {
+            error: Some(e.to_string()),
+            ..SyncReport::default()
+        };
+    }
+    sync(db, client, ctx).await
+}
+
 /// What a sync changed, so that the screens showing it reload.
 pub fn changed(report: &SyncReport) -> Changed {
     let delivered = !report.sent.is_empty() || !report.refused.is_empty();

@@ -221,7 +221,7 @@ impl Store {
         month_start: NaiveDate,
     ) -> Result<HashMap<String, CardStats>> {
         let filter = match cards {
-            Some(c) if c.is_empty() => return Ok(HashMap::new()),
+            Some([]) => return Ok(HashMap::new()),
             Some(c) => format!(
                 "lib_card IN ({})",
                 (0..c.len())

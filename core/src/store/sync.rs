@@ -281,9 +281,9 @@ impl Store {
         Ok(n == 1)
     }
 
-    /// Makes every pending write due now (tests, instead of sleeping through a backoff).
-    #[cfg(test)]
-    pub(crate) fn outbox_due_now(&mut self) -> Result<()> {
+    /// Makes every pending write due now: the librarian asked to sync now
+    /// (F5), so the writes backing off after a failure are tried at once.
+    pub fn outbox_due_now(&mut self) -> Result<()> {
         self.conn.execute(
             "UPDATE outbox SET next_attempt_at = NULL WHERE state = 'pending'",
             [],

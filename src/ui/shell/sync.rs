@@ -60,8 +60,15 @@ impl SyncPanel {
                 }
                 self.running = true;
                 let (db, client, ctx) = (db.clone(), client.clone(), ctx.clone());
+                let asked = matches!(message, Message::Now);
                 let task = Task::perform(
-                    async move { provider::sync(&db, &client, &ctx).await },
+                    async move {
+                        if asked {
+                            provider::sync_now(&db, &client, &ctx).await
+                        } else {
+                            provider::sync(&db, &client, &ctx).await
+                        }
+                    },
                     |r| Message::Done(Box::new(r)),
                 );
                 (task, Changed::default())
