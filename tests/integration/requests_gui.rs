@@ -123,6 +123,7 @@ fn the_queue_is_in_the_librarys_order_with_reasons_and_a_broken_rule_asks_to_con
     };
     w.h.ui(|ui| ui.click("Запросы"));
     w.h.ui(|ui| {
+        ui.find("ждут решения: 4 запроса (самый давний — только что)")?;
         ui.find("Приоритет: впервые обращается; юный читатель, детская литература")?;
         ui.find("Приоритет: впервые обращается; родитель, книга о воспитании")?;
         ui.find(row_title(child_book).as_str())

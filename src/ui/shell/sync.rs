@@ -4,10 +4,12 @@
 
 use std::time::Duration;
 
-use chrono::Local;
+use chrono::{Local, Utc};
 use iced::widget::{button, row, text};
 use iced::{Element, Subscription, Task};
+use kafedra_core::domain::priority::waited;
 use kafedra_core::domain::request::SyncStatus;
+use kafedra_core::domain::text::counted;
 use kafedra_core::provider::sync::SyncReport;
 use kafedra_core::services::provider::{self, Link};
 use kafedra_core::services::{self, Changed, Context, Db};
@@ -158,6 +160,16 @@ impl SyncPanel {
         ]
         .spacing(space::ML)
         .align_y(iced::Center);
+        if s.pending_requests > 0 {
+            let mut said = format!(
+                "ждут решения: {}",
+                counted(s.pending_requests, "запрос", "запроса", "запросов")
+            );
+            if let Some(oldest) = s.oldest_pending {
+                said.push_str(&format!(" (самый давний — {})", waited(oldest, Utc::now())));
+            }
+            parts = parts.push(text(said).size(size::SMALL));
+        }
         if s.failed > 0 {
             parts = parts.push(
                 text(format!("отклонено ЭБС: {}", s.failed))
