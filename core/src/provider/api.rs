@@ -260,6 +260,14 @@ fn ser_opt_time<S: Serializer>(t: &Option<DateTime<FixedOffset>>, s: S) -> Resul
     }
 }
 
+/// A rating kept in tenths goes on the wire as stars (`46` → `4.6`), as it came.
+fn ser_opt_rating<S: Serializer>(r: &Option<u16>, s: S) -> Result<S::Ok, S::Error> {
+    match r {
+        Some(r) => s.serialize_f64(f64::from(*r) / 10.0),
+        None => s.serialize_none(),
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Sessions
 // ---------------------------------------------------------------------------------------
@@ -530,6 +538,7 @@ pub struct Request {
     #[serde(
         default,
         deserialize_with = "de::opt_rating",
+        serialize_with = "ser_opt_rating",
         skip_serializing_if = "Option::is_none"
     )]
     pub rating: Option<u16>,
@@ -1007,6 +1016,13 @@ mod tests {
         assert_eq!(s.status, RequestStatus::Unknown);
         let f: Refusal = serde_json::from_str(r#"{"reason":"weird"}"#).unwrap();
         assert_eq!(f.reason, RefusalReason::Unknown);
+        // A rating read in tenths goes back out as stars, and reads the same.
+        let mut rated = r.clone();
+        rated.rating = Some(46);
+        let wire = serde_json::to_value(&rated).unwrap();
+        assert_eq!(wire["rating"], serde_json::json!(4.6));
+        let back: Request = serde_json::from_value(wire).unwrap();
+        assert_eq!(back.rating, Some(46));
     }
 
     #[test]

@@ -641,3 +641,96 @@ fn endless_pages_end_each_pull_with_a_message() {
         rt.block_on(sim.shutdown());
     }
 }
+
+/// A book issued from the reader's card and the reader's own settings reach
+/// the provider through the outbox exactly once, even when the answer to the
+/// issue is lost after the provider applied it; the issue then shows in the
+/// reader's «Книгооборот».
+#[test]
+fn a_direct_issue_and_readers_settings_reach_the_provider_once() {
+    use crate::domain::reader::{Channel, ReaderDraft};
+    use crate::store::Lending;
+    let rt = runtime();
+    let sim = start_sim(&rt);
+    let remote = sim.add_reader(
+        "Смирнова Ольга Викторовна",
+        NaiveDate::from_ymd_opt(1980, 5, 5).unwrap(),
+        Some("olga@mail.ru"),
+        None,
+    );
+    let book = sim
+        .catalogue()
+        .into_iter()
+        .find(|b| b.age_rating == 0 && !b.title.is_empty())
+        .expect("an age-0 book");
+    sim.stock(book.art, 1).unwrap();
+    let l = local_desk(AccessMode::Pool);
+    let client = Client::new(fast(sim.client_config())).unwrap();
+    assert!(sync(&rt, &l, &client).ok(), "the fund is pulled");
+
+    let (ctx, card) = (l.ctx.clone(), remote.lib_card.clone());
+    let reader = with_store(&rt, &l, move |s| {
+        let draft = ReaderDraft {
+            surname: "Смирнова".into(),
+            name: "Ольга".into(),
+            patronymic: "Викторовна".into(),
+            birth_date: "05.05.1980".into(),
+            card: String::new(),
+            email: "olga@mail.ru".into(),
+            phone: String::new(),
+            channel: Channel::Desk,
+            consent: true,
+            representative: String::new(),
+        };
+        let r = services::readers::register(s, &ctx, &draft, true)?;
+        services::requests::link(s, &ctx, &card, r.id)?;
+        let lending = Lending {
+            loan_days: Some(21),
+            ..Lending::default()
+        };
+        services::lending::set_settings(s, &ctx, r.id, &lending)?;
+        Ok::<_, services::Error>(r.id)
+    })
+    .unwrap();
+    let sent = sync(&rt, &l, &client);
+    assert!(sent.ok() && sent.sent.len() == 1, "the settings: {sent:?}");
+
+    // The answer to the issue is lost after the provider applied it.
+    let (ctx, art) = (l.ctx.clone(), book.art);
+    with_store(&rt, &l, move |s| {
+        services::lending::issue_direct(s, &ctx, reader, art, &[])
+    })
+    .unwrap();
+    rt.block_on(client.create_session()).unwrap();
+    sim.inject(Fault::LoseResponse);
+    let lost = sync(&rt, &l, &client);
+    assert_eq!(lost.waiting, 1, "the issue is in doubt: {lost:?}");
+    let loans = || {
+        sim.loans()
+            .into_iter()
+            .filter(|x| x.lib_card == remote.lib_card)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(loans().len(), 1, "the provider did issue it");
+
+    force_due(&rt, &l);
+    let again = sync(&rt, &l, &client);
+    assert!(again.ok(), "{again:?}");
+    assert_eq!(again.waiting, 0);
+    assert!(again.refused.is_empty(), "{again:?}");
+    let loans = loans();
+    assert_eq!(loans.len(), 1, "re-read by its id, not issued twice");
+    assert_eq!(
+        (loans[0].due - loans[0].start).num_days(),
+        21,
+        "the reader's loan period"
+    );
+    let history = with_store(&rt, &l, move |s| services::lending::history(s, reader)).unwrap();
+    assert!(
+        history
+            .iter()
+            .any(|h| h.what == "Выдача без запроса" && h.title == book.title),
+        "{history:?}"
+    );
+    rt.block_on(sim.shutdown());
+}

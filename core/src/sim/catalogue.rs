@@ -15,28 +15,62 @@ pub struct Book {
     pub art: u64,
     pub title: String,
     pub authors: String,
-    pub genre: &'static str,
+    pub genre: String,
     pub kind: BookKind,
+    /// The list price; 0 for a free title.
     pub price: Money,
     /// 0, 6, 12, 16 or 18 (years).
     pub age_rating: u8,
+    /// Readers' rating, 0–5 in tenths (`46` = 4.6); `None`: not rated yet.
+    pub rating: Option<u16>,
+    /// Number of readers' reviews; `None` where the provider shows none.
+    pub reviews: Option<u32>,
+    /// «Черновик»: an unfinished book, still being written.
+    pub draft: bool,
+    /// «Самиздат»: self-published.
+    pub samizdat: bool,
+    /// Free to read at the provider: nothing to buy.
+    pub free: bool,
 }
 
-const GENRES: &[&str] = &[
-    "Современная проза",
-    "Детектив",
-    "Фантастика",
-    "Фэнтези",
-    "Детская литература",
-    "Воспитание детей",
-    "История",
-    "Психология",
-    "Научно-популярное",
-    "Классика",
-    "Поэзия",
-    "Биографии и мемуары",
+/// Genres with their share of the catalogue (in parts) and the age ratings their books
+/// get. The names cover what the desk's default priority policy looks for
+/// (`domain::policy::default_criteria`): children's, teen and youth books, fairy tales
+/// and study books; upbringing and books for parents; serious non-fiction and fiction.
+const GENRES: &[(&str, u32, &[u8])] = &[
+    ("Современная проза", 10, &[12, 16, 16, 18]),
+    ("Детектив", 9, &[12, 16, 16, 18]),
+    ("Фантастика", 7, &[12, 12, 16, 16]),
+    ("Фэнтези", 7, &[12, 12, 16, 18]),
+    ("Любовный роман", 5, &[16, 18, 18]),
+    (CHILDREN, 8, &[0, 0, 6, 6]),
+    ("Сказки", 4, &[0, 0, 6]),
+    ("Подростковая литература", 5, &[12, 12, 16]),
+    ("Юношеская литература", 4, &[12, 16, 16]),
+    ("Учебная литература", 4, &[0, 6, 12, 12]),
+    ("Воспитание детей", 5, &[12, 16]),
+    ("Книги для родителей", 3, &[12, 16]),
+    ("Беременность и роды", 1, &[16]),
+    ("История", 5, &[12, 16]),
+    ("Философия", 3, &[16, 16, 18]),
+    ("Психология", 4, &[12, 16, 16]),
+    ("Научно-популярное", 5, &[12, 12, 16]),
+    ("Классика", 6, &[12, 12, 16]),
+    ("Поэзия", 3, &[12, 16]),
+    ("Биографии и мемуары", 4, &[12, 16, 16]),
 ];
 const CHILDREN: &str = "Детская литература";
+/// Genres in which «Черновик» and «Самиздат» books are common.
+const SERIAL_GENRES: &[&str] = &["Фантастика", "Фэнтези", "Любовный роман", "Детектив"];
+/// Every `FREE_EVERY`-th generated book (the last of each run) is free: a public-domain
+/// classic. Far from the start, so that tests looking for "the first age-0 book" or "the
+/// first cheap book" find a book that has to be stocked or bought.
+pub const FREE_EVERY: usize = 97;
+
+/// Every genre name the generator uses.
+pub fn genres() -> impl Iterator<Item = &'static str> {
+    GENRES.iter().map(|(g, _, _)| *g)
+}
 
 const ADJ_M: &[&str] = &[
     "Тихий",
@@ -251,36 +285,89 @@ fn author(rng: &mut StdRng) -> String {
     format!("{first} {last}")
 }
 
+fn genre(rng: &mut StdRng) -> (&'static str, &'static [u8]) {
+    let total: u32 = GENRES.iter().map(|(_, w, _)| w).sum();
+    let mut at = rng.random_range(0..total);
+    for &(name, weight, ages) in GENRES {
+        if at < weight {
+            return (name, ages);
+        }
+        at -= weight;
+    }
+    (CHILDREN, &[0])
+}
+
+/// A rating and a number of reviews: most books are rated 3.0–5.0 (more of them high),
+/// a few have no rating yet; popular books have thousands of reviews, most have dozens.
+fn rating(rng: &mut StdRng) -> (Option<u16>, Option<u32>) {
+    if rng.random_bool(0.12) {
+        return (None, rng.random_bool(0.5).then_some(0));
+    }
+    let a: u16 = rng.random_range(30..=50);
+    let b: u16 = rng.random_range(30..=50);
+    let rating = a.max(b);
+    let reviews = match rng.random_range(0..10) {
+        0..=5 => rng.random_range(1..60),
+        6..=8 => rng.random_range(60..600),
+        _ => rng.random_range(600..4000),
+    };
+    (Some(rating), Some(reviews))
+}
+
+/// The catalogue a simulator started with `seed` and `size` generates (what a scenario
+/// or the demo can refer to before the simulator runs).
+pub fn generated(seed: u64, size: usize) -> Vec<Book> {
+    use rand::SeedableRng;
+    generate(&mut StdRng::seed_from_u64(seed), size)
+}
+
 /// Generates `size` books from the seed's random stream.
 pub fn generate(rng: &mut StdRng, size: usize) -> Vec<Book> {
     (0..size)
         .map(|i| {
-            let genre = pick(rng, GENRES);
+            let (mut genre, ages) = genre(rng);
             let authors = if rng.random_bool(0.1) {
                 format!("{}, {}", author(rng), author(rng))
             } else {
                 author(rng)
             };
-            let age_rating = if genre == CHILDREN {
-                [0u8, 6][rng.random_range(0..2)]
-            } else {
-                [12u8, 12, 16, 16, 16, 18][rng.random_range(0..6)]
-            };
+            let mut age_rating = ages[rng.random_range(0..ages.len())];
             let kind = if rng.random_bool(0.2) {
                 BookKind::Audio
             } else {
                 BookKind::Ebook
             };
             // 99…1299 ₽ in 10 ₽ steps, ending in 9.
-            let price = Money::from_rub(rng.random_range(10..=130) * 10 - 1);
+            let mut price = Money::from_rub(rng.random_range(10..=130) * 10 - 1);
+            let (rating, reviews) = rating(rng);
+            let serial = SERIAL_GENRES.contains(&genre);
+            let samizdat = rng.random_bool(if serial { 0.25 } else { 0.03 });
+            // Drafts are published chapter by chapter, mostly by self-published authors.
+            let draft =
+                kind == BookKind::Ebook && rng.random_bool(if samizdat { 0.3 } else { 0.01 });
+            if draft {
+                // A draft sells cheaper while it is being written.
+                price = Money::from_rub(rng.random_range(5..=30) * 10 - 1);
+            }
+            let free = i % FREE_EVERY == FREE_EVERY - 1;
+            if free {
+                genre = "Классика";
+                age_rating = 12;
+                price = Money(0);
+            }
             Book {
                 art: FIRST_ART + i as u64,
                 title: title(rng),
                 authors,
-                genre,
+                genre: genre.to_string(),
                 kind,
                 price,
                 age_rating,
+                rating,
+                reviews,
+                draft: draft && !free,
+                samizdat: samizdat && !free,
+                free,
             }
         })
         .collect()
@@ -327,7 +414,16 @@ mod tests {
         assert_ne!(a, c);
         for book in &a {
             assert!([0, 6, 12, 16, 18].contains(&book.age_rating));
-            assert!(book.price >= Money::from_rub(99) && book.price <= Money::from_rub(1299));
+            if book.free {
+                assert_eq!(book.price, Money(0));
+            } else if book.draft {
+                assert!(book.price >= Money::from_rub(49) && book.price <= Money::from_rub(299));
+            } else {
+                assert!(book.price >= Money::from_rub(99) && book.price <= Money::from_rub(1299));
+            }
+            if let Some(r) = book.rating {
+                assert!((30..=50).contains(&r), "{r}");
+            }
             assert!(
                 book.title.chars().any(|c| ('а'..='я').contains(&c)),
                 "{}",
@@ -339,5 +435,35 @@ mod tests {
         }
         assert!(a.iter().any(|b| b.kind == BookKind::Audio));
         assert!(a.iter().any(|b| b.age_rating == 18));
+    }
+
+    /// The catalogue has what the desk's default priorities and warnings look for.
+    #[test]
+    fn catalogue_has_the_genres_and_flags_the_desk_weighs() {
+        let books = generate(&mut StdRng::seed_from_u64(1), 2000);
+        let policy = crate::domain::policy::default_criteria();
+        for c in policy.iter().filter(|c| !c.genres.is_empty()) {
+            for word in &c.genres {
+                // «детская психология» is an example of the parents' criterion; the others
+                // must each find books.
+                if word.contains(' ') && word != "современная проза" {
+                    continue;
+                }
+                assert!(
+                    books
+                        .iter()
+                        .any(|b| b.genre.to_lowercase().contains(word.as_str())),
+                    "no book in a genre with «{word}» ({})",
+                    c.reason
+                );
+            }
+        }
+        let n = |f: &dyn Fn(&Book) -> bool| books.iter().filter(|b| f(b)).count();
+        assert!(n(&|b| b.draft) >= 10, "drafts");
+        assert!(n(&|b| b.samizdat) >= 50, "samizdat");
+        assert_eq!(n(&|b| b.free), 2000 / FREE_EVERY);
+        assert!(n(&|b| b.rating.is_none()) > 0 && n(&|b| b.rating.is_some()) > 1500);
+        assert!(n(&|b| b.reviews.is_some_and(|r| r >= 600)) > 0);
+        assert!(books[..FREE_EVERY - 1].iter().all(|b| !b.free));
     }
 }

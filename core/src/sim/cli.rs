@@ -3,9 +3,10 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
-use super::{Fault, Rules, SimConfig, SimError};
+use super::{Fault, Rules, Scenario, SimConfig, SimError};
 
 /// Help text.
 pub const USAGE: &str = "\
@@ -26,6 +27,10 @@ kafedra-sim — симулятор ЭБС (протокол CataLit v2 по HTTP
   --readers N          читателей при старте (по умолчанию 50)
   --requests N         запросов при старте (по умолчанию 30)
   --fund N             названий в фонде при старте (по умолчанию 40)
+  --scenario FILE      взять правила, средства, читателей, фонд и запросы из файла
+                       сценария (.toml или .json; формат: resources/sim/scenario.md)
+                       вместо созданных случайно; тогда без --rules, --money,
+                       --readers, --requests, --fund
   --trickle SECONDS    новый запрос читателя каждые SECONDS секунд
   --pace MS            отклонять обращения чаще, чем раз в MS мс
   --fault NAME         неисправность на каждое обращение (можно несколько раз)
@@ -77,6 +82,9 @@ pub fn parse(args: &[String]) -> Result<CliOptions, SimError> {
         help: false,
     };
     let mut money: Option<i64> = None;
+    let mut scenario: Option<PathBuf> = None;
+    // Flags that generate or set what a scenario states.
+    let mut generated: Vec<&str> = Vec::new();
     let mut i = 0;
     while i < args.len() {
         let flag = args[i].as_str();
@@ -91,7 +99,9 @@ pub fn parse(args: &[String]) -> Result<CliOptions, SimError> {
             "--login" => config.staff_login = value(args, &mut i, flag)?.to_string(),
             "--password" => config.staff_password = value(args, &mut i, flag)?.to_string(),
             "--libhouse" => config.libhouse = number(value(args, &mut i, flag)?, flag)?,
+            "--scenario" => scenario = Some(PathBuf::from(value(args, &mut i, flag)?)),
             "--rules" => {
+                generated.push(flag);
                 let name = value(args, &mut i, flag)?;
                 config.rules = Rules::preset(name).ok_or_else(|| {
                     SimError::Invalid(format!(
@@ -100,12 +110,24 @@ pub fn parse(args: &[String]) -> Result<CliOptions, SimError> {
                     ))
                 })?;
             }
-            "--money" => money = Some(number(value(args, &mut i, flag)?, flag)?),
+            "--money" => {
+                generated.push(flag);
+                money = Some(number(value(args, &mut i, flag)?, flag)?);
+            }
             "--seed" => config.seed = number(value(args, &mut i, flag)?, flag)?,
             "--catalogue" => config.catalogue_size = number(value(args, &mut i, flag)?, flag)?,
-            "--readers" => config.initial_readers = number(value(args, &mut i, flag)?, flag)?,
-            "--requests" => config.initial_requests = number(value(args, &mut i, flag)?, flag)?,
-            "--fund" => config.initial_fund_titles = number(value(args, &mut i, flag)?, flag)?,
+            "--readers" => {
+                generated.push(flag);
+                config.initial_readers = number(value(args, &mut i, flag)?, flag)?;
+            }
+            "--requests" => {
+                generated.push(flag);
+                config.initial_requests = number(value(args, &mut i, flag)?, flag)?;
+            }
+            "--fund" => {
+                generated.push(flag);
+                config.initial_fund_titles = number(value(args, &mut i, flag)?, flag)?;
+            }
             "--trickle" => {
                 let secs: f64 = number(value(args, &mut i, flag)?, flag)?;
                 if !(0.01..=86_400.0).contains(&secs) {
@@ -131,6 +153,16 @@ pub fn parse(args: &[String]) -> Result<CliOptions, SimError> {
     }
     if let Some(rub) = money {
         config.rules.money = crate::provider::api::Money::from_rub(rub);
+    }
+    if let Some(path) = scenario {
+        if !generated.is_empty() {
+            return Err(SimError::Invalid(format!(
+                "--scenario: правила, средства, читатели, фонд и запросы задаются в сценарии \
+                 ([library], [[readers]], [[fund]], [[requests]]); уберите {}",
+                generated.join(", ")
+            )));
+        }
+        config.scenario = Some(Arc::new(Scenario::from_path(&path)?));
     }
     opts.config = config;
     Ok(opts)
@@ -158,7 +190,17 @@ pub async fn run(args: Vec<String>) -> Result<(), SimError> {
         "  приложение: {}   библиотека (libhouse): {}   логин: {}",
         c.app_id, c.libhouse, c.staff_login
     );
-    println!("  правила: {}   средства: {}", c.rules.name, c.rules.money);
+    let info = sim.state();
+    let rules = &sim.config().rules;
+    println!("  правила: {}   средства: {}", rules.name, info.money_left);
+    if c.scenario.is_some() {
+        println!(
+            "  по сценарию: читателей {}, запросов {}, названий в фонде {}",
+            info.readers.len(),
+            info.requests.len(),
+            info.fund.len()
+        );
+    }
     if !c.faults.is_empty() {
         let names: Vec<&str> = c.faults.iter().map(Fault::name).collect();
         println!("  неисправности: {}", names.join(", "));
@@ -200,5 +242,29 @@ mod tests {
         assert!(parse(&args("--fault nonsense")).is_err());
         assert!(parse(&args("--rules mars")).is_err());
         assert!(parse(&args("--listen")).is_err());
+    }
+
+    #[test]
+    fn a_scenario_file_replaces_the_generated_library() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("case.toml");
+        std::fs::write(
+            &path,
+            "[library]\nmax_on_hand = 1\n\n[[readers]]\ncard = \"1\"\nname = \"Иванов Иван\"\n\
+             birth_date = \"1990-01-01\"\nemail = \"i@example.org\"\n",
+        )
+        .unwrap();
+        let p = path.display().to_string();
+        let o = parse(&args(&format!("--listen 127.0.0.1:0 --scenario {p}"))).unwrap();
+        let sc = o.config.scenario.expect("the scenario");
+        assert_eq!(sc.readers.len(), 1);
+        assert_eq!(sc.rules().max_on_hand, Some(1));
+        // What a scenario states cannot also be generated or preset.
+        let e = parse(&args(&format!("--scenario {p} --readers 5"))).unwrap_err();
+        assert!(e.to_string().contains("--readers"), "{e}");
+        let e = parse(&args("--scenario /nonexistent/case.toml")).unwrap_err();
+        assert!(e.to_string().contains("не удалось открыть"), "{e}");
+        let e = parse(&args("--scenario case.yaml")).unwrap_err();
+        assert!(e.to_string().contains(".toml или .json"), "{e}");
     }
 }

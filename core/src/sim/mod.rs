@@ -13,6 +13,7 @@
 pub mod catalogue;
 pub mod cli;
 pub mod rules;
+pub mod scenario;
 pub mod server;
 pub mod state;
 pub mod tls;
@@ -33,6 +34,7 @@ use tokio_rustls::TlsAcceptor;
 
 pub use catalogue::Book;
 pub use rules::Rules;
+pub use scenario::{Scenario, ScenarioError};
 pub use state::{Purchase, SimCopy, SimLoan, SimReader, SimRequest};
 
 use crate::provider::api::{FundItem, Money, Request};
@@ -47,7 +49,8 @@ pub enum SimError {
     Io(String),
     #[error("simulator TLS error: {0}")]
     Tls(String),
-    #[error("simulator: {0}")]
+    /// Refused input (flags, a scenario): the text says what to fix, in Russian.
+    #[error("{0}")]
     Invalid(String),
     /// A direct change was refused with a protocol error code.
     #[error("simulator refused the change: error {0}")]
@@ -213,6 +216,10 @@ pub struct SimConfig {
     pub initial_readers: usize,
     pub initial_requests: usize,
     pub initial_fund_titles: usize,
+    /// The library stated exactly (rules, money, readers, fund, books, requests) instead
+    /// of the generated `initial_*` data; its `[library]` values replace `rules`,
+    /// `library_name`, `catalogue_size` and `seed` where it states them.
+    pub scenario: Option<Arc<Scenario>>,
 }
 
 impl Default for SimConfig {
@@ -234,6 +241,7 @@ impl Default for SimConfig {
             initial_readers: 0,
             initial_requests: 0,
             initial_fund_titles: 0,
+            scenario: None,
         }
     }
 }
@@ -263,19 +271,24 @@ pub struct SimHandle {
 }
 
 /// Starts the simulator.
-pub async fn start(cfg: SimConfig) -> Result<SimHandle, SimError> {
+pub async fn start(mut cfg: SimConfig) -> Result<SimHandle, SimError> {
     if !cfg.listen.ip().is_loopback() {
         return Err(SimError::Invalid(
-            "the simulator listens on loopback addresses only".into(),
+            "симулятор слушает только локальные адреса (127.0.0.1, ::1)".into(),
         ));
     }
-    let tls = tls::generate()?;
-    let listener = TcpListener::bind(cfg.listen)
-        .await
-        .map_err(|e| SimError::Io(e.to_string()))?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| SimError::Io(e.to_string()))?;
+    if let Some(sc) = cfg.scenario.clone() {
+        cfg.rules = sc.rules();
+        if let Some(name) = &sc.library.name {
+            cfg.library_name = name.trim().to_string();
+        }
+        if let Some(n) = sc.library.generated_books {
+            cfg.catalogue_size = n;
+        }
+        if let Some(seed) = sc.library.seed {
+            cfg.seed = seed;
+        }
+    }
     let mut state = State::new(StateInit {
         libhouse: cfg.libhouse,
         library_name: cfg.library_name.clone(),
@@ -288,11 +301,23 @@ pub async fn start(cfg: SimConfig) -> Result<SimHandle, SimError> {
             .unwrap_or(ChronoDuration::minutes(30)),
     });
     let now = server::clock(false);
-    for _ in 0..cfg.initial_readers {
-        state.add_random_reader(now);
+    match &cfg.scenario {
+        Some(sc) => state.apply_scenario(sc, now)?,
+        None => {
+            for _ in 0..cfg.initial_readers {
+                state.add_random_reader(now);
+            }
+            state.stock_random(cfg.initial_fund_titles, now);
+            state.add_random_requests(cfg.initial_requests, now);
+        }
     }
-    state.stock_random(cfg.initial_fund_titles, now);
-    state.add_random_requests(cfg.initial_requests, now);
+    let tls = tls::generate()?;
+    let listener = TcpListener::bind(cfg.listen)
+        .await
+        .map_err(|e| SimError::Io(e.to_string()))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| SimError::Io(e.to_string()))?;
     let shared = Arc::new(Shared {
         app_id: cfg.app_id.clone(),
         secret: cfg.secret.clone(),
@@ -442,6 +467,14 @@ impl SimHandle {
     }
     pub fn catalogue(&self) -> Vec<Book> {
         lock(&self.shared.state).catalogue().to_vec()
+    }
+    /// One book of the catalogue.
+    pub fn book(&self, art: u64) -> Option<Book> {
+        lock(&self.shared.state).book(art).cloned()
+    }
+    /// The reader card with this number.
+    pub fn reader(&self, lib_card: &str) -> Option<SimReader> {
+        lock(&self.shared.state).reader(lib_card).cloned()
     }
     pub fn session_count(&self) -> usize {
         lock(&self.shared.state).session_count()

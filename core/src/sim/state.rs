@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 use super::catalogue::{self, Book};
 use super::rules::{ISSUES_PER_COPY, Rules, UNAVAILABLE_AFTER_LICENCE_DAYS};
+use super::scenario::{Scenario, ScenarioError, StateSpec};
 use crate::provider::api::{
     self, AgeGroups, FundItem, LoanInfo, Money, Refusal, RefusalReason, RequestStatus, func,
 };
@@ -21,6 +22,14 @@ pub const MAX_NAME_CHARS: usize = 255;
 /// Default and largest page of `r_biblio_request_list` (ours).
 pub const REQUEST_PAGE_DEFAULT: u64 = 100;
 pub const REQUEST_PAGE_MAX: u64 = 50_000;
+/// Longest loan period a reader's own settings may ask for, in days.
+pub const MAX_READER_LOAN_DAYS: u32 = 90;
+/// Highest price cap a reader's own settings may ask for.
+pub const MAX_SELF_PRICE_CAP: Money = Money(100_000 * 100);
+/// Most books a month a reader's own settings may allow.
+pub const MAX_SELF_PURCHASES: u32 = 100;
+/// Longest `ref_id` of a direct issue.
+pub const MAX_REF_ID_CHARS: usize = 200;
 
 /// A reader card.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,6 +42,12 @@ pub struct SimReader {
     pub phone: Option<String>,
     pub libhouse: u64,
     pub created: DateTime<FixedOffset>,
+    /// The reader's own loan period (`None`: the library's).
+    pub loan_days: Option<u32>,
+    /// The highest price of a book the reader may take without waiting for the library.
+    pub self_price_cap: Option<Money>,
+    /// How many such books a month.
+    pub self_purchases: Option<u32>,
 }
 
 /// A book request.
@@ -48,6 +63,12 @@ pub struct SimRequest {
     pub rev: u64,
     pub refusal: Option<Refusal>,
     pub loan_id: Option<u64>,
+    /// Issued from the reader's card without a request (`w_biblio_issue_direct`).
+    pub direct: bool,
+    /// The desk's id of the write that made this request (direct issues).
+    pub ref_id: Option<String>,
+    /// Issued through a purchase: `"library"` or `"reader"`.
+    pub bought_by: Option<String>,
 }
 
 /// A loan of one copy.
@@ -57,6 +78,7 @@ pub struct SimLoan {
     pub request_id: String,
     pub lib_card: String,
     pub art: u64,
+    /// The copy lent; 0 for a free title (no copy needed).
     pub copy_id: u64,
     pub start: DateTime<FixedOffset>,
     pub due: DateTime<FixedOffset>,
@@ -114,10 +136,14 @@ pub struct State {
     staff_login: String,
     staff_password: String,
     catalogue: Vec<Book>,
+    /// art → index into `catalogue`.
+    art_index: HashMap<u64, usize>,
     readers: Vec<SimReader>,
     card_index: HashMap<String, usize>,
     requests: Vec<SimRequest>,
     request_index: HashMap<String, usize>,
+    /// `ref_id` of a direct issue → index into `requests`.
+    ref_index: HashMap<String, usize>,
     /// rev → index into `requests`.
     by_rev: BTreeMap<u64, usize>,
     loans: Vec<SimLoan>,
@@ -164,7 +190,7 @@ fn age_group(groups: &mut AgeGroups, age: u32) {
     }
 }
 
-fn mail_ok(m: &str) -> bool {
+pub(crate) fn mail_ok(m: &str) -> bool {
     let m = m.trim();
     let Some((local, domain)) = m.split_once('@') else {
         return false;
@@ -177,7 +203,7 @@ fn mail_ok(m: &str) -> bool {
         && !domain.contains('@')
 }
 
-fn phone_ok(p: &str) -> bool {
+pub(crate) fn phone_ok(p: &str) -> bool {
     let p = p.trim();
     let digits = p.chars().filter(char::is_ascii_digit).count();
     let allowed = p.chars().enumerate().all(|(i, c)| {
@@ -225,7 +251,12 @@ fn fmt_time(t: DateTime<FixedOffset>) -> String {
 impl State {
     pub fn new(init: StateInit) -> Self {
         let mut rng = StdRng::seed_from_u64(init.seed);
-        let catalogue = catalogue::generate(&mut rng, init.catalogue_size.max(1));
+        let catalogue = catalogue::generate(&mut rng, init.catalogue_size);
+        let art_index = catalogue
+            .iter()
+            .enumerate()
+            .map(|(i, b)| (b.art, i))
+            .collect();
         State {
             libhouse: init.libhouse,
             library_name: init.library_name,
@@ -234,10 +265,12 @@ impl State {
             staff_login: init.staff_login,
             staff_password: init.staff_password,
             catalogue,
+            art_index,
             readers: Vec::new(),
             card_index: HashMap::new(),
             requests: Vec::new(),
             request_index: HashMap::new(),
+            ref_index: HashMap::new(),
             by_rev: BTreeMap::new(),
             loans: Vec::new(),
             copies: Vec::new(),
@@ -261,8 +294,7 @@ impl State {
         &self.catalogue
     }
     pub fn book(&self, art: u64) -> Option<&Book> {
-        let i = art.checked_sub(catalogue::FIRST_ART)?;
-        self.catalogue.get(usize::try_from(i).ok()?)
+        self.art_index.get(&art).map(|&i| &self.catalogue[i])
     }
     pub fn readers(&self) -> &[SimReader] {
         &self.readers
@@ -301,6 +333,7 @@ impl State {
                 start: Some(l.start),
                 due: Some(l.due),
             });
+        // Every field spelled out: a new field of the API must be filled here too.
         api::Request {
             id: r.id.clone(),
             lib_card: r.lib_card.clone(),
@@ -309,7 +342,7 @@ impl State {
             art: r.art,
             title: book.map(|b| b.title.clone()).unwrap_or_default(),
             authors: book.map(|b| b.authors.clone()).unwrap_or_default(),
-            genre: book.map(|b| b.genre.to_string()),
+            genre: book.map(|b| b.genre.clone()).filter(|g| !g.is_empty()),
             kind: book.map(|b| b.kind).unwrap_or_default(),
             price: book.map(|b| b.price),
             age_rating: book.map(|b| b.age_rating),
@@ -318,8 +351,32 @@ impl State {
             updated: Some(r.updated),
             refusal: r.refusal.clone(),
             loan,
-            ..api::Request::default()
+            rating: book.and_then(|b| b.rating),
+            reviews: book.and_then(|b| b.reviews),
+            draft: book.is_some_and(|b| b.draft),
+            samizdat: book.is_some_and(|b| b.samizdat),
+            free: book.is_some_and(|b| b.free),
+            bought_by: r.bought_by.clone(),
+            direct: r.direct,
+            ref_id: r.ref_id.clone(),
         }
+    }
+
+    /// The request as it goes on the wire: the rating in stars (`4.6`), as the API reads
+    /// it back (`api::de::opt_rating`), not in the tenths the DTO keeps.
+    fn request_json(&self, r: &SimRequest) -> Value {
+        let mut v = serde_json::to_value(self.request_dto(r)).unwrap_or(Value::Null);
+        if let Value::Object(m) = &mut v
+            && let Some(tenths) = m.get("rating").and_then(Value::as_u64)
+        {
+            m.insert("rating".into(), json!(tenths as f64 / 10.0));
+        }
+        v
+    }
+
+    /// The answer of a call that changed request `idx`.
+    fn changed(&self, idx: usize) -> CallResult {
+        Ok(json!({"request": self.request_json(&self.requests[idx])}))
     }
 
     pub fn request(&self, id: &str) -> Option<api::Request> {
@@ -343,7 +400,7 @@ impl State {
                 art: c.art,
                 title: book.title.clone(),
                 authors: book.authors.clone(),
-                genre: Some(book.genre.to_string()),
+                genre: Some(book.genre.clone()).filter(|g| !g.is_empty()),
                 kind: book.kind,
                 price: Some(book.price),
                 age_rating: Some(book.age_rating),
@@ -384,8 +441,44 @@ impl State {
         phone: Option<String>,
         now: DateTime<FixedOffset>,
     ) -> SimReader {
-        let lib_card = format!("{}{:06}", self.libhouse, self.next_card);
-        self.next_card += 1;
+        let lib_card = loop {
+            let card = format!("{}{:06}", self.libhouse, self.next_card);
+            self.next_card += 1;
+            // A scenario may have taken the number already.
+            if !self.card_index.contains_key(&card) {
+                break card;
+            }
+        };
+        self.push_reader(lib_card, name, birth_date, mail, phone, now)
+    }
+
+    /// Adds a reader card with a given number (scenarios, the demo); `None` if the
+    /// number is taken.
+    pub fn add_reader_with_card(
+        &mut self,
+        lib_card: &str,
+        name: String,
+        birth_date: NaiveDate,
+        mail: Option<String>,
+        phone: Option<String>,
+        created: DateTime<FixedOffset>,
+    ) -> Option<SimReader> {
+        let lib_card = lib_card.trim();
+        if lib_card.is_empty() || self.card_index.contains_key(lib_card) {
+            return None;
+        }
+        Some(self.push_reader(lib_card.to_string(), name, birth_date, mail, phone, created))
+    }
+
+    fn push_reader(
+        &mut self,
+        lib_card: String,
+        name: String,
+        birth_date: NaiveDate,
+        mail: Option<String>,
+        phone: Option<String>,
+        now: DateTime<FixedOffset>,
+    ) -> SimReader {
         let password: String = (0..8)
             .map(|_| {
                 const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
@@ -401,6 +494,9 @@ impl State {
             phone,
             libhouse: self.libhouse,
             created: now,
+            loan_days: None,
+            self_price_cap: None,
+            self_purchases: None,
         };
         self.card_index.insert(lib_card.clone(), self.readers.len());
         self.readers.push(reader.clone());
@@ -432,9 +528,30 @@ impl State {
         if self.book(art).is_none() {
             return Err(codes::ART_NOT_FOUND);
         }
+        let idx = self.push_request(lib_card, art, now, None);
+        let id = self.requests[idx].id.clone();
+        self.events.push(Event {
+            at: now,
+            kind: EventKind::Request,
+            lib_card: Some(lib_card.to_string()),
+        });
+        Ok(id)
+    }
+
+    /// A new pending request (no checks, no event); `ref_id` marks a direct issue.
+    fn push_request(
+        &mut self,
+        lib_card: &str,
+        art: u64,
+        now: DateTime<FixedOffset>,
+        ref_id: Option<String>,
+    ) -> usize {
         let id = self.next_request.to_string();
         self.next_request += 1;
         let idx = self.requests.len();
+        if let Some(r) = &ref_id {
+            self.ref_index.insert(r.clone(), idx);
+        }
         self.requests.push(SimRequest {
             id: id.clone(),
             lib_card: lib_card.to_string(),
@@ -445,20 +562,21 @@ impl State {
             rev: 0,
             refusal: None,
             loan_id: None,
+            direct: ref_id.is_some(),
+            ref_id,
+            bought_by: None,
         });
-        self.request_index.insert(id.clone(), idx);
+        self.request_index.insert(id, idx);
         self.bump_rev(idx);
-        self.events.push(Event {
-            at: now,
-            kind: EventKind::Request,
-            lib_card: Some(lib_card.to_string()),
-        });
-        Ok(id)
+        idx
     }
 
     /// Adds `n` requests from generated readers (new ones ~30% of the time) for random books.
     pub fn add_random_requests(&mut self, n: usize, now: DateTime<FixedOffset>) -> Vec<String> {
         let mut ids = Vec::with_capacity(n);
+        if self.catalogue.is_empty() {
+            return ids;
+        }
         for _ in 0..n {
             let lib_card = if self.readers.is_empty() || self.rng.random_bool(0.3) {
                 self.add_random_reader(now).lib_card
@@ -466,7 +584,7 @@ impl State {
                 let i = self.rng.random_range(0..self.readers.len());
                 self.readers[i].lib_card.clone()
             };
-            let art = catalogue::FIRST_ART + self.rng.random_range(0..self.catalogue.len()) as u64;
+            let art = self.catalogue[self.rng.random_range(0..self.catalogue.len())].art;
             if let Ok(id) = self.add_request(&lib_card, art, now) {
                 ids.push(id);
             }
@@ -487,8 +605,11 @@ impl State {
 
     /// Stocks `titles` random titles with 1–2 copies each.
     pub fn stock_random(&mut self, titles: usize, now: DateTime<FixedOffset>) {
+        if self.catalogue.is_empty() {
+            return;
+        }
         for _ in 0..titles {
-            let art = catalogue::FIRST_ART + self.rng.random_range(0..self.catalogue.len()) as u64;
+            let art = self.catalogue[self.rng.random_range(0..self.catalogue.len())].art;
             let n = self.rng.random_range(1..=2);
             // The art is from the catalogue, so this cannot fail.
             let _ = self.stock(art, n, now);
@@ -509,6 +630,244 @@ impl State {
             retired: false,
         });
         id
+    }
+
+    // ----------------------------------------------------------------- scenarios
+
+    /// Adds a book to the catalogue; `false` (nothing added) if its art is taken.
+    pub fn add_book(&mut self, book: Book) -> bool {
+        if self.art_index.contains_key(&book.art) {
+            return false;
+        }
+        self.art_index.insert(book.art, self.catalogue.len());
+        self.catalogue.push(book);
+        true
+    }
+
+    /// Sets up a fresh state as a checked [`Scenario`] says, at the simulator's `now`:
+    /// its books join the catalogue, then its readers, fund and requests (in the order
+    /// they were made; issued ones lend a copy, and loans already due are returned).
+    /// The scenario states facts: they are not checked against the lending rules.
+    pub fn apply_scenario(
+        &mut self,
+        sc: &Scenario,
+        now: DateTime<FixedOffset>,
+    ) -> Result<(), ScenarioError> {
+        let fail = |line: Option<usize>, message: String| ScenarioError { line, message };
+        let generated = self.catalogue.len();
+        for (i, b) in sc.books.iter().enumerate() {
+            let book = Book {
+                art: b.art,
+                title: b.title.trim().to_string(),
+                authors: b.authors.trim().to_string(),
+                genre: b.genre.trim().to_string(),
+                kind: b.kind.kind(),
+                price: if b.free {
+                    Money(0)
+                } else {
+                    b.price.unwrap_or_default()
+                },
+                age_rating: b.age_rating,
+                rating: b.rating.map(|r| (r * 10.0).round() as u16),
+                reviews: b.reviews,
+                draft: b.draft,
+                samizdat: b.samizdat,
+                free: b.free,
+            };
+            if !self.add_book(book) {
+                return Err(fail(
+                    b.line,
+                    format!(
+                        "книга №{} (art {}): такой номер уже у книги созданного каталога \
+                         ({} книг с {}): выберите другой art или задайте generated_books",
+                        i + 1,
+                        b.art,
+                        generated,
+                        catalogue::FIRST_ART
+                    ),
+                ));
+            }
+        }
+        let at_ten = |d: NaiveDate| {
+            d.and_hms_opt(10, 0, 0)
+                .and_then(|t| {
+                    t.and_local_timezone(crate::provider::protocol::moscow())
+                        .single()
+                })
+                .unwrap_or(now)
+        };
+        let mut first_request: HashMap<&str, DateTime<FixedOffset>> = HashMap::new();
+        for r in &sc.requests {
+            let t = r.created(now);
+            first_request
+                .entry(r.card.trim())
+                .and_modify(|x| *x = (*x).min(t))
+                .or_insert(t);
+        }
+        let today = now.date_naive();
+        for (i, r) in sc.readers.iter().enumerate() {
+            let at = |m: String| fail(r.line, format!("читатель №{}: {m}", i + 1));
+            let card = r.card.trim();
+            if r.birth_date > today {
+                return Err(at(format!(
+                    "дата рождения {} позже сегодняшней",
+                    r.birth_date
+                )));
+            }
+            if r.registered.is_some_and(|d| d > today) {
+                return Err(at("дата регистрации (registered) позже сегодняшней".into()));
+            }
+            let created = r
+                .registered
+                .map(at_ten)
+                .or_else(|| first_request.get(card).copied())
+                .unwrap_or(now)
+                .min(now);
+            let name: String = r.name.trim().chars().take(MAX_NAME_CHARS).collect();
+            let added = self.add_reader_with_card(
+                card,
+                name,
+                r.birth_date,
+                r.email.as_ref().map(|m| m.trim().to_string()),
+                r.phone.as_ref().map(|p| p.trim().to_string()),
+                created,
+            );
+            if added.is_none() {
+                return Err(at(format!("карта «{card}» уже занята")));
+            }
+            if let Some(reader) = self.readers.last_mut() {
+                reader.loan_days = r.loan_days;
+                reader.self_price_cap = r.self_price_cap;
+                reader.self_purchases = r.self_purchases;
+            }
+        }
+        for (i, f) in sc.fund.iter().enumerate() {
+            let at = |m: String| {
+                fail(
+                    f.line,
+                    format!("запись фонда №{} (art {}): {m}", i + 1, f.art),
+                )
+            };
+            if self.book(f.art).is_none() {
+                return Err(at(
+                    "такой книги нет ни в созданном каталоге, ни в [[books]]: добавьте её \
+                     в [[books]] или исправьте art"
+                        .into(),
+                ));
+            }
+            let bought = f.bought.unwrap_or(today);
+            if bought > today {
+                return Err(at(format!("дата покупки {bought} позже сегодняшней")));
+            }
+            for c in 0..f.copies as usize {
+                self.new_copy(f.art, bought);
+                if let Some(copy) = self.copies.last_mut() {
+                    copy.issues = f.issues.get(c).copied().unwrap_or(0);
+                }
+            }
+        }
+        let mut order: Vec<usize> = (0..sc.requests.len()).collect();
+        order.sort_by_key(|&i| sc.requests[i].created(now));
+        for i in order {
+            let r = &sc.requests[i];
+            let at = |m: String| fail(r.line, format!("запрос №{}: {m}", i + 1));
+            let created = r.created(now);
+            if created > now + ChronoDuration::minutes(1) {
+                return Err(at(format!(
+                    "время запроса {} позже текущего: запрос не может быть из будущего",
+                    fmt_time(created)
+                )));
+            }
+            let card = r.card.trim();
+            let Some(book) = self.book(r.art) else {
+                return Err(at(format!(
+                    "книги art {} нет ни в созданном каталоге, ни в [[books]]: добавьте её \
+                     в [[books]] или исправьте art",
+                    r.art
+                )));
+            };
+            let price = book.price;
+            self.settle(created);
+            let idx = if r.direct {
+                let idx = self.push_request(card, r.art, created, None);
+                self.requests[idx].direct = true;
+                idx
+            } else {
+                let id = self
+                    .add_request(card, r.art, created)
+                    .map_err(|_| at(format!("читателя с картой «{card}» нет")))?;
+                self.request_index[&id]
+            };
+            match r.state {
+                StateSpec::Pending => {}
+                StateSpec::Issued => {
+                    let copy = match r.bought_by {
+                        Some(buyer) => {
+                            let copy = self.new_copy(r.art, created.date_naive());
+                            self.purchases.push(Purchase {
+                                art: r.art,
+                                price,
+                                lib_card: Some(card.to_string()),
+                                at: created,
+                            });
+                            self.events.push(Event {
+                                at: created,
+                                kind: EventKind::Purchase(price),
+                                lib_card: Some(card.to_string()),
+                            });
+                            self.requests[idx].bought_by = Some(buyer.code().to_string());
+                            Some(copy)
+                        }
+                        None => self
+                            .copy_to_lend(r.art, created.date_naive())
+                            .map_err(|code| {
+                                at(if code == codes::LICENCE_EXPIRED {
+                                    "лицензия на экземпляры этой книги к дате запроса истекла: \
+                                     измените bought в [[fund]]"
+                                        .to_string()
+                                } else {
+                                    format!(
+                                        "выдан, но свободного экземпляра книги art {} в фонде \
+                                         на {} нет: добавьте экземпляр в [[fund]] \
+                                         или укажите bought_by",
+                                        r.art,
+                                        created.format("%d.%m.%Y %H:%M")
+                                    )
+                                })
+                            })?,
+                    };
+                    self.lend(idx, copy, created);
+                }
+                StateSpec::Refused => {
+                    let reason = RefusalReason::from_code(r.reason.as_deref().unwrap_or("other"));
+                    let q = &mut self.requests[idx];
+                    q.status = RequestStatus::Refused;
+                    q.refusal = Some(Refusal {
+                        reason,
+                        text: r.refusal.as_deref().unwrap_or_default().trim().to_string(),
+                    });
+                    self.bump_rev(idx);
+                    self.events.push(Event {
+                        at: created,
+                        kind: EventKind::Refusal(reason),
+                        lib_card: Some(card.to_string()),
+                    });
+                }
+                StateSpec::Cancelled => {
+                    self.requests[idx].status = RequestStatus::Cancelled;
+                    self.bump_rev(idx);
+                    self.events.push(Event {
+                        at: created,
+                        kind: EventKind::Cancel,
+                        lib_card: Some(card.to_string()),
+                    });
+                }
+            }
+        }
+        self.settle(now);
+        // What the scenario states is where the desk starts: no write applied yet.
+        self.applied_writes.clear();
+        Ok(())
     }
 
     // ----------------------------------------------------------------- sessions
@@ -581,6 +940,8 @@ impl State {
             func::FUND_BUY => self.fund_buy(param, now),
             func::STATS => self.stats(param, now),
             func::LIBRARY_INFO => self.library_info(param),
+            func::ISSUE_DIRECT => self.issue_direct(param, now),
+            func::READER_SETTINGS => self.reader_settings(param),
             func::CREATE_SID => self.create_session(param, now),
             _ => Err(codes::UNKNOWN_FUNCTION),
         }
@@ -702,20 +1063,25 @@ impl State {
             .range(since.saturating_add(1)..)
             .map(|(_, &i)| &self.requests[i])
             .filter(|r| updated_after.is_none_or(|t| r.updated >= t))
-            .filter(|r| q.ids.as_ref().is_none_or(|ids| ids.contains(&r.id)));
+            .filter(|r| q.ids.as_ref().is_none_or(|ids| ids.contains(&r.id)))
+            .filter(|r| {
+                q.ref_ids
+                    .as_ref()
+                    .is_none_or(|refs| r.ref_id.as_ref().is_some_and(|id| refs.contains(id)))
+            });
         let mut total = 0u64;
         let mut page = Vec::new();
         let mut last_rev = None;
         for r in matching {
             if total >= skip && (page.len() as u64) < take {
-                page.push(self.request_dto(r));
+                page.push(self.request_json(r));
                 last_rev = Some(r.rev);
             }
             total += 1;
         }
         let more = skip + (page.len() as u64) < total;
         let cursor = last_rev.unwrap_or(since).to_string();
-        let requests = serde_json::to_value(page).map_err(|_| codes::INVALID_PARAM)?;
+        let requests = Value::Array(page);
         Ok(json!({"requests": requests, "cursor": cursor, "more": more, "total": total}))
     }
 
@@ -754,16 +1120,50 @@ impl State {
         Ok(())
     }
 
-    /// Lends copy `copy_id` for request `idx`.
-    fn lend(&mut self, idx: usize, copy_id: u64, now: DateTime<FixedOffset>) {
+    /// The reader's loan period: the reader's own, else the library's.
+    fn loan_days(&self, lib_card: &str) -> u32 {
+        self.reader(lib_card)
+            .and_then(|r| r.loan_days)
+            .unwrap_or(self.rules.loan_days)
+    }
+
+    /// The copy to lend for `art` today: `None` for a free title (no copy needed), else
+    /// the free licensed copy with the fewest issues.
+    fn copy_to_lend(&self, art: u64, today: NaiveDate) -> Result<Option<u64>, u32> {
+        let book = self.book(art).ok_or(codes::ART_NOT_FOUND)?;
+        if book.free {
+            return Ok(None);
+        }
+        let mut held = self
+            .copies
+            .iter()
+            .filter(|c| c.art == art && !c.retired)
+            .peekable();
+        if held.peek().is_none() {
+            return Err(codes::NO_FREE_COPY);
+        }
+        let licensed: Vec<&SimCopy> = held.filter(|c| c.licence_end >= today).collect();
+        if licensed.is_empty() {
+            return Err(codes::LICENCE_EXPIRED);
+        }
+        licensed
+            .iter()
+            .filter(|c| c.on_loan.is_none())
+            .min_by_key(|c| (c.issues, c.id))
+            .map(|c| Some(c.id))
+            .ok_or(codes::NO_FREE_COPY)
+    }
+
+    /// Lends copy `copy_id` (none: a free title) for request `idx`.
+    fn lend(&mut self, idx: usize, copy_id: Option<u64>, now: DateTime<FixedOffset>) {
         let loan_id = self.next_loan;
         self.next_loan += 1;
-        let due = now + ChronoDuration::days(i64::from(self.rules.loan_days));
         let (request_id, lib_card, art) = {
             let r = &self.requests[idx];
             (r.id.clone(), r.lib_card.clone(), r.art)
         };
-        if let Some(c) = self.copies.iter_mut().find(|c| c.id == copy_id) {
+        let due = now + ChronoDuration::days(i64::from(self.loan_days(&lib_card)));
+        if let Some(c) = copy_id.and_then(|id| self.copies.iter_mut().find(|c| c.id == id)) {
             c.issues += 1;
             c.on_loan = Some(loan_id);
             // The copy leaves the fund at its last allowed issue (it never comes back).
@@ -776,7 +1176,7 @@ impl State {
             request_id: request_id.clone(),
             lib_card: lib_card.clone(),
             art,
-            copy_id,
+            copy_id: copy_id.unwrap_or(0),
             start: now,
             due,
             returned: false,
@@ -799,27 +1199,74 @@ impl State {
         let idx = self.pending_request(&q.request_id)?;
         let (lib_card, art) = (self.requests[idx].lib_card.clone(), self.requests[idx].art);
         self.check_reader(&lib_card, art, now)?;
-        let today = now.date_naive();
-        let mut held = self
-            .copies
-            .iter()
-            .filter(|c| c.art == art && !c.retired)
-            .peekable();
-        if held.peek().is_none() {
-            return Err(codes::NO_FREE_COPY);
-        }
-        let licensed: Vec<&SimCopy> = held.filter(|c| c.licence_end >= today).collect();
-        if licensed.is_empty() {
-            return Err(codes::LICENCE_EXPIRED);
-        }
-        let copy_id = licensed
-            .iter()
-            .filter(|c| c.on_loan.is_none())
-            .min_by_key(|c| (c.issues, c.id))
-            .map(|c| c.id)
-            .ok_or(codes::NO_FREE_COPY)?;
+        let copy_id = self.copy_to_lend(art, now.date_naive())?;
         self.lend(idx, copy_id, now);
-        Ok(json!({"request": self.request_dto(&self.requests[idx])}))
+        self.changed(idx)
+    }
+
+    /// `w_biblio_issue_direct`: a free copy to the reader without a request, under the
+    /// rules of `w_biblio_request_issue`, recorded as a request issued at once and
+    /// carrying the desk's `ref_id`. The same `ref_id` again answers the request it made
+    /// (the desk resends after a lost answer): nothing is issued twice.
+    fn issue_direct(&mut self, p: &Value, now: DateTime<FixedOffset>) -> CallResult {
+        let q: api::IssueDirect = parse(p)?;
+        self.check_libhouse(Some(q.libhouse))?;
+        let ref_id = q.ref_id.trim();
+        if ref_id.is_empty() || ref_id.chars().count() > MAX_REF_ID_CHARS {
+            return Err(codes::INVALID_PARAM);
+        }
+        let lib_card = q.lib_card.trim();
+        if let Some(&idx) = self.ref_index.get(ref_id) {
+            let r = &self.requests[idx];
+            if r.lib_card != lib_card || r.art != q.art {
+                // The same id for another write: the desk's ids are unique, so refuse.
+                return Err(codes::INVALID_PARAM);
+            }
+            return Ok(json!({"request": self.request_json(r)}));
+        }
+        self.check_reader(lib_card, q.art, now)?;
+        let copy_id = self.copy_to_lend(q.art, now.date_naive())?;
+        let idx = self.push_request(lib_card, q.art, now, Some(ref_id.to_string()));
+        self.lend(idx, copy_id, now);
+        self.changed(idx)
+    }
+
+    /// `w_biblio_reader_settings`: the reader's own loan period, self-purchase price cap
+    /// and count (`None`: the library's default). Answers with the settings in force.
+    fn reader_settings(&mut self, p: &Value) -> CallResult {
+        let q: api::ReaderSettings = parse(p)?;
+        // A value given but not a number the API reads (negative, text) is an error,
+        // not "the default".
+        let given = |key: &str| p.get(key).is_some_and(|v| !v.is_null());
+        if (given("loan_days") && q.loan_days.is_none())
+            || (given("self_price_cap") && q.self_price_cap.is_none())
+            || (given("self_purchases") && q.self_purchases.is_none())
+        {
+            return Err(codes::INVALID_PARAM);
+        }
+        let &i = self
+            .card_index
+            .get(q.lib_card.trim())
+            .ok_or(codes::READER_NOT_FOUND)?;
+        if q.loan_days
+            .is_some_and(|d| !(1..=MAX_READER_LOAN_DAYS).contains(&d))
+            || q.self_price_cap
+                .is_some_and(|m| m.0 < 0 || m > MAX_SELF_PRICE_CAP)
+            || q.self_purchases.is_some_and(|n| n > MAX_SELF_PURCHASES)
+        {
+            return Err(codes::INVALID_PARAM);
+        }
+        let r = &mut self.readers[i];
+        r.loan_days = q.loan_days;
+        r.self_price_cap = q.self_price_cap;
+        r.self_purchases = q.self_purchases;
+        let out = api::ReaderSettings {
+            lib_card: r.lib_card.clone(),
+            loan_days: r.loan_days,
+            self_price_cap: r.self_price_cap,
+            self_purchases: r.self_purchases,
+        };
+        serde_json::to_value(out).map_err(|_| codes::INVALID_PARAM)
     }
 
     fn request_refuse(&mut self, p: &Value, now: DateTime<FixedOffset>) -> CallResult {
@@ -847,7 +1294,7 @@ impl State {
             kind: EventKind::Refusal(q.reason),
             lib_card: Some(lib_card),
         });
-        Ok(json!({"request": self.request_dto(&self.requests[idx])}))
+        self.changed(idx)
     }
 
     fn request_cancel(&mut self, p: &Value, now: DateTime<FixedOffset>) -> CallResult {
@@ -864,7 +1311,7 @@ impl State {
             kind: EventKind::Cancel,
             lib_card: Some(lib_card),
         });
-        Ok(json!({"request": self.request_dto(&self.requests[idx])}))
+        self.changed(idx)
     }
 
     // ----------------------------------------------------------------- fund (ours)
@@ -961,8 +1408,9 @@ impl State {
         });
         let request = match request_idx {
             Some(idx) => {
-                self.lend(idx, copy_id, now);
-                Some(self.request_dto(&self.requests[idx]))
+                self.requests[idx].bought_by = Some("library".to_string());
+                self.lend(idx, Some(copy_id), now);
+                Some(self.request_json(&self.requests[idx]))
             }
             None => None,
         };
@@ -976,9 +1424,13 @@ impl State {
             price,
             copies: u32::try_from(copies).unwrap_or(u32::MAX),
             money_left: Some(self.money),
-            request,
+            request: None,
         };
-        serde_json::to_value(out).map_err(|_| codes::INVALID_PARAM)
+        let mut out = serde_json::to_value(out).map_err(|_| codes::INVALID_PARAM)?;
+        if let (Some(r), Value::Object(m)) = (request, &mut out) {
+            m.insert("request".into(), r);
+        }
+        Ok(out)
     }
 
     // ----------------------------------------------------------------- stats, info (ours)
@@ -1068,8 +1520,8 @@ mod tests {
             .unwrap()
     }
 
-    fn state(rules: Rules) -> State {
-        State::new(StateInit {
+    fn init(rules: Rules) -> StateInit {
+        StateInit {
             libhouse: 42,
             library_name: "Тест".into(),
             rules,
@@ -1078,7 +1530,11 @@ mod tests {
             seed: 1,
             catalogue_size: 50,
             session_ttl: ChronoDuration::minutes(30),
-        })
+        }
+    }
+
+    fn state(rules: Rules) -> State {
+        State::new(init(rules))
     }
 
     fn adult(s: &mut State) -> String {
@@ -1173,6 +1629,243 @@ mod tests {
             Err(codes::AGE_RATING)
         );
         assert_eq!(s.applied_writes(&rid), 0);
+    }
+
+    fn direct(s: &mut State, card: &str, art: u64, ref_id: &str) -> CallResult {
+        s.exec(
+            func::ISSUE_DIRECT,
+            &json!({"libhouse": 42, "lib_card": card, "art": art, "ref_id": ref_id}),
+            now(),
+        )
+    }
+
+    #[test]
+    fn a_direct_issue_obeys_the_issue_rules_and_is_applied_once_per_ref_id() {
+        let mut s = state(Rules {
+            max_on_hand: Some(2),
+            ..Rules::default()
+        });
+        let card = adult(&mut s);
+        let arts: Vec<u64> = s
+            .catalogue()
+            .iter()
+            .filter(|b| b.age_rating <= 16 && !b.free)
+            .take(3)
+            .map(|b| b.art)
+            .collect();
+        assert_eq!(
+            direct(&mut s, &card, arts[0], "r1"),
+            Err(codes::NO_FREE_COPY)
+        );
+        for &a in &arts {
+            s.stock(a, 1, now()).unwrap();
+        }
+        let first = direct(&mut s, &card, arts[0], "r1").unwrap();
+        let r = &first["request"];
+        assert_eq!(r["status"], "issued");
+        assert_eq!(
+            (r["direct"].as_bool(), r["ref_id"].as_str()),
+            (Some(true), Some("r1"))
+        );
+        let id = r["id"].as_str().unwrap().to_string();
+        // Sent again (the answer was lost): the same request, nothing issued twice.
+        assert_eq!(direct(&mut s, &card, arts[0], "r1").unwrap(), first);
+        assert_eq!(s.loans().len(), 1);
+        assert_eq!(s.applied_writes(&id), 1);
+        // The same id for another write is refused.
+        assert_eq!(
+            direct(&mut s, &card, arts[1], "r1"),
+            Err(codes::INVALID_PARAM)
+        );
+        assert_eq!(
+            direct(&mut s, &card, arts[1], " "),
+            Err(codes::INVALID_PARAM)
+        );
+        // The copy is out: a second direct issue of it finds no free copy.
+        let other = adult(&mut s);
+        assert_eq!(
+            direct(&mut s, &other, arts[0], "r2"),
+            Err(codes::NO_FREE_COPY)
+        );
+        // On-hand limit, unknown reader, unknown book, wrong library.
+        direct(&mut s, &card, arts[1], "r3").unwrap();
+        assert_eq!(
+            direct(&mut s, &card, arts[2], "r4"),
+            Err(codes::BOOKS_ON_HAND_LIMIT)
+        );
+        assert_eq!(
+            direct(&mut s, "nobody", arts[2], "r5"),
+            Err(codes::READER_NOT_FOUND)
+        );
+        assert_eq!(direct(&mut s, &other, 1, "r6"), Err(codes::ART_NOT_FOUND));
+        assert_eq!(
+            s.exec(
+                func::ISSUE_DIRECT,
+                &json!({"libhouse": 7, "lib_card": other, "art": arts[2], "ref_id": "r7"}),
+                now()
+            ),
+            Err(codes::UNKNOWN_LIBHOUSE)
+        );
+        // Age rating against the reader's age.
+        let kid = s
+            .add_reader(
+                "Маша".into(),
+                NaiveDate::from_ymd_opt(2018, 1, 1).unwrap(),
+                None,
+                Some("+79140000000".into()),
+                now(),
+            )
+            .lib_card;
+        let adult_book = s
+            .catalogue()
+            .iter()
+            .find(|b| b.age_rating == 18)
+            .map(|b| b.art)
+            .unwrap();
+        s.stock(adult_book, 1, now()).unwrap();
+        assert_eq!(
+            direct(&mut s, &kid, adult_book, "r8"),
+            Err(codes::AGE_RATING)
+        );
+        // Found by its ref_id, not by other filters.
+        let found = s
+            .exec(
+                func::REQUEST_LIST,
+                &json!({"libhouse": 42, "ref_ids": ["r1", "r9"]}),
+                now(),
+            )
+            .unwrap();
+        let found = found["requests"].as_array().unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0]["id"], id.as_str());
+    }
+
+    #[test]
+    fn a_direct_issue_of_a_copy_at_its_23rd_issue_retires_it() {
+        let mut s = state(Rules::default());
+        let card = adult(&mut s);
+        let art = s
+            .catalogue()
+            .iter()
+            .find(|b| b.age_rating <= 16 && !b.free)
+            .map(|b| b.art)
+            .unwrap();
+        s.stock(art, 1, now()).unwrap();
+        s.copies[0].issues = ISSUES_PER_COPY - 1;
+        direct(&mut s, &card, art, "last").unwrap();
+        assert!(
+            s.fund().is_empty(),
+            "the copy left the fund at its 24th issue"
+        );
+    }
+
+    #[test]
+    fn a_free_title_is_issued_without_a_copy() {
+        let mut s = State::new(StateInit {
+            catalogue_size: 200,
+            ..init(Rules::default())
+        });
+        assert_eq!(
+            catalogue::generated(1, 200),
+            s.catalogue(),
+            "the catalogue is known before the simulator runs"
+        );
+        let card = adult(&mut s);
+        let free = s.catalogue().iter().find(|b| b.free).unwrap().art;
+        let id = s.add_request(&card, free, now()).unwrap();
+        let out = s
+            .exec(func::REQUEST_ISSUE, &json!({"request_id": id}), now())
+            .unwrap();
+        assert_eq!(out["request"]["status"], "issued");
+        assert_eq!(out["request"]["free"], true);
+        assert_eq!(out["request"]["price"], 0.0);
+        assert!(s.fund().is_empty(), "no copy was needed");
+        direct(&mut s, &card, free, "free-again").unwrap();
+    }
+
+    #[test]
+    fn readers_settings_are_checked_kept_and_set_the_loan_period() {
+        let mut s = state(Rules::default());
+        let card = adult(&mut s);
+        let set = |s: &mut State, p: Value| s.exec(func::READER_SETTINGS, &p, now());
+        let out = set(
+            &mut s,
+            json!({"lib_card": card, "loan_days": 21, "self_price_cap": 300.5, "self_purchases": 2}),
+        )
+        .unwrap();
+        assert_eq!(out["loan_days"], 21);
+        assert_eq!(out["self_price_cap"], 300.5);
+        let r = s.reader(&card).unwrap();
+        assert_eq!(
+            (r.loan_days, r.self_price_cap, r.self_purchases),
+            (Some(21), Some(Money(30050)), Some(2))
+        );
+        for bad in [
+            json!({"lib_card": card, "loan_days": 0}),
+            json!({"lib_card": card, "loan_days": 91}),
+            json!({"lib_card": card, "loan_days": -3}),
+            json!({"lib_card": card, "self_price_cap": -1}),
+            json!({"lib_card": card, "self_purchases": "много"}),
+            json!({"lib_card": card, "self_purchases": 101}),
+        ] {
+            assert_eq!(set(&mut s, bad.clone()), Err(codes::INVALID_PARAM), "{bad}");
+        }
+        assert_eq!(
+            set(&mut s, json!({"lib_card": "nobody", "loan_days": 10})),
+            Err(codes::READER_NOT_FOUND)
+        );
+        assert_eq!(
+            s.reader(&card).unwrap().loan_days,
+            Some(21),
+            "a refused call changes nothing"
+        );
+        // The reader's period makes the loan.
+        let art = s
+            .catalogue()
+            .iter()
+            .find(|b| b.age_rating <= 16 && !b.free)
+            .map(|b| b.art)
+            .unwrap();
+        s.stock(art, 1, now()).unwrap();
+        direct(&mut s, &card, art, "x").unwrap();
+        assert_eq!((s.loans()[0].due - s.loans()[0].start).num_days(), 21);
+        // Without values: the library's defaults again.
+        let out = set(&mut s, json!({"lib_card": card})).unwrap();
+        assert!(out.get("loan_days").is_none());
+        assert_eq!(s.reader(&card).unwrap().loan_days, None);
+    }
+
+    #[test]
+    fn requests_carry_every_detail_of_the_book_and_who_bought_it() {
+        let mut s = state(Rules {
+            max_on_hand: None,
+            ..Rules::default()
+        });
+        let card = adult(&mut s);
+        let book = s
+            .catalogue()
+            .iter()
+            .find(|b| b.rating.is_some() && b.price <= Money::from_rub(700) && b.age_rating <= 16)
+            .cloned()
+            .unwrap();
+        let id = s.add_request(&card, book.art, now()).unwrap();
+        let out = s
+            .exec(
+                func::FUND_BUY,
+                &json!({"libhouse": 42, "art": book.art, "request_id": id}),
+                now(),
+            )
+            .unwrap();
+        let wire: api::Request = serde_json::from_value(out["request"].clone()).unwrap();
+        assert_eq!(wire.bought_by.as_deref(), Some("library"));
+        assert_eq!(wire.rating, book.rating, "the rating comes back as sent");
+        assert_eq!(wire.reviews, book.reviews);
+        assert_eq!(wire.genre.as_deref(), Some(book.genre.as_str()));
+        assert_eq!(
+            (wire.draft, wire.samizdat, wire.free, wire.direct),
+            (book.draft, book.samizdat, book.free, false)
+        );
+        assert_eq!(wire, s.request(&id).unwrap());
     }
 
     #[test]
