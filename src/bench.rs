@@ -10,6 +10,7 @@ use rand::{Rng, SeedableRng};
 
 use kafedra_core::config::{Paths, Settings, SlipLayout};
 use kafedra_core::domain::reader::ReaderDraft;
+use kafedra_core::domain::text::counted;
 use kafedra_core::services::{Context, Store, access, readers, requests, slips};
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -258,10 +259,10 @@ fn pull_requests(store: &mut Store) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
         let total = t.elapsed();
         println!(
-            "Загрузка {} запросов из ЭБС ({label}): {} обращений, получено {} КиБ по сети ({} КиБ JSON; самый большой ответ {} КиБ), \
+            "Загрузка {} из ЭБС ({label}): {}, получено {} КиБ по сети ({} КиБ JSON; самый большой ответ {} КиБ), \
              приём {:.2} с, с записью в базу {:.2} с",
-            stored,
-            stats.calls,
+            counted(stored as u64, "запроса", "запросов", "запросов"),
+            counted(stats.calls as u64, "обращение", "обращения", "обращений"),
             stats.bytes_received / 1024,
             stats.json_bytes / 1024,
             stats.max_response_bytes / 1024,

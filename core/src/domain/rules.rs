@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::domain::reader::age_on;
 use crate::domain::request::{DecisionKind, RefusalReason};
-use crate::domain::text::{money, plural};
+use crate::domain::text::{Count, Rub, plural};
 
 /// A copy leaves the fund at its 24th issue (the next request may buy it again).
 pub const ISSUES_PER_COPY: u32 = 24;
@@ -185,31 +185,38 @@ impl Verdict {
     }
 }
 
-fn books(n: u32) -> String {
-    format!("{n} {}", plural(n.into(), "книга", "книги", "книг"))
+fn books(n: u32) -> Count {
+    Count(n, "книга", "книги", "книг")
 }
 
-fn books_acc(n: u32) -> String {
-    format!("{n} {}", plural(n.into(), "книгу", "книги", "книг"))
+fn books_acc(n: u32) -> Count {
+    Count(n, "книгу", "книги", "книг")
 }
 
-fn copies(n: u32) -> String {
-    format!(
-        "{n} {}",
-        plural(n.into(), "экземпляр", "экземпляра", "экземпляров")
-    )
+fn copies(n: u32) -> Count {
+    Count(n, "экземпляр", "экземпляра", "экземпляров")
 }
 
-fn years(n: u32) -> String {
-    format!("{n} {}", plural(n.into(), "год", "года", "лет"))
+fn years(n: u32) -> Count {
+    Count(n, "год", "года", "лет")
 }
 
 /// «из 5 допустимых», «из 1 допустимой».
-fn of_allowed(n: u32) -> String {
-    format!(
-        "из {n} {}",
-        plural(n.into(), "допустимой", "допустимых", "допустимых")
-    )
+struct OfAllowed(u32);
+
+impl std::fmt::Display for OfAllowed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.0;
+        write!(
+            f,
+            "из {n} {}",
+            plural(n.into(), "допустимой", "допустимых", "допустимых")
+        )
+    }
+}
+
+fn of_allowed(n: u32) -> OfAllowed {
+    OfAllowed(n)
 }
 
 /// Every rule's verdict on giving this book to this reader on `today` (the
@@ -387,17 +394,17 @@ fn price_cap(limits: &Limits, book: &BookFacts) -> Verdict {
         None => Verdict::new(
             Rule::PriceCap,
             true,
-            format!("Цена {}; предела нет", money(price)),
+            format!("Цена {}; предела нет", Rub(price)),
         ),
         Some(cap) if price <= cap => Verdict::new(
             Rule::PriceCap,
             true,
-            format!("Цена {} — не выше предела {}", money(price), money(cap)),
+            format!("Цена {} — не выше предела {}", Rub(price), Rub(cap)),
         ),
         Some(cap) => Verdict::new(
             Rule::PriceCap,
             false,
-            format!("Цена {} выше предела {}", money(price), money(cap)),
+            format!("Цена {} выше предела {}", Rub(price), Rub(cap)),
         ),
     }
 }
@@ -453,19 +460,19 @@ fn money_left(limits: &Limits, book: &BookFacts) -> Verdict {
         Verdict::new(
             Rule::Money,
             true,
-            format!("Осталось {} — хватает ровно на эту книгу", money(left)),
+            format!("Осталось {} — хватает ровно на эту книгу", Rub(left)),
         )
     } else if price < left {
         Verdict::new(
             Rule::Money,
             true,
-            format!("Осталось {}, книга стоит {}", money(left), money(price)),
+            format!("Осталось {}, книга стоит {}", Rub(left), Rub(price)),
         )
     } else {
         Verdict::new(
             Rule::Money,
             false,
-            format!("Осталось {}, а книга стоит {}", money(left), money(price)),
+            format!("Осталось {}, а книга стоит {}", Rub(left), Rub(price)),
         )
     }
 }
@@ -480,8 +487,8 @@ fn allowance(reader: &ReaderFacts, book: &BookFacts) -> Option<Verdict> {
             false,
             format!(
                 "Цена {} выше личного предела читателя {}",
-                money(price),
-                money(cap)
+                Rub(price),
+                Rub(cap)
             ),
         ));
     }
@@ -499,7 +506,7 @@ fn allowance(reader: &ReaderFacts, book: &BookFacts) -> Option<Verdict> {
     }
     let cap = a.price_cap.map_or_else(
         || "без предела цены".to_string(),
-        |c| format!("до {}", money(c)),
+        |c| format!("до {}", Rub(c)),
     );
     let count = a.count.map_or_else(String::new, |c| {
         format!(", использовано {} из {c}", a.used_this_month)

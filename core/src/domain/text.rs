@@ -1,5 +1,7 @@
 //! Text normalisation shared by search, duplicate checks and storage.
 
+use std::fmt::Write as _;
+
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
 /// Folds a name or query for matching: lowercase (full Unicode, not ASCII only),
@@ -76,26 +78,71 @@ pub fn counted(n: u64, one: &str, few: &str, many: &str) -> String {
 /// Digits grouped by thousands with a no-break space, as Russian text writes
 /// them: 4321 → «4 321», 1000000 → «1 000 000».
 pub fn group_digits(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() * 2);
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('\u{A0}');
-        }
-        out.push(digit);
-    }
-    out
+    Grouped(n).to_string()
 }
 
 /// Roubles as Russian text writes them: `70000` → «700 ₽», `34950` → «349,50 ₽»,
 /// `123456789` → «1 234 567,89 ₽» (thousands with no-break spaces).
 pub fn money(kopecks: i64) -> String {
-    let sign = if kopecks < 0 { "-" } else { "" };
-    let k = kopecks.unsigned_abs();
-    let rub = group_digits(k / 100);
-    match k % 100 {
-        0 => format!("{sign}{rub}\u{A0}₽"),
-        c => format!("{sign}{rub},{c:02}\u{A0}₽"),
+    Rub(kopecks).to_string()
+}
+
+/// [`group_digits`] written straight into a message (no string of its own).
+#[derive(Debug, Clone, Copy)]
+pub struct Grouped(pub u64);
+
+impl std::fmt::Display for Grouped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut digits = [0u8; 20];
+        let mut n = self.0;
+        let mut len = 0;
+        loop {
+            digits[len] = b'0' + (n % 10) as u8;
+            len += 1;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        for i in (0..len).rev() {
+            if i + 1 < len && (i + 1) % 3 == 0 {
+                f.write_str("\u{A0}")?;
+            }
+            f.write_char(char::from(digits[i]))?;
+        }
+        Ok(())
+    }
+}
+
+/// [`money`] written straight into a message.
+#[derive(Debug, Clone, Copy)]
+pub struct Rub(pub i64);
+
+impl std::fmt::Display for Rub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let k = self.0.unsigned_abs();
+        match k % 100 {
+            0 => write!(f, "{sign}{}\u{A0}₽", Grouped(k / 100)),
+            c => write!(f, "{sign}{},{c:02}\u{A0}₽", Grouped(k / 100)),
+        }
+    }
+}
+
+/// A count with its noun in the right form, written straight into a
+/// message: `Count(5, "книга", "книги", "книг")` is «5 книг».
+#[derive(Debug, Clone, Copy)]
+pub struct Count(
+    pub u32,
+    pub &'static str,
+    pub &'static str,
+    pub &'static str,
+);
+
+impl std::fmt::Display for Count {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Count(n, one, few, many) = *self;
+        write!(f, "{n} {}", plural(n.into(), one, few, many))
     }
 }
 

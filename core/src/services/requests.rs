@@ -209,6 +209,8 @@ pub fn weigh(
     let today = library_day(now);
     let mut entries: Vec<QueueEntry> = Vec::with_capacity(rows.len());
     let mut candidates: Vec<Candidate> = Vec::with_capacity(rows.len());
+    // A queue has few distinct genres: normalise each once.
+    let mut genres: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     for row in rows {
         let birth = row
             .reader
@@ -264,7 +266,12 @@ pub fn weigh(
                 .request
                 .genre
                 .as_deref()
-                .map(normalize)
+                .map(|g| {
+                    genres
+                        .entry(g.to_owned())
+                        .or_insert_with(|| normalize(g))
+                        .clone()
+                })
                 .unwrap_or_default(),
             kind: row.request.kind,
             created: row.request.created,
