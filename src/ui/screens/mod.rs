@@ -10,6 +10,7 @@
 //! plus its arms here (and a [`Tab`] if it has one).
 
 pub mod journal;
+pub mod policy;
 pub mod pool;
 pub mod reader;
 pub mod readers;
@@ -207,7 +208,9 @@ impl Screen {
     pub fn reload(&self, changed: Changed, env: &Env<'_>) -> Task<Message> {
         match self {
             Screen::Requests(s) if changed.requests => s.reload(env.db).map(Message::Requests),
-            Screen::Reader(c) if changed.logins => c.reload(env.db, env.ctx).map(Message::Reader),
+            Screen::Reader(c) if changed.logins || changed.requests => {
+                c.reload(env.db, env.ctx).map(Message::Reader)
+            }
             Screen::Pool(p) if changed.logins => p.reload(env.db).map(Message::Pool),
             _ => Task::none(),
         }

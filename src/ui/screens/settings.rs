@@ -1,4 +1,5 @@
-//! Settings of this desk and of the library (slip texts, card numbers, pool).
+//! Settings of this desk and of the library (slip texts, card numbers, pool),
+//! and the page «Правила и приоритеты» of the requests desk ([`super::policy`]).
 
 use chrono::Local;
 use iced::widget::{
@@ -8,8 +9,9 @@ use iced::{Element, Fill, Task};
 
 use kafedra_core::config::{AccessMode, Settings, SlipLayout};
 use kafedra_core::domain::card_number::CardPattern;
-use kafedra_core::services::{self, Context, Db, settings};
+use kafedra_core::services::{self, Changed, Context, Db, settings};
 
+use super::policy::{self, PolicyEditor};
 use super::{Effect, Message as ScreenMessage};
 use crate::ui::shell::Notice;
 use crate::ui::theme::{self, FONT_BOLD, FONT_MONO, size, space};
@@ -42,6 +44,29 @@ pub enum Message {
     PickPrinter(String),
     Save,
     Saved(Result<Vec<String>, services::Error>, Box<Settings>),
+    /// «Общие» or «Правила и приоритеты».
+    Page(Page),
+    Policy(policy::Message),
+}
+
+/// The pages of Settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    /// This desk, the library, the slip, access, the pool.
+    General,
+    /// The requests desk: priorities, rules, refusal texts.
+    Policy,
+}
+
+impl Page {
+    pub const ALL: [Page; 2] = [Page::General, Page::Policy];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Page::General => "Общие",
+            Page::Policy => "Правила и приоритеты",
+        }
+    }
 }
 
 /// What the settings form hands up.
@@ -51,6 +76,8 @@ pub enum Action {
     Error(String),
     /// Saved: the desk works with these settings from now on.
     Saved(Box<Settings>, Notice),
+    /// The library's policy was saved: the queue is ordered anew.
+    PolicySaved(Notice),
 }
 
 pub fn effect(action: Action) -> Effect {
@@ -59,6 +86,7 @@ pub fn effect(action: Action) -> Effect {
         Action::Run(task) => Effect::Run(task.map(ScreenMessage::Settings)),
         Action::Error(text) => Effect::Notify(Notice::error(text), Task::none()),
         Action::Saved(settings, notice) => Effect::SettingsSaved(settings, notice),
+        Action::PolicySaved(notice) => Effect::Changed(Changed::REQUESTS, notice, Task::none()),
     }
 }
 
@@ -71,6 +99,9 @@ pub struct SettingsForm {
     saving: bool,
     /// The printers the print system knows (empty until asked, or none).
     printers: Vec<String>,
+    page: Page,
+    /// Loaded when its page is first shown.
+    policy: Option<PolicyEditor>,
 }
 
 impl SettingsForm {
@@ -85,6 +116,8 @@ impl SettingsForm {
             problems: Vec::new(),
             saving: false,
             printers: Vec::new(),
+            page: Page::General,
+            policy: None,
         }
     }
 
@@ -130,8 +163,32 @@ impl SettingsForm {
                 self.s.print_after_bind = v;
                 Action::None
             }
+            Message::Save if self.page == Page::Policy => {
+                self.policy_update(policy::Message::Save, db, ctx)
+            }
             Message::Save => self.save(db, ctx),
             Message::Saved(result, settings) => self.saved(result, settings),
+            Message::Page(page) => {
+                self.page = page;
+                if page == Page::Policy && self.policy.is_none() {
+                    let (editor, task) = PolicyEditor::open(db);
+                    self.policy = Some(editor);
+                    return Action::Run(task.map(Message::Policy));
+                }
+                Action::None
+            }
+            Message::Policy(m) => self.policy_update(m, db, ctx),
+        }
+    }
+
+    fn policy_update(&mut self, message: policy::Message, db: &Db, ctx: &Context) -> Action {
+        let Some(editor) = &mut self.policy else {
+            return Action::None;
+        };
+        match editor.update(message, db, ctx) {
+            policy::Action::None => Action::None,
+            policy::Action::Run(task) => Action::Run(task.map(Message::Policy)),
+            policy::Action::Saved(notice) => Action::PolicySaved(notice),
         }
     }
 
@@ -286,7 +343,36 @@ impl SettingsForm {
     }
 
     pub fn view(&self) -> Element<'_, Message> {
-        let mut col = column![theme::title("Настройки")]
+        let pages = Page::ALL.iter().fold(row![].spacing(space::XS), |r, p| {
+            let active = *p == self.page;
+            r.push(
+                button(text(p.label()).font(if active {
+                    FONT_BOLD
+                } else {
+                    theme::FONT_REGULAR
+                }))
+                .on_press(Message::Page(*p))
+                .padding([6, 14])
+                .style(if active {
+                    button::primary
+                } else {
+                    button::secondary
+                }),
+            )
+        });
+        let header = row![theme::title("Настройки"), pages]
+            .spacing(space::XL)
+            .align_y(iced::Center);
+        let page = match (self.page, &self.policy) {
+            (Page::Policy, Some(editor)) => editor.view().map(Message::Policy),
+            _ => self.general(),
+        };
+        column![header, page].spacing(space::ML).into()
+    }
+
+    /// «Общие»: the settings of the desk and of the library.
+    fn general(&self) -> Element<'_, Message> {
+        let mut col = column![]
             .extend(self.desk_section())
             .extend(self.library_section())
             .extend(self.slip_section())

@@ -1,8 +1,14 @@
 //! The reader's page: details, the «Доступ к ЭБС» panel (grant access, show
 //! the password, print the slip, block and replace the login) and the
-//! reader's history. State and update here; the layout in [`view`], the
-//! access panel in [`panel`].
+//! reader's history; then the reader's lending: «Книгооборот»
+//! ([`circulation`]), issuing a book of the fund without a request
+//! ([`issue`]) and the reader's own lending settings ([`lending`]). State and
+//! update here and in those modules; the layout in [`view`], the access
+//! panel in [`panel`].
 
+mod circulation;
+mod issue;
+mod lending;
 mod panel;
 mod view;
 
@@ -19,8 +25,15 @@ use kafedra_core::services::slips::PrintJob;
 use kafedra_core::services::{self, Changed, Context, Db, Store, slips};
 use kafedra_core::slip::PrintError;
 
+use self::circulation::Circulation;
+use self::issue::IssueDesk;
+use self::lending::LendingForm;
 use super::{Effect, Env, Message as ScreenMessage};
 use crate::ui::shell::Notice;
+
+pub use self::circulation::CirculationMessage;
+pub use self::issue::IssueMessage;
+pub use self::lending::LendingMessage;
 
 type Answer<T> = Result<T, services::Error>;
 
@@ -52,6 +65,45 @@ pub enum Message {
     CancelBlock,
     Blocked(Answer<Binding>),
     Back,
+    /// One of the page's sections is chosen.
+    Section(Section),
+    /// The reader's writes still waiting for the provider.
+    Waiting(Answer<Vec<String>>),
+    Circulation(CirculationMessage),
+    Issue(IssueMessage),
+    Lending(LendingMessage),
+}
+
+/// The sections of the reader's page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Section {
+    /// Details, access to the provider, the journal of the card.
+    #[default]
+    Card,
+    /// «Книгооборот»: requests, issues, refusals, purchases, loans.
+    Circulation,
+    /// «Выдать из фонда»: a book of the fund without a request.
+    Issue,
+    /// The reader's own lending settings.
+    Lending,
+}
+
+impl Section {
+    pub const ALL: [Section; 4] = [
+        Section::Card,
+        Section::Circulation,
+        Section::Issue,
+        Section::Lending,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Section::Card => "Карточка",
+            Section::Circulation => "Книгооборот",
+            Section::Issue => "Выдать из фонда",
+            Section::Lending => "Настройки выдачи",
+        }
+    }
 }
 
 impl Message {
@@ -79,6 +131,8 @@ pub enum Action {
     LoginsChanged(Notice, Task<Message>),
     /// The creation of the reader's card at the provider is queued: sync now.
     Queued(Notice, Task<Message>),
+    /// A direct issue or the reader's settings are queued: sync now.
+    LendingQueued(Notice, Task<Message>),
     Back,
 }
 
@@ -90,6 +144,7 @@ pub fn effect(action: Action) -> Effect {
         Action::Notify(notice, then) => Effect::Notify(notice, map(then)),
         Action::LoginsChanged(notice, then) => Effect::Changed(Changed::LOGINS, notice, map(then)),
         Action::Queued(notice, then) => Effect::Queued(Changed::LOGINS, notice, map(then)),
+        Action::LendingQueued(notice, then) => Effect::Queued(Changed::REQUESTS, notice, map(then)),
         Action::Back => Effect::Back,
     }
 }
@@ -109,6 +164,12 @@ pub struct ReaderPage {
     /// A service started here has not answered yet.
     busy: bool,
     error: Option<String>,
+    section: Section,
+    /// The reader's direct issues and settings not yet sent to the provider.
+    waiting: Vec<String>,
+    circulation: Circulation,
+    issue: IssueDesk,
+    lending: LendingForm,
 }
 
 impl ReaderPage {
@@ -122,22 +183,58 @@ impl ReaderPage {
             block: None,
             busy: false,
             error: None,
+            section: Section::Card,
+            waiting: Vec::new(),
+            circulation: Circulation::default(),
+            issue: IssueDesk::default(),
+            lending: LendingForm::default(),
         };
         let ctx = ctx.clone();
-        let task = Task::perform(
-            db.call(move |s| readers::open(s, &ctx, id).map(Box::new)),
-            Message::Loaded,
-        );
+        let task = Task::batch([
+            Task::perform(
+                db.call(move |s| readers::open(s, &ctx, id).map(Box::new)),
+                Message::Loaded,
+            ),
+            profile.load_waiting(db),
+        ]);
         (profile, task)
     }
 
-    /// Reloads after an action here or a sync (not a new view in the journal).
+    /// Reloads after an action here or a sync (not a new view in the
+    /// journal): the card, and whatever section has been loaded.
     pub fn reload(&self, db: &Db, _ctx: &Context) -> Task<Message> {
         let id = self.id;
+        Task::batch([
+            Task::perform(
+                db.call(move |s| readers::reload(s, id).map(Box::new)),
+                Message::Loaded,
+            ),
+            self.load_waiting(db),
+            self.circulation.reload(id, db),
+            self.issue.reload(id, db),
+            self.lending.reload(id, db),
+        ])
+    }
+
+    fn load_waiting(&self, db: &Db) -> Task<Message> {
+        let id = self.id;
         Task::perform(
-            db.call(move |s| readers::reload(s, id).map(Box::new)),
-            Message::Loaded,
+            db.call(move |s| services::lending::waiting(s, id)),
+            Message::Waiting,
         )
+    }
+
+    /// Shows a section, loading what it shows the first time.
+    fn show(&mut self, section: Section, db: &Db) -> Action {
+        self.section = section;
+        let id = self.id;
+        let task = match section {
+            Section::Card => Task::none(),
+            Section::Circulation => self.circulation.open(id, db),
+            Section::Issue => self.issue.open(id, db),
+            Section::Lending => self.lending.open(id, db),
+        };
+        Action::Run(task)
     }
 
     /// Runs a service for this reader in the background; the page is busy
@@ -189,6 +286,19 @@ impl ReaderPage {
             | Message::ConfirmBlock
             | Message::Blocked(_) => self.block(message, env),
             Message::Granted(Err(e)) => self.failed(e, env),
+            Message::Section(section) => self.show(section, env.db),
+            Message::Waiting(Ok(lines)) => {
+                self.waiting = lines;
+                Action::None
+            }
+            // The card itself still shows; the section says nothing more.
+            Message::Waiting(Err(_)) => Action::None,
+            Message::Circulation(m) => {
+                self.circulation.update(m);
+                Action::None
+            }
+            Message::Issue(m) => self.issue_update(m, env),
+            Message::Lending(m) => self.lending_update(m, env),
         }
     }
 
