@@ -3,6 +3,7 @@
 pub mod account;
 pub mod card_number;
 pub mod event;
+pub mod fund;
 pub mod ids;
 pub mod layout;
 pub mod policy;
