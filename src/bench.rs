@@ -322,6 +322,7 @@ fn weigh_synthetic() -> Result<(), String> {
                 copies,
                 on_loan: rng.random_range(0..=copies),
                 copy_issues: (0..copies).map(|_| rng.random_range(0..24)).collect(),
+                rebuy: false,
             }
         })
         .collect();

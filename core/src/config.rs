@@ -270,6 +270,10 @@ pub struct Settings {
     pub access_mode: AccessMode,
     /// Seconds between background syncs with the provider.
     pub sync_interval_secs: u64,
+    /// «Близко к 24-й выдаче»: a copy with this many issues or more.
+    pub fund_near_issues: u32,
+    /// The library's partner id at the provider (`lfrom` of book links); empty: none.
+    pub provider_partner: String,
 }
 
 impl Default for Settings {
@@ -289,6 +293,8 @@ impl Default for Settings {
             print_after_bind: true,
             access_mode: AccessMode::Pool,
             sync_interval_secs: 60,
+            fund_near_issues: 20,
+            provider_partner: String::new(),
         }
     }
 }
@@ -349,6 +355,19 @@ impl Settings {
                     "{label} «{url}» должен начинаться с https:// и не содержать пробелов."
                 ));
             }
+        }
+        if !(1..=23).contains(&self.fund_near_issues) {
+            out.push("Порог «близко к 24-й выдаче» — от 1 до 23 выдач (по умолчанию 20).".into());
+        }
+        if !self
+            .provider_partner
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric())
+            || self.provider_partner.len() > 32
+        {
+            out.push(
+                "Номер партнёра ЭБС — только латинские буквы и цифры (до 32), или пусто.".into(),
+            );
         }
         out
     }
@@ -411,6 +430,14 @@ impl Settings {
         check(
             self.print_after_bind != other.print_after_bind,
             "печать после выдачи",
+        );
+        check(
+            self.fund_near_issues != other.fund_near_issues,
+            "порог «близко к 24-й выдаче»",
+        );
+        check(
+            self.provider_partner != other.provider_partner,
+            "номер партнёра ЭБС",
         );
         out
     }

@@ -26,10 +26,13 @@ pub enum EventKind {
     BookIssuedDirect,
     LendingChanged,
     HistoryViewed,
+    FundHoldersViewed,
+    CollectionChanged,
+    FundExported,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 24] = [
+    pub const ALL: [EventKind; 27] = [
         EventKind::ReaderRegistered,
         EventKind::ConsentGiven,
         EventKind::ReaderViewed,
@@ -54,6 +57,9 @@ impl EventKind {
         EventKind::BookIssuedDirect,
         EventKind::LendingChanged,
         EventKind::HistoryViewed,
+        EventKind::FundHoldersViewed,
+        EventKind::CollectionChanged,
+        EventKind::FundExported,
     ];
 
     pub fn code(self) -> &'static str {
@@ -82,6 +88,9 @@ impl EventKind {
             EventKind::BookIssuedDirect => "book_issued_direct",
             EventKind::LendingChanged => "lending_changed",
             EventKind::HistoryViewed => "history_viewed",
+            EventKind::FundHoldersViewed => "fund_holders_viewed",
+            EventKind::CollectionChanged => "collection_changed",
+            EventKind::FundExported => "fund_exported",
         }
     }
 
@@ -115,6 +124,9 @@ impl EventKind {
             EventKind::BookIssuedDirect => "Книга выдана без запроса",
             EventKind::LendingChanged => "Изменены личные настройки выдачи",
             EventKind::HistoryViewed => "Просмотрен книгооборот",
+            EventKind::FundHoldersViewed => "Просмотрено, у кого книга фонда",
+            EventKind::CollectionChanged => "Изменена подборка",
+            EventKind::FundExported => "Выгружены новые книги фонда",
         }
     }
 }

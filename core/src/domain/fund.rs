@@ -275,7 +275,8 @@ pub fn check_collection(name: &str, description: &str, audience: &Audience) -> V
         out.push("Впишите, для какой группы читателей эта подборка.".to_owned());
     }
     if name.chars().chain(description.chars()).any(|c| {
-        c.is_control() && c != '\n' && c != '\t' || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+        c.is_control() && c != '\n' && c != '\t'
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
     }) {
         out.push("В тексте есть непечатаемые знаки: перепишите его без них.".to_owned());
     }
@@ -341,7 +342,10 @@ mod tests {
         assert_eq!(parse_month("2026-13"), None);
         assert_eq!(parse_month("26-02"), None);
         assert_eq!(month_bounds(2028, 2), Some((d(2028, 2, 1), d(2028, 2, 29))));
-        assert_eq!(month_bounds(2026, 12), Some((d(2026, 12, 1), d(2026, 12, 31))));
+        assert_eq!(
+            month_bounds(2026, 12),
+            Some((d(2026, 12, 1), d(2026, 12, 31)))
+        );
         assert_eq!(
             book_url("https://biblio.litres.ru/", 42, Some("7")),
             "https://biblio.litres.ru/pages/biblio_book/?art=42&lfrom=7"
@@ -352,7 +356,13 @@ mod tests {
     fn a_collection_needs_a_name_and_plain_text() {
         assert!(check_collection("Лето", "", &Audience::All).is_empty());
         assert_eq!(check_collection(" ", "", &Audience::All).len(), 1);
-        assert_eq!(check_collection("Лето", "", &Audience::Group(" ".into())).len(), 1);
-        assert_eq!(check_collection("Ле\u{202E}то", "", &Audience::All).len(), 1);
+        assert_eq!(
+            check_collection("Лето", "", &Audience::Group(" ".into())).len(),
+            1
+        );
+        assert_eq!(
+            check_collection("Ле\u{202E}то", "", &Audience::All).len(),
+            1
+        );
     }
 }

@@ -819,6 +819,13 @@ pub struct FundItem {
         skip_serializing_if = "Option::is_none"
     )]
     pub bought: Option<NaiveDate>,
+    /// The publisher's annotation, where the provider has one.
+    #[serde(
+        default,
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub annotation: Option<String>,
 }
 
 /// `w_biblio_fund_buy`: buy one copy of `art` into the fund; with `request_id`, issue it

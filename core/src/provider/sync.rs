@@ -182,6 +182,7 @@ fn fund_row(f: &api::FundItem) -> FundRow {
         licence_end: f.licence_end,
         bought: f.bought,
         copy_issues: f.copy_issues.clone(),
+        annotation: f.annotation.clone(),
     }
 }
 
@@ -696,7 +697,10 @@ async fn pull_fund(db: &Db, client: &Client, report: &mut SyncReport) -> Result<
         }
     }
     report.pulled_fund = all.len();
-    db.call(move |s| s.store_fund(&all)).await.map_err(local)
+    let today = chrono::Local::now().date_naive();
+    db.call(move |s| s.store_fund(&all, today))
+        .await
+        .map_err(local)
 }
 
 async fn pull_readers(db: &Db, client: &Client, report: &mut SyncReport) -> Result<(), Stop> {

@@ -166,17 +166,20 @@ fn world() -> World {
     rows.push(r4);
     d.store.store_requests(&rows, None, 0).unwrap();
     d.store
-        .store_fund(&[FundRow {
-            art: 70_000_001,
-            title: "История России".into(),
-            authors: "Автор А. А.".into(),
-            kind: BookKind::Ebook,
-            copies: 1,
-            on_loan: 0,
-            issues: 23,
-            copy_issues: vec![23],
-            ..FundRow::default()
-        }])
+        .store_fund(
+            &[FundRow {
+                art: 70_000_001,
+                title: "История России".into(),
+                authors: "Автор А. А.".into(),
+                kind: BookKind::Ebook,
+                copies: 1,
+                on_loan: 0,
+                issues: 23,
+                copy_issues: vec![23],
+                ..FundRow::default()
+            }],
+            chrono::Local::now().date_naive(),
+        )
         .unwrap();
     let rules = LendingRules {
         max_on_hand: Some(5),

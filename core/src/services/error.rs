@@ -105,6 +105,10 @@ pub enum Error {
     /// Per-reader settings out of bounds.
     #[error("{0}")]
     BadLending(String),
+    /// A fund search, export or collection asked for something impossible:
+    /// what to fix, in Russian.
+    #[error("{0}")]
+    BadFundInput(String),
 }
 
 impl Error {

@@ -22,6 +22,7 @@
 mod error;
 
 pub mod access;
+pub mod fund;
 pub mod journal;
 pub mod lending;
 pub mod pool;
@@ -33,6 +34,8 @@ pub mod slips;
 
 #[cfg(test)]
 mod desk_tests;
+#[cfg(test)]
+mod fund_tests;
 
 use chrono::{Local, NaiveDate};
 

@@ -334,6 +334,8 @@ struct QueueLine<'a> {
     rules: Vec<RuleLine<'a>>,
     waiting_hours: f64,
     overdue: bool,
+    /// The title's last copy left at its 24th issue: this request may buy it again.
+    rebuy: bool,
 }
 
 #[derive(serde::Serialize)]
@@ -378,6 +380,7 @@ pub fn json_line(e: &QueueEntry) -> String {
             .collect(),
         waiting_hours: (e.waiting_minutes as f64 / 6.0).round() / 10.0,
         overdue: e.overdue,
+        rebuy: e.stock.as_ref().is_some_and(|s| s.rebuy),
     };
     serde_json::to_string(&line).unwrap_or_default()
 }

@@ -31,6 +31,8 @@ pub struct Book {
     pub samizdat: bool,
     /// Free to read at the provider: nothing to buy.
     pub free: bool,
+    /// The publisher's annotation, where there is one.
+    pub annotation: Option<String>,
 }
 
 /// Genres with their share of the catalogue (in parts) and the age ratings their books
@@ -297,6 +299,26 @@ fn genre(rng: &mut StdRng) -> (&'static str, &'static [u8]) {
     (CHILDREN, &[0])
 }
 
+/// A publisher's annotation for two books in three (from the book's number, so
+/// the generated catalogue stays what it was for a given seed).
+fn annotation(i: usize, genre: &str) -> Option<String> {
+    const OPENINGS: &[&str] = &[
+        "История, от которой трудно оторваться до последней страницы.",
+        "Книга о том, как меняются люди, когда меняется всё вокруг.",
+        "Неспешный и точный рассказ, который хочется перечитать.",
+        "Автор задаёт вопросы, на которые каждый читатель ответит по-своему.",
+        "Живой язык, яркие герои и неожиданная развязка.",
+    ];
+    if i % 3 == 2 {
+        return None;
+    }
+    let opening = OPENINGS[i % OPENINGS.len()];
+    Some(format!(
+        "{opening} Жанр — «{}»: для тех, кто любит такие книги и для тех, кто только начинает.",
+        genre.to_lowercase()
+    ))
+}
+
 /// A rating and a number of reviews: most books are rated 3.0–5.0 (more of them high),
 /// a few have no rating yet; popular books have thousands of reviews, most have dozens.
 fn rating(rng: &mut StdRng) -> (Option<u16>, Option<u32>) {
@@ -368,6 +390,7 @@ pub fn generate(rng: &mut StdRng, size: usize) -> Vec<Book> {
                 draft: draft && !free,
                 samizdat: samizdat && !free,
                 free,
+                annotation: annotation(i, genre),
             }
         })
         .collect()

@@ -185,6 +185,8 @@ pub struct BookSpec {
     pub samizdat: bool,
     #[serde(default)]
     pub free: bool,
+    /// The publisher's annotation.
+    pub annotation: Option<String>,
     #[serde(skip)]
     pub line: Option<usize>,
 }
@@ -799,6 +801,9 @@ impl Scenario {
             text_len(&b.title, "название").map_err(at)?;
             text_len(&b.authors, "авторы").map_err(at)?;
             text_len(&b.genre, "жанр").map_err(at)?;
+            if let Some(a) = &b.annotation {
+                text_len(a, "аннотация").map_err(at)?;
+            }
             if ![0, 6, 12, 16, 18].contains(&b.age_rating) {
                 return Err(at(format!(
                     "возрастная маркировка age_rating = {}: допустимы 0, 6, 12, 16, 18",

@@ -404,6 +404,7 @@ impl State {
                 kind: book.kind,
                 price: Some(book.price),
                 age_rating: Some(book.age_rating),
+                annotation: book.annotation.clone(),
                 ..FundItem::default()
             });
             item.issues += c.issues;
@@ -673,6 +674,12 @@ impl State {
                 draft: b.draft,
                 samizdat: b.samizdat,
                 free: b.free,
+                annotation: b
+                    .annotation
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|a| !a.is_empty())
+                    .map(str::to_owned),
             };
             if !self.add_book(book) {
                 return Err(fail(

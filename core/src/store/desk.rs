@@ -54,6 +54,9 @@ pub struct Stock {
     pub copies: u32,
     pub on_loan: u32,
     pub copy_issues: Vec<u32>,
+    /// The title left the fund at a copy's 24th issue and has no copy now:
+    /// this request (the 25th) may buy it again.
+    pub rebuy: bool,
 }
 
 /// A pending request with everything the desk weighs it by.
@@ -104,7 +107,7 @@ fn issues_list(json: Option<String>) -> Vec<u32> {
 
 /// The local reader holding `lib_card`: tied by hand, or through the login
 /// bound now, or by the same card number (an SQL expression over `lc`).
-fn holder_sql(lc: &str) -> String {
+pub(super) fn holder_sql(lc: &str) -> String {
     format!(
         "COALESCE(
             (SELECT cl.reader_id FROM card_links cl WHERE cl.lib_card = {lc}),
@@ -146,7 +149,8 @@ impl Store {
              SELECT {cols}, q.previous,
                 rd.id, rd.surname, rd.name, rd.patronymic, rd.birth_date, rd.card, rd.created_at,
                 l.reader_id, l.loan_days, l.self_price_cap, l.self_purchases,
-                f.art, f.copies, f.on_loan, f.copy_issues
+                f.art, f.copies, f.on_loan, f.copy_issues,
+                f.copies = 0 AND EXISTS (SELECT 1 FROM fund_events e WHERE e.art = f.art AND e.kind = 'retired')
              FROM q LEFT JOIN readers rd ON rd.id = q.holder
                 LEFT JOIN reader_lending l ON l.reader_id = q.holder
                 LEFT JOIN fund_items f ON f.art = q.art
@@ -185,6 +189,7 @@ impl Store {
                         copies: r.get::<_, i64>(38)? as u32,
                         on_loan: r.get::<_, i64>(39)? as u32,
                         copy_issues: issues_list(r.get(40)?),
+                        rebuy: r.get::<_, Option<bool>>(41)?.unwrap_or(false),
                     }),
                 };
                 Ok(DeskRow {
@@ -552,6 +557,7 @@ impl Store {
                     copies: r.get::<_, i64>(7)? as u32,
                     on_loan: r.get::<_, i64>(8)? as u32,
                     copy_issues: issues_list(r.get(9)?),
+                    rebuy: false,
                 },
             })
         })?;

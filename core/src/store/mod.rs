@@ -5,6 +5,7 @@
 //! `IMMEDIATE` transaction and waits for a busy lock instead of failing.
 
 mod desk;
+mod fund;
 mod journal;
 mod pool;
 mod readers;
@@ -23,6 +24,9 @@ use crate::sealed::{self, SealError, Sealer};
 pub use desk::{
     CardStats, DeskReader, DeskRow, FundTitle, Lending, LibraryRow, QUEUE_LIMIT, Stock,
 };
+pub use fund::{
+    CollectionRow, FundEventRow, FundQuery, Holder, LeftTitle, ReturnedTitle, TitleRequest,
+};
 pub use pool::{BindError, Conflict, Conflicts, NewAccount};
 pub use readers::NewReaderRow;
 pub use sync::{FundRow, ProviderReaderRow};
@@ -32,6 +36,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../resources/migrations/002_sync.sql"),
     include_str!("../../../resources/migrations/003_login_key.sql"),
     include_str!("../../../resources/migrations/004_requests_desk.sql"),
+    include_str!("../../../resources/migrations/005_fund.sql"),
 ];
 
 /// The schema version after which `accounts.login_norm` is recomputed in Rust
@@ -78,6 +83,8 @@ pub enum StoreError {
     },
     #[error("По запросу на «{title}» решение уже принято и ждёт отправки в ЭБС.")]
     RequestAlreadyDecided { title: String },
+    #[error("Подборка не найдена: её удалили на другой кафедре. Обновите список подборок.")]
+    CollectionNotFound,
     #[error("У читателя уже есть логин ЭБС. Чтобы создать новый, сначала заблокируйте старый.")]
     ReaderHasLogin,
     #[error("Учётная запись этого читателя уже ждёт создания в ЭБС (в очереди синхронизации).")]
@@ -99,6 +106,7 @@ impl StoreError {
             self,
             StoreError::CardTaken { .. }
                 | StoreError::RequestNotFound(_)
+                | StoreError::CollectionNotFound
                 | StoreError::RequestNotPending { .. }
                 | StoreError::RequestAlreadyDecided { .. }
                 | StoreError::ReaderHasLogin

@@ -35,6 +35,7 @@ pub struct FundRow {
     pub bought: Option<NaiveDate>,
     /// Issues so far of each copy.
     pub copy_issues: Vec<u32>,
+    pub annotation: Option<String>,
 }
 
 /// A reader card at the provider, as pulled.
@@ -470,43 +471,6 @@ impl Store {
             Store::meta_get(&self.conn, META_REQUEST_CURSOR)?,
             Store::meta_get(&self.conn, META_REQUEST_ITEM_BYTES)?.and_then(|s| s.parse().ok()),
         ))
-    }
-
-    pub(crate) fn store_fund(&mut self, items: &[FundRow]) -> Result<()> {
-        let tx = self.immediate()?;
-        {
-            let now = now_text();
-            let mut q = tx.prepare_cached(
-                "INSERT INTO fund_items (art, title, authors, genre, kind, price_kopecks, age_rating, copies,
-                    on_loan, issues, licence_end, bought, pulled_at, copy_issues)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
-                 ON CONFLICT (art) DO UPDATE SET title = excluded.title, authors = excluded.authors,
-                    genre = excluded.genre, kind = excluded.kind, price_kopecks = excluded.price_kopecks,
-                    age_rating = excluded.age_rating, copies = excluded.copies, on_loan = excluded.on_loan,
-                    issues = excluded.issues, licence_end = excluded.licence_end, bought = excluded.bought,
-                    pulled_at = excluded.pulled_at, copy_issues = excluded.copy_issues",
-            )?;
-            for f in items {
-                q.execute(params![
-                    f.art as i64,
-                    f.title,
-                    f.authors,
-                    f.genre,
-                    f.kind,
-                    f.price_kopecks,
-                    f.age_rating.map(i64::from),
-                    f.copies,
-                    f.on_loan,
-                    f.issues,
-                    date_text(f.licence_end),
-                    date_text(f.bought),
-                    now,
-                    serde_json::to_string(&f.copy_issues).unwrap_or_else(|_| "[]".into())
-                ])?;
-            }
-        }
-        tx.commit()?;
-        Ok(())
     }
 
     pub(crate) fn store_provider_readers(&mut self, readers: &[ProviderReaderRow]) -> Result<()> {

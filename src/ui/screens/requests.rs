@@ -708,6 +708,9 @@ impl Requests {
                     .style(text::primary),
             );
         }
+        if e.stock.as_ref().is_some_and(|s| s.rebuy) {
+            info = info.push(text(REBUY).size(size::SMALL).style(text::success));
+        }
         let failing = failing_for_desk(e);
         if let Some(first) = failing.first() {
             let more = failing.len() - 1;
@@ -1057,6 +1060,9 @@ fn summary(queue: &Queue) -> Element<'_, Message> {
     text(said).size(size::SMALL).style(text::secondary).into()
 }
 
+/// A request for a title whose last copy left at its 24th issue.
+const REBUY: &str = "25-й запрос: можно купить заново";
+
 /// The book, its flags, and what the fund holds of it.
 fn book_box(e: &QueueEntry) -> Element<'_, Message> {
     let r = &e.request;
@@ -1099,6 +1105,9 @@ fn book_box(e: &QueueEntry) -> Element<'_, Message> {
                 None => said.push_str("; свободных нет"),
             }
             said
+        }
+        Some(s) if s.rebuy => {
+            format!("в фонде нет: последний экземпляр ушёл на 24-й выдаче. {REBUY}")
         }
         _ => "в фонде нет".into(),
     };
