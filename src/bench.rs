@@ -68,6 +68,7 @@ pub fn run(readers: usize, pool: usize) -> Result<(), String> {
     pull_requests(&mut store)?;
     weigh_synthetic()?;
     requests_desk(store, &ctx)?;
+    fund_bench(&dir.join("fund"))?;
     if keep.is_none() {
         let _ = std::fs::remove_dir_all(&dir);
     }
@@ -439,5 +440,214 @@ fn requests_desk(store: Store, ctx: &Context) -> Result<(), String> {
         samples,
     );
     rt.block_on(sim.shutdown());
+    Ok(())
+}
+
+/// The e-fund: 100,000 titles (5,000 of them new in one month) stored, searched
+/// by title, author and genre, the four lists, the month's catalogue export.
+fn fund_bench(dir: &std::path::Path) -> Result<(), String> {
+    use kafedra_core::services::fund::{self, CatalogueFormat, FundQuery};
+    use kafedra_core::store::FundRow;
+    const TITLES: usize = 100_000;
+    const GENRES: [&str; 12] = [
+        "Современная проза",
+        "Детектив",
+        "Фантастика",
+        "Фэнтези",
+        "Детская литература",
+        "Личная эффективность",
+        "Здоровье и медицина",
+        "История",
+        "Классика",
+        "Психология",
+        "Воспитание детей",
+        "Поэзия",
+    ];
+    const WORDS: [&str; 16] = [
+        "Тень",
+        "Город",
+        "Лес",
+        "Ёлка",
+        "Море",
+        "Сердце",
+        "Дорога",
+        "Зима",
+        "Ночь",
+        "Дом",
+        "Свет",
+        "Песня",
+        "Ветер",
+        "Река",
+        "Сад",
+        "Звезда",
+    ];
+    const SURNAMES: [&str; 12] = [
+        "Морозов",
+        "Белова",
+        "Орлов",
+        "Ёлкина",
+        "Смирнова",
+        "Кузнецов",
+        "Попова",
+        "Лебедев",
+        "Козлова",
+        "Новиков",
+        "Соколова",
+        "Волков",
+    ];
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    let paths = Paths::portable(dir);
+    let ctx = Context::new(Settings::default(), paths.clone());
+    let mut store = Store::open(&paths.db_file()).map_err(|e| e.to_string())?;
+    let today = Local::now().date_naive();
+    let month = today - chrono::Duration::days(40);
+    let month_first = kafedra_core::domain::fund::month_start(month);
+    let mut rng = StdRng::seed_from_u64(24);
+    let rows: Vec<FundRow> = (0..TITLES)
+        .map(|i| {
+            let copies = rng.random_range(1..4u32);
+            let copy_issues: Vec<u32> = (0..copies).map(|_| rng.random_range(0..24)).collect();
+            FundRow {
+                art: 10_000_000 + i as u64,
+                title: format!(
+                    "{} {} {}",
+                    WORDS[rng.random_range(0..WORDS.len())],
+                    WORDS[rng.random_range(0..WORDS.len())].to_lowercase(),
+                    i
+                ),
+                authors: format!(
+                    "{} {}.",
+                    SURNAMES[rng.random_range(0..SURNAMES.len())],
+                    ["А", "Б", "В", "Г"][i % 4]
+                ),
+                genre: Some(GENRES[rng.random_range(0..GENRES.len())].to_owned()),
+                kind: kafedra_core::domain::request::BookKind::Ebook,
+                price_kopecks: Some(rng.random_range(99..1300) * 100),
+                age_rating: Some([0u8, 6, 12, 16, 18][i % 5]),
+                copies,
+                on_loan: rng.random_range(0..=copies),
+                issues: copy_issues.iter().sum(),
+                licence_end: Some(today + chrono::Duration::days(rng.random_range(0..400))),
+                // 5,000 new in `month`; the rest before it.
+                bought: Some(if i < 5_000 {
+                    month_first + chrono::Duration::days((i % 28) as i64)
+                } else {
+                    month_first - chrono::Duration::days(1 + (i % 900) as i64)
+                }),
+                copy_issues,
+                annotation: (i.is_multiple_of(2))
+                    .then(|| format!("Аннотация книги {i}: о главном.")),
+            }
+        })
+        .collect();
+    let t = Instant::now();
+    fund::store_pulled(&mut store, &rows, today).map_err(|e| e.to_string())?;
+    println!(
+        "Фонд: {} записано за {:.2} с; повторная загрузка того же фонда (сравнение с прежней):",
+        counted(TITLES as u64, "название", "названия", "названий"),
+        t.elapsed().as_secs_f64()
+    );
+    let t = Instant::now();
+    fund::store_pulled(&mut store, &rows, today).map_err(|e| e.to_string())?;
+    println!("  {:.2} с", t.elapsed().as_secs_f64());
+
+    let mut queries: Vec<FundQuery> = Vec::new();
+    for g in GENRES {
+        queries.push(FundQuery {
+            text: g.to_lowercase(),
+            ..FundQuery::default()
+        });
+        queries.push(FundQuery {
+            genre: Some(g.to_owned()),
+            ..FundQuery::default()
+        });
+        queries.push(FundQuery {
+            text: g.split(' ').next().unwrap_or(g).chars().take(4).collect(),
+            ..FundQuery::default()
+        });
+    }
+    for w in WORDS {
+        queries.push(FundQuery {
+            text: w.to_lowercase().replace('ё', "е"),
+            ..FundQuery::default()
+        });
+        queries.push(FundQuery {
+            text: w.chars().take(2).collect(),
+            ..FundQuery::default()
+        });
+        for s in SURNAMES.iter().take(4) {
+            queries.push(FundQuery {
+                text: format!("{w} {s}"),
+                ..FundQuery::default()
+            });
+        }
+    }
+    for s in SURNAMES {
+        queries.push(FundQuery {
+            text: s.chars().take(5).collect(),
+            ..FundQuery::default()
+        });
+        queries.push(FundQuery {
+            text: s.to_owned(),
+            genre: Some(GENRES[0].to_owned()),
+            ..FundQuery::default()
+        });
+    }
+    queries.push(FundQuery::default());
+    queries.push(FundQuery {
+        text: "12345".into(),
+        ..FundQuery::default()
+    });
+    let mut samples = Vec::new();
+    let mut worst = (Duration::ZERO, String::new());
+    for _ in 0..3 {
+        for q in &queries {
+            let t = Instant::now();
+            fund::search(&store, q, today).map_err(|e| e.to_string())?;
+            let d = t.elapsed();
+            if d > worst.0 {
+                worst = (
+                    d,
+                    format!("{} / {}", q.text, q.genre.as_deref().unwrap_or("—")),
+                );
+            }
+            samples.push(d);
+        }
+    }
+    report(
+        &format!("Поиск по фонду из {TITLES} названий (название, автор, жанр; до 200 строк)"),
+        samples,
+    );
+    println!(
+        "Самый медленный поиск по фонду: «{}» — {}",
+        worst.1,
+        ms(worst.0)
+    );
+    let mut samples = Vec::new();
+    for _ in 0..20 {
+        let t = Instant::now();
+        fund::lists(&store, &ctx, today).map_err(|e| e.to_string())?;
+        samples.push(t.elapsed());
+    }
+    report("Четыре списка «что впереди» со счётчиками", samples);
+    let ym = month.format("%Y-%m").to_string();
+    for format in [
+        CatalogueFormat::Iso2709,
+        CatalogueFormat::MarcXml,
+        CatalogueFormat::Csv,
+    ] {
+        let out = dir.join(format!("export.{}", format.label().len()));
+        let t = Instant::now();
+        let r =
+            fund::export_month(&mut store, &ctx, &ym, format, &out).map_err(|e| e.to_string())?;
+        let size = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
+        println!(
+            "Выгрузка за месяц ({}): {} за {} ({} КиБ)",
+            format.label(),
+            counted(r.records as u64, "запись", "записи", "записей"),
+            ms(t.elapsed()),
+            size / 1024
+        );
+    }
     Ok(())
 }

@@ -120,6 +120,11 @@ pub enum Command {
         #[arg(long = "override", value_parser = rule_code)]
         overrides: Vec<Rule>,
     },
+    /// Фонд библиотеки: поиск, списки «что впереди», выгрузка новых книг для каталога.
+    Fund {
+        #[command(subcommand)]
+        command: FundCommand,
+    },
     /// Замеры скорости: регистрация+выдача+памятка, поиск по 1 000 000 читателей, загрузка 100 000 логинов.
     Bench {
         #[arg(long, default_value_t = 1_000_000)]
@@ -127,6 +132,46 @@ pub enum Command {
         #[arg(long, default_value_t = 100_000)]
         pool: usize,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FundCommand {
+    /// Найти книги фонда по названию, автору или жанру (части слов, ё = е).
+    Search {
+        /// Слова поиска (можно пусто: весь фонд по алфавиту).
+        #[arg(default_value = "")]
+        text: String,
+        /// Только этот жанр (как его называет ЭБС).
+        #[arg(long)]
+        genre: Option<String>,
+        /// Одна строка JSON на книгу.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Списки: близко к 24-й выдаче, лицензия кончается, ушли в этом месяце, вернулись.
+    Lists {
+        /// Одна строка JSON на книгу каждого списка.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Выгрузить новые книги месяца для электронного каталога.
+    Export {
+        /// Месяц: ГГГГ-ММ.
+        #[arg(long)]
+        month: String,
+        #[arg(long, value_enum)]
+        format: ExportArg,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+}
+
+/// Formats of the catalogue export.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportArg {
+    Iso2709,
+    Marcxml,
+    Csv,
 }
 
 #[derive(Debug, Subcommand)]

@@ -8,6 +8,7 @@
 
 mod access;
 pub mod args;
+mod fund;
 mod gui;
 mod journal;
 mod pool;
@@ -136,6 +137,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             text,
             overrides,
         } => requests::decide(&request, decision, reason, text, &overrides, store, &ctx),
+        Command::Fund { command } => fund::run(command, store, &ctx),
         Command::Sync | Command::Bench { .. } | Command::ProviderSim { .. } => Ok(()),
     }
 }

@@ -30,6 +30,27 @@ impl Dialogs {
         }
     }
 
+    /// A save dialog for any file the desk writes (`filter`: its kind, `ext`: its extension).
+    pub fn save_file(
+        &self,
+        title: &'static str,
+        suggested: String,
+        filter: &'static str,
+        ext: &'static str,
+    ) -> Task<Option<PathBuf>> {
+        match self {
+            Dialogs::Native => Task::perform(
+                rfd::AsyncFileDialog::new()
+                    .set_title(title)
+                    .set_file_name(suggested)
+                    .add_filter(filter, &[ext])
+                    .save_file(),
+                |f| f.map(|f| f.path().to_path_buf()),
+            ),
+            Dialogs::Preset { save, .. } => Task::done(save.clone()),
+        }
+    }
+
     pub fn save_pdf(&self, suggested: String) -> Task<Option<PathBuf>> {
         match self {
             Dialogs::Native => Task::perform(

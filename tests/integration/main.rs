@@ -3,6 +3,7 @@
 
 mod cli;
 mod concurrency;
+mod fund_gui;
 mod gui;
 mod privacy;
 mod reader_gui;

@@ -274,3 +274,194 @@ pub(crate) fn journal_export(store: &mut Store, ctx: &Context, details: &str) ->
     store.record_event(&ctx.actor, EventKind::FundExported, None, None, details)?;
     Ok(())
 }
+
+// ------------------------------------------------------------------ exports
+
+/// What the monthly catalogue export writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CatalogueFormat {
+    /// MARC 21 in ISO 2709 (`.mrc`): what IRBIS, Koha and OPAC import.
+    Iso2709,
+    /// MARCXML (`.xml`).
+    MarcXml,
+    /// CSV for spreadsheets and scripts.
+    Csv,
+}
+
+impl CatalogueFormat {
+    pub fn from_code(s: &str) -> Option<CatalogueFormat> {
+        match s {
+            "iso2709" => Some(CatalogueFormat::Iso2709),
+            "marcxml" => Some(CatalogueFormat::MarcXml),
+            "csv" => Some(CatalogueFormat::Csv),
+            _ => None,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            CatalogueFormat::Iso2709 => "MARC 21 (ISO 2709)",
+            CatalogueFormat::MarcXml => "MARCXML",
+            CatalogueFormat::Csv => "CSV",
+        }
+    }
+}
+
+/// The most titles one month's export takes (a month of a big library is
+/// a few thousand).
+pub const EXPORT_MAX: usize = 100_000;
+
+/// What an export wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportReport {
+    pub month: String,
+    pub format: CatalogueFormat,
+    pub records: usize,
+    pub path: std::path::PathBuf,
+}
+
+impl ExportReport {
+    /// «Выгружено 12 записей за 2026-11 (MARC 21 (ISO 2709)): /путь».
+    pub fn summary(&self) -> String {
+        format!(
+            "Выгружено {} за {} ({}): {}",
+            crate::domain::text::counted(self.records as u64, "запись", "записи", "записей"),
+            self.month,
+            self.format.label(),
+            self.path.display()
+        )
+    }
+}
+
+fn catalogue_options(ctx: &Context) -> crate::export::CatalogueOptions {
+    crate::export::CatalogueOptions {
+        site: site(ctx),
+        partner: partner(ctx),
+        library_name: ctx.settings.library_name.clone(),
+        org_code: None,
+        created: ctx.today(),
+    }
+}
+
+fn booklet_options(ctx: &Context) -> crate::export::BookletOptions {
+    crate::export::BookletOptions {
+        library_name: ctx.settings.library_name.clone(),
+        site: site(ctx),
+        partner: partner(ctx),
+    }
+}
+
+fn site(ctx: &Context) -> String {
+    let s = ctx.settings.provider_site_url.trim();
+    if s.is_empty() {
+        fund::DEFAULT_SITE.to_owned()
+    } else {
+        s.to_owned()
+    }
+}
+
+fn partner(ctx: &Context) -> Option<String> {
+    Some(ctx.settings.provider_partner.trim().to_owned()).filter(|p| !p.is_empty())
+}
+
+/// Writes a file whole or not at all (a temporary file renamed into place).
+fn write_whole(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    crate::private::write(path, bytes).map_err(|e| Error::file(super::FileAction::Write, path, e))
+}
+
+/// The month's new titles for the electronic catalogue, written to `out`
+/// whole or not at all, and journaled.
+pub fn export_month(
+    store: &mut Store,
+    ctx: &Context,
+    month: &str,
+    format: CatalogueFormat,
+    out: &std::path::Path,
+) -> Result<ExportReport> {
+    let titles = month_titles(store, month, EXPORT_MAX + 1)?;
+    if titles.len() > EXPORT_MAX {
+        return Err(Error::BadFundInput(format!(
+            "За {month} в фонд пришло больше {EXPORT_MAX} книг: выгрузка такого объёма не предусмотрена."
+        )));
+    }
+    if titles.is_empty() {
+        return Err(Error::BadFundInput(format!(
+            "За {month} новых книг в фонде нет: выгружать нечего. Проверьте месяц или синхронизируйте фонд (F5)."
+        )));
+    }
+    let o = catalogue_options(ctx);
+    let bytes = match format {
+        CatalogueFormat::Iso2709 => crate::export::marc_iso2709(&titles, &o)?,
+        CatalogueFormat::MarcXml => crate::export::marc_xml(&titles, &o)?,
+        CatalogueFormat::Csv => crate::export::catalogue_csv(&titles, &o)?,
+    };
+    write_whole(out, &bytes)?;
+    let report = ExportReport {
+        month: month.trim().to_owned(),
+        format,
+        records: titles.len(),
+        path: out.to_path_buf(),
+    };
+    journal_export(
+        store,
+        ctx,
+        &format!(
+            "новые книги за {}: {}, {}",
+            report.month,
+            crate::domain::text::counted(report.records as u64, "запись", "записи", "записей"),
+            format.label()
+        ),
+    )?;
+    Ok(report)
+}
+
+/// A collection's booklet (A5 PDF) written to `out`; the notice to show.
+pub fn save_booklet(
+    store: &mut Store,
+    ctx: &Context,
+    id: i64,
+    out: &std::path::Path,
+) -> Result<String> {
+    let c = collection(store, id)?;
+    let bytes = crate::export::booklet_pdf(&c, &booklet_options(ctx))?;
+    write_whole(out, &bytes)?;
+    journal_export(store, ctx, &format!("подборка «{}»: буклет PDF", c.name))?;
+    Ok(format!(
+        "Буклет подборки «{}» сохранён: {}",
+        c.name,
+        out.display()
+    ))
+}
+
+/// A collection as an HTML page for the website, written to `out`.
+pub fn save_html(
+    store: &mut Store,
+    ctx: &Context,
+    id: i64,
+    out: &std::path::Path,
+) -> Result<String> {
+    let c = collection(store, id)?;
+    if c.items.is_empty() {
+        return Err(Error::BadFundInput(
+            "В подборке нет книг: добавьте книги из поиска по фонду.".into(),
+        ));
+    }
+    let html = crate::export::collection_html(&c, &booklet_options(ctx));
+    write_whole(out, html.as_bytes())?;
+    journal_export(store, ctx, &format!("подборка «{}»: страница HTML", c.name))?;
+    Ok(format!(
+        "Страница подборки «{}» сохранена: {}",
+        c.name,
+        out.display()
+    ))
+}
+
+/// Stores a complete pull of the fund as of `today` (what the sync does after
+/// reading every page), comparing it with the pull before.
+pub fn store_pulled(
+    store: &mut Store,
+    rows: &[crate::store::FundRow],
+    today: NaiveDate,
+) -> Result<()> {
+    Ok(store.store_fund(rows, today)?)
+}

@@ -84,7 +84,7 @@ fn row(i: u64, today: NaiveDate) -> FundRow {
         title: format!("Книга номер {i}"),
         authors: format!("Автор{} Иван", i % 50),
         genre: Some(GENRES[(i % 8) as usize].to_owned()),
-        kind: if i % 5 == 0 {
+        kind: if i.is_multiple_of(5) {
             BookKind::Audio
         } else {
             BookKind::Ebook
@@ -92,12 +92,12 @@ fn row(i: u64, today: NaiveDate) -> FundRow {
         price_kopecks: Some((100 + (i % 900) as i64) * 100),
         age_rating: Some([0u8, 6, 12, 16, 18][(i % 5) as usize]),
         copies: 1,
-        on_loan: u32::from(i % 3 == 0),
+        on_loan: u32::from(i.is_multiple_of(3)),
         issues: top,
         licence_end: Some(licence_end),
         bought: Some(day(2026, (i % 12) as u32 + 1, 1)),
         copy_issues: vec![top],
-        annotation: (i % 2 == 0).then(|| format!("Аннотация {i}")),
+        annotation: (i.is_multiple_of(2)).then(|| format!("Аннотация {i}")),
     }
 }
 

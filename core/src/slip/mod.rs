@@ -13,8 +13,8 @@
 //! or shrunk to fit; the A5 layout is scaled down as a whole if the
 //! configured instructions are too long for the page.
 
-mod compose;
-mod font;
+pub(crate) mod compose;
+pub(crate) mod font;
 mod print;
 
 use krilla::Document;
@@ -220,7 +220,7 @@ fn fill(gray: u8) -> Fill {
     }
 }
 
-fn draw(surface: &mut Surface, op: &Op, fonts: &Fonts) {
+pub(crate) fn draw(surface: &mut Surface, op: &Op, fonts: &Fonts) {
     match op {
         Op::Text {
             x,

@@ -9,6 +9,7 @@
 //! `Action` into an [`Effect`] for the shell. A new screen is a new module
 //! plus its arms here (and a [`Tab`] if it has one).
 
+pub mod fund;
 pub mod journal;
 pub mod policy;
 pub mod pool;
@@ -33,15 +34,17 @@ use super::shell::Notice;
 pub enum Tab {
     Readers,
     Requests,
+    Fund,
     Pool,
     Journal,
     Settings,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 5] = [
+    pub const ALL: [Tab; 6] = [
         Tab::Readers,
         Tab::Requests,
+        Tab::Fund,
         Tab::Pool,
         Tab::Journal,
         Tab::Settings,
@@ -51,6 +54,7 @@ impl Tab {
         match self {
             Tab::Readers => "Читатели",
             Tab::Requests => "Запросы",
+            Tab::Fund => "Фонд",
             Tab::Pool => "Пул логинов",
             Tab::Journal => "Журнал",
             Tab::Settings => "Настройки",
@@ -62,6 +66,7 @@ impl Tab {
         match self {
             Tab::Readers => "F2",
             Tab::Requests => "F6",
+            Tab::Fund => "F7",
             Tab::Pool => "F3",
             Tab::Journal => "F4",
             Tab::Settings => "F9",
@@ -75,6 +80,7 @@ pub enum Message {
     Register(register::Message),
     Reader(reader::Message),
     Requests(requests::Message),
+    Fund(fund::Message),
     Pool(pool::Message),
     Journal(journal::Message),
     Settings(settings::Message),
@@ -106,6 +112,7 @@ pub enum Screen {
     Register(Box<register::Register>),
     Reader(Box<reader::ReaderPage>),
     Requests(requests::Requests),
+    Fund(Box<fund::FundScreen>),
     Pool(pool::Pool),
     Journal(journal::Journal),
     Settings(Box<settings::SettingsForm>),
@@ -146,6 +153,10 @@ impl Screen {
                 let (s, task) = requests::Requests::open(env.db);
                 (Screen::Requests(s), task.map(Message::Requests))
             }
+            Tab::Fund => {
+                let (s, task) = fund::FundScreen::open(env.db, env.ctx);
+                (Screen::Fund(Box::new(s)), task.map(Message::Fund))
+            }
             Tab::Pool => {
                 let (s, task) = pool::Pool::open(env.db);
                 (Screen::Pool(s), task.map(Message::Pool))
@@ -179,6 +190,7 @@ impl Screen {
         match self {
             Screen::ReaderList | Screen::Register(_) | Screen::Reader(_) => Tab::Readers,
             Screen::Requests(_) => Tab::Requests,
+            Screen::Fund(_) => Tab::Fund,
             Screen::Pool(_) => Tab::Pool,
             Screen::Journal(_) => Tab::Journal,
             Screen::Settings(_) => Tab::Settings,
@@ -194,6 +206,7 @@ impl Screen {
             (Screen::Requests(s), Message::Requests(m)) => {
                 requests::effect(s.update(m, env.db, env.ctx))
             }
+            (Screen::Fund(s), Message::Fund(m)) => fund::effect(s.update(m, env)),
             (Screen::Pool(s), Message::Pool(m)) => pool::effect(s.update(m, env)),
             (Screen::Journal(s), Message::Journal(m)) => journal::effect(s.update(m, env.db)),
             (Screen::Settings(s), Message::Settings(m)) => {
@@ -212,6 +225,9 @@ impl Screen {
                 c.reload(env.db, env.ctx).map(Message::Reader)
             }
             Screen::Pool(p) if changed.logins => p.reload(env.db).map(Message::Pool),
+            Screen::Fund(f) if changed.fund || changed.requests => {
+                f.reload(env.db, env.ctx).map(Message::Fund)
+            }
             _ => Task::none(),
         }
     }
@@ -227,6 +243,7 @@ impl Screen {
             Screen::Register(form) => form.view().map(Message::Register),
             Screen::Reader(page) => page.view(ctx).map(Message::Reader),
             Screen::Requests(s) => s.view().map(Message::Requests),
+            Screen::Fund(s) => s.view().map(Message::Fund),
             Screen::Pool(s) => s.view(pool_counts, ctx).map(Message::Pool),
             Screen::Journal(s) => s.view().map(Message::Journal),
             Screen::Settings(s) => s.view().map(Message::Settings),
