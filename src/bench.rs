@@ -61,6 +61,10 @@ pub fn run(readers: usize, pool: usize) -> Result<(), String> {
     };
     println!("Сборка: {build}");
 
+    // KAFEDRA_BENCH_ONLY=fund measures the fund alone (tuning).
+    if std::env::var("KAFEDRA_BENCH_ONLY").as_deref() == Ok("fund") {
+        return fund_bench(&dir.join("fund"));
+    }
     import_pool(&mut store, &ctx, pool)?;
     let people = fill(&mut store, &ctx, readers)?;
     search(&store, readers, &people)?;

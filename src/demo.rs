@@ -348,6 +348,34 @@ pub fn scenario(store: &mut Store, today: NaiveDate) -> Result<Scenario, String>
             stock(&mut sc, art, 1 + (art % 2) as u32, vec![(art % 20) as u32]);
         }
     }
+    // The fund's lists: copies near their 24th issue, licences ending within
+    // a month (the licence runs 365 days from the purchase), and one that
+    // ended yesterday (it left the fund today).
+    for n in 0..8u32 {
+        if let Some(art) = take(&|b| b.age_rating <= 16) {
+            stock(&mut sc, art, 1 + n % 2, vec![20 + n % 4]);
+        }
+    }
+    for days in [0i64, 3, 12, 25] {
+        if let Some(art) = take(&|_| true) {
+            sc.fund.push(FundSpec {
+                art,
+                copies: 1,
+                issues: vec![6],
+                bought: Some(today - chrono::Duration::days(365 - days)),
+                line: None,
+            });
+        }
+    }
+    if let Some(art) = take(&|_| true) {
+        sc.fund.push(FundSpec {
+            art,
+            copies: 1,
+            issues: vec![11],
+            bought: Some(today - chrono::Duration::days(366)),
+            line: None,
+        });
+    }
     sc.check().map_err(|e| e.to_string())?;
     Ok(sc)
 }

@@ -38,6 +38,26 @@ CREATE TRIGGER fund_fts_update AFTER UPDATE OF search_key ON fund_items BEGIN
     INSERT INTO fund_fts (rowid, search_key) VALUES (new.art, new.search_key);
 END;
 
+-- Whole words of the same key, indexed by their first one and two letters:
+-- a word typed with one or two letters («Ве») finds words starting with them.
+CREATE VIRTUAL TABLE fund_words USING fts5 (
+    search_key,
+    content = 'fund_items',
+    content_rowid = 'art',
+    tokenize = 'unicode61 remove_diacritics 0',
+    prefix = '1 2'
+);
+CREATE TRIGGER fund_words_insert AFTER INSERT ON fund_items BEGIN
+    INSERT INTO fund_words (rowid, search_key) VALUES (new.art, new.search_key);
+END;
+CREATE TRIGGER fund_words_delete AFTER DELETE ON fund_items BEGIN
+    INSERT INTO fund_words (fund_words, rowid, search_key) VALUES ('delete', old.art, old.search_key);
+END;
+CREATE TRIGGER fund_words_update AFTER UPDATE OF search_key ON fund_items BEGIN
+    INSERT INTO fund_words (fund_words, rowid, search_key) VALUES ('delete', old.art, old.search_key);
+    INSERT INTO fund_words (rowid, search_key) VALUES (new.art, new.search_key);
+END;
+
 -- What happened to the fund, one row per change seen between two pulls.
 CREATE TABLE fund_events (
     id      INTEGER PRIMARY KEY,

@@ -317,3 +317,102 @@ fn a_refused_decision_exits_with_1() {
     drop(guard);
     rt.block_on(sim.shutdown());
 }
+
+/// The fund from the command line, on the real binary against the
+/// simulator: `fund search` by genre (JSON lines), `fund lists`, and the
+/// month's export read back by the MARC crate; a bad month is refused in
+/// Russian and writes nothing.
+#[test]
+fn the_fund_from_the_command_line_search_lists_and_a_month_exported() {
+    let rt = runtime();
+    let sim = rt
+        .block_on(sim::start(SimConfig {
+            initial_fund_titles: 40,
+            ..SimConfig::default()
+        }))
+        .expect("simulator");
+    let d = Desk::new();
+    let guard = d.release();
+    let dir = guard.path().to_path_buf();
+    let ca = dir.join("sim-ca.pem");
+    let secret = dir.join("secret.txt");
+    std::fs::write(&ca, &sim.ca_pem).unwrap();
+    std::fs::write(&secret, "sim-secret\n").unwrap();
+    let (code, _, err) = run(kafedra(&dir)
+        .args([
+            "provider",
+            "set",
+            "--url",
+            &sim.base_url(),
+            "--app",
+            "kafedra-sim",
+            "--secret-file",
+        ])
+        .arg(&secret)
+        .arg("--ca")
+        .arg(&ca));
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run(kafedra(&dir).arg("sync"));
+    assert_eq!(code, 0, "{out}{err}");
+
+    let fund = sim.fund();
+    let genre = fund[0].genre.clone().expect("a genre");
+    let (code, out, err) = run(kafedra(&dir).args(["fund", "search", "--genre", &genre, "--json"]));
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    let expected = fund
+        .iter()
+        .filter(|f| f.genre.as_deref() == Some(genre.as_str()))
+        .count();
+    assert_eq!(lines.len(), expected);
+    assert!(lines.iter().all(|l| l["genre"] == genre.as_str()));
+    // The genre's first word typed into the search finds them too.
+    let word = genre.split(' ').next().unwrap().to_lowercase();
+    let (_, out, _) = run(kafedra(&dir).args(["fund", "search", &word, "--json"]));
+    assert!(out.lines().count() >= expected);
+
+    let (code, out, err) = run(kafedra(&dir).args(["fund", "lists"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Близко к 24-й выдаче"), "{out}");
+
+    // Every title of the simulator's fund came in this month (bought now).
+    let month = chrono::Local::now().format("%Y-%m").to_string();
+    let mrc = dir.join("new.mrc");
+    let (code, out, err) = run(kafedra(&dir)
+        .args([
+            "fund", "export", "--month", &month, "--format", "iso2709", "--out",
+        ])
+        .arg(&mrc));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Выгружено"), "{out}");
+    let bytes = std::fs::read(&mrc).unwrap();
+    let records: Vec<marc::Record<'static>> = marc::Records::new(&bytes[..])
+        .collect::<Result<_, _>>()
+        .expect("MARC records");
+    let this_month = fund
+        .iter()
+        .filter(|f| {
+            f.bought
+                .is_some_and(|b| b.format("%Y-%m").to_string() == month)
+        })
+        .count();
+    assert_eq!(records.len(), this_month);
+    let csv_out = dir.join("bad.csv");
+    let (code, _, err) = run(kafedra(&dir)
+        .args([
+            "fund",
+            "export",
+            "--month",
+            "ноябрь",
+            "--format",
+            "csv",
+            "--out",
+        ])
+        .arg(&csv_out));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("ГГГГ-ММ"), "{err}");
+    assert!(!csv_out.exists());
+}

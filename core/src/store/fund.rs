@@ -95,6 +95,10 @@ pub struct CollectionRow {
     pub changed_at: chrono::DateTime<chrono::Utc>,
 }
 
+/// The columns of a title in a list: the annotation left out (NULL).
+const LIST_COLUMNS: &str = "f.art, f.title, f.authors, f.genre, f.kind, f.price_kopecks, f.age_rating, f.copies, \
+     f.on_loan, f.issues, f.copy_issues, f.licence_end, f.added, NULL";
+
 const TITLE_COLUMNS: &str = "f.art, f.title, f.authors, f.genre, f.kind, f.price_kopecks, f.age_rating, f.copies, \
      f.on_loan, f.issues, f.copy_issues, f.licence_end, f.added, f.annotation";
 
@@ -287,22 +291,40 @@ impl Store {
         let tokens: Vec<&str> = text.split(' ').filter(|t| !t.is_empty()).collect();
         let (long, short): (Vec<&str>, Vec<&str>) =
             tokens.iter().partition(|t| t.chars().count() >= 3);
-        let mut sql = format!("SELECT {TITLE_COLUMNS} FROM fund_items f");
+        // The list leaves the annotation out: the card reads it.
+        let mut sql = format!("SELECT {LIST_COLUMNS} FROM fund_items f");
         let mut args: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
         let mut wh: Vec<String> = Vec::new();
+        let phrase = |t: &str| format!("\"{}\"", t.replace('"', "\"\""));
         if !long.is_empty() {
-            sql.push_str(" JOIN fund_fts ON fund_fts.rowid = f.art");
+            // Parts of words, three letters and more: the trigram index.
             let fts = long
                 .iter()
-                .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+                .map(|t| phrase(t))
                 .collect::<Vec<_>>()
                 .join(" AND ");
             args.push(Box::new(fts));
-            wh.push(format!("fund_fts MATCH ?{}", args.len()));
+            wh.push(format!(
+                "f.art IN (SELECT rowid FROM fund_fts WHERE fund_fts MATCH ?{})",
+                args.len()
+            ));
         }
-        for s in short {
-            args.push(Box::new(s.to_owned()));
-            wh.push(format!("instr(f.search_key, ?{}) > 0", args.len()));
+        // One or two letters: the start of a word (the word index's prefixes).
+        let short: Vec<&str> = short
+            .into_iter()
+            .filter(|t| t.chars().all(char::is_alphanumeric))
+            .collect();
+        if !short.is_empty() {
+            let fts = short
+                .iter()
+                .map(|t| format!("{}*", phrase(t)))
+                .collect::<Vec<_>>()
+                .join(" AND ");
+            args.push(Box::new(fts));
+            wh.push(format!(
+                "f.art IN (SELECT rowid FROM fund_words WHERE fund_words MATCH ?{})",
+                args.len()
+            ));
         }
         if let Some(g) = &query.genre {
             args.push(Box::new(g.clone()));

@@ -30,6 +30,8 @@ pub enum Key {
     CardPattern,
     LowWater,
     SyncInterval,
+    NearIssues,
+    Partner,
 }
 
 #[derive(Debug, Clone)]
@@ -94,6 +96,7 @@ pub struct SettingsForm {
     s: Settings,
     low_water: String,
     sync_interval: String,
+    near_issues: String,
     instructions: text_editor::Content,
     problems: Vec<String>,
     saving: bool,
@@ -108,6 +111,7 @@ impl SettingsForm {
     pub fn new(ctx: &Context) -> SettingsForm {
         SettingsForm {
             low_water: ctx.settings.pool_low_water.to_string(),
+            near_issues: ctx.settings.fund_near_issues.to_string(),
             sync_interval: ctx.settings.sync_interval_secs.to_string(),
             instructions: text_editor::Content::with_text(
                 &ctx.settings.slip.instructions.join("\n"),
@@ -208,6 +212,8 @@ impl SettingsForm {
             Key::CardPattern => s.card_pattern = v,
             Key::LowWater => self.low_water = v,
             Key::SyncInterval => self.sync_interval = v,
+            Key::NearIssues => self.near_issues = v,
+            Key::Partner => s.provider_partner = v,
         }
     }
 
@@ -246,6 +252,15 @@ impl SettingsForm {
                 return Err(format!(
                     "Порог свободных логинов «{}» должен быть целым числом, например 20.",
                     self.low_water.trim()
+                ));
+            }
+        }
+        match self.near_issues.trim().parse::<u32>() {
+            Ok(n) => new.fund_near_issues = n,
+            Err(_) => {
+                return Err(format!(
+                    "Порог «близко к 24-й выдаче» «{}» должен быть целым числом от 1 до 23, например 20.",
+                    self.near_issues.trim()
                 ));
             }
         }
@@ -378,6 +393,7 @@ impl SettingsForm {
             .extend(self.slip_section())
             .extend(self.access_section())
             .extend(self.pool_section())
+            .extend(self.fund_section())
             .spacing(space::ML);
         if !self.problems.is_empty() {
             col = col.push(theme::errors(self.problems.clone()));
@@ -501,6 +517,27 @@ impl SettingsForm {
                     "Предупреждать, когда свободных логинов не больше",
                     &self.low_water,
                     Key::LowWater
+                ),
+            ]
+            .spacing(space::L)
+            .into(),
+        ]
+    }
+
+    /// «Фонд»: when a copy is «близко к 24-й выдаче»; the partner id of book links.
+    fn fund_section(&self) -> [Element<'_, Message>; 2] {
+        [
+            heading("Фонд"),
+            row![
+                self.input(
+                    "«Близко к 24-й выдаче»: экземпляры, у которых выдач не меньше",
+                    &self.near_issues,
+                    Key::NearIssues
+                ),
+                self.input(
+                    "Номер партнёра ЭБС в ссылках на книги (lfrom), если есть",
+                    &self.s.provider_partner,
+                    Key::Partner
                 ),
             ]
             .spacing(space::L)
