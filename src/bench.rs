@@ -63,7 +63,11 @@ pub fn run(readers: usize, pool: usize) -> Result<(), String> {
 
     // KAFEDRA_BENCH_ONLY=fund measures the fund alone (tuning).
     if std::env::var("KAFEDRA_BENCH_ONLY").as_deref() == Ok("fund") {
-        return fund_bench(&dir.join("fund"));
+        let done = fund_bench(&dir.join("fund"));
+        if keep.is_none() {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        return done;
     }
     import_pool(&mut store, &ctx, pool)?;
     let people = fill(&mut store, &ctx, readers)?;

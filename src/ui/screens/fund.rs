@@ -1426,6 +1426,12 @@ fn stock_line(t: &FundTitle) -> String {
     if t.copies == 0 {
         return "в фонде нет экземпляров".into();
     }
+    if let kafedra_core::domain::fund::Licence::Ended(end) = t.licence(today()) {
+        return format!(
+            "лицензия закончилась {}: до продления книги нет в фонде",
+            end.format("%d.%m.%Y")
+        );
+    }
     let mut s = format!(
         "{}, на руках {}",
         counted(t.copies.into(), "экземпляр", "экземпляра", "экземпляров"),
