@@ -125,6 +125,23 @@ pub enum Command {
         #[command(subcommand)]
         command: FundCommand,
     },
+    /// Статистика за период: CSV для скриптов (figure,group,value), XLSX или PDF с графиками.
+    Stats {
+        /// Начало периода, ГГГГ-ММ-ДД.
+        #[arg(long, value_parser = day_arg)]
+        from: chrono::NaiveDate,
+        /// Конец периода, ГГГГ-ММ-ДД.
+        #[arg(long, value_parser = day_arg)]
+        to: chrono::NaiveDate,
+        /// Считать на эту дату внутри периода (как «2019 г. на 15.06»).
+        #[arg(long, value_parser = day_arg)]
+        as_of: Option<chrono::NaiveDate>,
+        #[arg(long, value_enum, default_value = "csv")]
+        format: StatsFormat,
+        /// Файл; без него CSV печатается в стандартный вывод.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// Замеры скорости: регистрация+выдача+памятка, поиск по 1 000 000 читателей, загрузка 100 000 логинов.
     Bench {
         #[arg(long, default_value_t = 1_000_000)]
@@ -164,6 +181,19 @@ pub enum FundCommand {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
+}
+
+/// Formats of the statistics report.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum StatsFormat {
+    Csv,
+    Xlsx,
+    Pdf,
+}
+
+fn day_arg(s: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("«{s}» — не дата: укажите ГГГГ-ММ-ДД, например 2026-11-30"))
 }
 
 /// Formats of the catalogue export.

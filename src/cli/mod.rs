@@ -16,6 +16,7 @@ mod provider;
 mod reader;
 mod requests;
 mod slip;
+mod stats;
 
 use std::process::ExitCode;
 
@@ -36,7 +37,7 @@ pub struct Failure {
 
 impl Failure {
     /// The librarian's input was refused; nothing changed.
-    fn refused(message: impl Into<String>) -> Failure {
+    pub(super) fn refused(message: impl Into<String>) -> Failure {
         Failure {
             code: REFUSED,
             message: message.into(),
@@ -138,6 +139,13 @@ fn run(cli: Cli) -> Result<(), Failure> {
             overrides,
         } => requests::decide(&request, decision, reason, text, &overrides, store, &ctx),
         Command::Fund { command } => fund::run(command, store, &ctx),
+        Command::Stats {
+            from,
+            to,
+            as_of,
+            format,
+            out,
+        } => stats::run(from, to, as_of, format, out.as_deref(), store, &ctx),
         Command::Sync | Command::Bench { .. } | Command::ProviderSim { .. } => Ok(()),
     }
 }

@@ -12,6 +12,7 @@ pub mod reader;
 pub mod records;
 pub mod request;
 pub mod rules;
+pub mod stats;
 pub mod text;
 
 pub use account::{AccountStatus, BlockReason};

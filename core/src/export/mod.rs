@@ -33,6 +33,7 @@
 
 mod booklet;
 mod html;
+pub mod stats;
 
 use std::fmt::Write as _;
 

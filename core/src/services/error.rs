@@ -109,6 +109,9 @@ pub enum Error {
     /// what to fix, in Russian.
     #[error("{0}")]
     BadFundInput(String),
+    /// A statistics period that cannot be: what to fix.
+    #[error("{0}")]
+    BadPeriod(String),
     /// A catalogue export, a booklet or a page could not be made.
     #[error(transparent)]
     Export(#[from] crate::export::ExportError),

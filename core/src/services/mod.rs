@@ -31,11 +31,14 @@ pub mod readers;
 pub mod requests;
 pub mod settings;
 pub mod slips;
+pub mod stats;
 
 #[cfg(test)]
 mod desk_tests;
 #[cfg(test)]
 mod fund_tests;
+#[cfg(test)]
+mod stats_tests;
 
 use chrono::{Local, NaiveDate};
 

@@ -9,6 +9,7 @@ mod fund;
 mod journal;
 mod pool;
 mod readers;
+mod stats;
 mod sync;
 
 use std::path::{Path, PathBuf};
@@ -37,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../resources/migrations/003_login_key.sql"),
     include_str!("../../../resources/migrations/004_requests_desk.sql"),
     include_str!("../../../resources/migrations/005_fund.sql"),
+    include_str!("../../../resources/migrations/006_stats.sql"),
 ];
 
 /// The schema version after which `accounts.login_norm` is recomputed in Rust

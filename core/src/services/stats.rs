@@ -1,0 +1,265 @@
+//! Statistics for any period and as of any date: the desk's figures from the
+//! day buckets (see `resources/migrations/006_stats.sql` and
+//! `domain::stats` for what counts as what), active readers and response
+//! times from the requests, the provider's own monthly figures, and where both
+//! sides count the same thing, the two numbers reconciled.
+
+use std::collections::BTreeMap;
+
+use chrono::{Local, NaiveDate};
+
+use super::{Error, Result, Store};
+use crate::domain::stats::{self, age_group, median, percentile};
+pub use crate::domain::stats::{Mismatch, Months, Period, Report, Value};
+use crate::provider::api::LibraryStats;
+
+/// The longest period asked at once (a century of days is plenty).
+pub const MAX_DAYS: i64 = 36_600;
+
+/// Refuses a period that cannot be, saying what to fix.
+pub fn check(period: &Period) -> Result<()> {
+    if period.from > period.to {
+        return Err(Error::BadPeriod(format!(
+            "Начало периода {} позже конца {}: поменяйте даты местами.",
+            period.from.format("%d.%m.%Y"),
+            period.to.format("%d.%m.%Y")
+        )));
+    }
+    if (period.to - period.from).num_days() > MAX_DAYS {
+        return Err(Error::BadPeriod(
+            "Период длиннее ста лет: сократите его.".into(),
+        ));
+    }
+    if let Some(a) = period.as_of
+        && a < period.from
+    {
+        return Err(Error::BadPeriod(format!(
+            "Дата «на» {} раньше начала периода: укажите дату внутри периода.",
+            a.format("%d.%m.%Y")
+        )));
+    }
+    Ok(())
+}
+
+fn put(values: &mut BTreeMap<(String, String), Value>, figure: &str, group: &str, v: Value) {
+    values.insert((figure.to_owned(), group.to_owned()), v);
+}
+
+/// The figures of a period.
+pub fn report(store: &Store, period: Period, threshold_hours: u32) -> Result<Report> {
+    check(&period)?;
+    let (from, to) = (period.from, period.until());
+    let mut values = BTreeMap::new();
+    for (figure, group, sum) in store.stat_sums(from, to)? {
+        let v = if figure == "money_spent" {
+            Value::Money(sum)
+        } else {
+            Value::Count(sum)
+        };
+        put(&mut values, &figure, &group, v);
+    }
+    // Figures the desk counts that had nothing in the period: zero, not absent.
+    for f in [
+        "requests",
+        "issues",
+        "refusals",
+        "cancellations",
+        "readers_registered",
+        "logins_bound",
+        "logins_blocked",
+        "purchases_library",
+        "purchases_reader",
+    ] {
+        values
+            .entry((f.to_owned(), "all".to_owned()))
+            .or_insert(Value::Count(0));
+    }
+    values
+        .entry(("money_spent".to_owned(), "all".to_owned()))
+        .or_insert(Value::Money(0));
+
+    // Active readers: distinct cards with a request, by age on the period's last day.
+    let active = store.active_cards(from, to)?;
+    put(
+        &mut values,
+        "active_readers",
+        "all",
+        Value::Count(active.len() as i64),
+    );
+    let mut by_age: BTreeMap<&str, i64> = BTreeMap::new();
+    for (_, birth) in &active {
+        if let Some(b) = birth
+            .as_deref()
+            .and_then(|b| NaiveDate::parse_from_str(b, "%Y-%m-%d").ok())
+        {
+            *by_age.entry(age_group(b, to)).or_default() += 1;
+        }
+    }
+    for (g, n) in by_age {
+        put(&mut values, "active_readers", g, Value::Count(n));
+    }
+
+    // Response speed.
+    let mut hours: Vec<f64> = store
+        .answered_requests(from, to)?
+        .iter()
+        .map(|a| (a.answered - a.created).num_minutes().max(0) as f64 / 60.0)
+        .collect();
+    hours.sort_by(|a, b| a.total_cmp(b));
+    if let Some(m) = median(&hours) {
+        put(&mut values, "decision_hours_median", "all", Value::Hours(m));
+    }
+    if let Some(p) = percentile(&hours, 90.0) {
+        put(&mut values, "decision_hours_p90", "all", Value::Hours(p));
+    }
+    let over_threshold = hours
+        .iter()
+        .filter(|h| **h >= f64::from(threshold_hours))
+        .count() as i64;
+    let waiting = store.waiting_since(from, to)?.len() as i64;
+
+    // The provider's own figures.
+    let months = store.provider_months(from, to)?;
+    let mut provider = LibraryStats::default();
+    let mut any = false;
+    let mut last_fund = None;
+    for m in &months {
+        if let Ok(s) = serde_json::from_str::<LibraryStats>(&m.stats) {
+            any = true;
+            provider.visits += s.visits;
+            provider.requests += s.requests;
+            provider.issues += s.issues;
+            provider.refusals += s.refusals;
+            provider.cancellations += s.cancellations;
+            last_fund = Some(s.fund_titles);
+        }
+    }
+    let mut mismatches = Vec::new();
+    if any {
+        put(
+            &mut values,
+            "visits",
+            "all",
+            Value::Count(provider.visits.into()),
+        );
+        for (figure, theirs) in [
+            ("requests", provider.requests),
+            ("issues", provider.issues),
+            ("refusals", provider.refusals),
+            ("cancellations", provider.cancellations),
+        ] {
+            let ours = match values.get(&(figure.to_owned(), "all".to_owned())) {
+                Some(Value::Count(n)) => *n,
+                _ => 0,
+            };
+            if ours != i64::from(theirs) {
+                mismatches.push(Mismatch {
+                    figure,
+                    desk: ours,
+                    provider: theirs.into(),
+                });
+            }
+        }
+    }
+    let fund = match last_fund {
+        Some(f) => i64::from(f),
+        None => store.fund_size_now()?,
+    };
+    put(&mut values, "fund_size", "all", Value::Count(fund));
+    if let Some(info) = store.library_info()? {
+        put(
+            &mut values,
+            "money_left",
+            "all",
+            Value::Money(info.money_left),
+        );
+    }
+    Ok(Report {
+        period,
+        values,
+        waiting,
+        over_threshold,
+        threshold_hours,
+        mismatches,
+    })
+}
+
+/// The CSV for scripts: `figure,group,value`, one line per figure and group,
+/// in the order of `domain::stats::FIGURES`, then groups: all, ages, channels, reasons.
+pub fn csv(report: &Report) -> String {
+    let mut out = String::from("figure,group,value\n");
+    let rank = |g: &str| -> (u8, String) {
+        let r = if g == "all" {
+            0
+        } else if g.starts_with("age:") {
+            1
+        } else if g.starts_with("channel:") {
+            2
+        } else {
+            3
+        };
+        (r, g.to_owned())
+    };
+    for (figure, _) in stats::FIGURES {
+        let mut rows: Vec<(&String, &Value)> = report
+            .values
+            .iter()
+            .filter(|((f, _), _)| f == figure)
+            .map(|((_, g), v)| (g, v))
+            .collect();
+        rows.sort_by_key(|(g, _)| rank(g));
+        for (g, v) in rows {
+            out.push_str(&format!("{figure},{g},{}\n", v.csv()));
+        }
+    }
+    out
+}
+
+/// Today, the library's day.
+pub fn today() -> NaiveDate {
+    Local::now().date_naive()
+}
+
+/// The desk's figures month by month within the period (up to «as of»).
+pub fn by_month(store: &Store, period: Period) -> Result<Months> {
+    check(&period)?;
+    let mut out: Months = BTreeMap::new();
+    for (month, figure, group, sum) in store.stat_months(period.from, period.until())? {
+        out.entry(month).or_default().insert((figure, group), sum);
+    }
+    Ok(out)
+}
+
+/// What `kafedra stats` and «Выгрузить…» write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Xlsx,
+    Pdf,
+}
+
+/// Writes the period's report to `out` (whole or not at all); the notice to show.
+pub fn export(
+    store: &Store,
+    ctx: &super::Context,
+    period: Period,
+    format: Format,
+    out: &std::path::Path,
+) -> Result<String> {
+    let threshold = super::requests::policy(store)?.wait_threshold_hours;
+    let r = report(store, period, threshold)?;
+    let months = by_month(store, period)?;
+    let bytes = match format {
+        Format::Csv => csv(&r).into_bytes(),
+        Format::Xlsx => crate::export::stats::xlsx(&r, &months, &ctx.settings.library_name)?,
+        Format::Pdf => crate::export::stats::pdf(&r, &months, &ctx.settings.library_name)?,
+    };
+    crate::private::write(out, &bytes)
+        .map_err(|e| Error::file(super::FileAction::Write, out, e))?;
+    Ok(format!(
+        "Отчёт за {}–{} сохранён: {}",
+        period.from.format("%d.%m.%Y"),
+        period.until().format("%d.%m.%Y"),
+        out.display()
+    ))
+}

@@ -1,0 +1,127 @@
+-- Kafedra schema, version 6: statistics for any period, fast.
+--
+-- Every counted event adds 1 (or its money) to a day bucket (day, figure,
+-- group) in the same transaction that records it: these triggers run inside
+-- the statement that inserts the reader, the binding or the provider's
+-- request, so a figure can never disagree with the rows it counts. A period's
+-- figure is the sum of its days (a few thousand rows for ten years). Days are
+-- the desk's local days. The age group is the reader's on the day of the
+-- event. Counts of distinct readers (active readers) cannot be summed: they
+-- are counted from the requests themselves, through their own index.
+--
+-- Figures (the same keys as `kafedra stats --format csv`): readers_registered,
+-- logins_bound, logins_blocked, requests, issues, refusals, cancellations,
+-- purchases_library, purchases_reader, money_spent (kopecks).
+-- Groups: all, age:0-14, age:15-30, age:31+, channel:desk|email|web|qr, reason:<code>.
+
+CREATE TABLE stat_days (
+    day     TEXT NOT NULL,
+    figure  TEXT NOT NULL,
+    grp     TEXT NOT NULL,
+    value   INTEGER NOT NULL,
+    PRIMARY KEY (day, figure, grp)
+) STRICT, WITHOUT ROWID;
+
+-- Active readers and response times read the requests by their day.
+CREATE INDEX provider_requests_by_created ON provider_requests (created, lib_card);
+
+CREATE TRIGGER stats_reader_registered AFTER INSERT ON readers BEGIN
+    INSERT INTO stat_days (day, figure, grp, value)
+    SELECT date(new.created_at, 'localtime'), 'readers_registered', g, 1 FROM (SELECT 'all' AS g UNION ALL SELECT 'channel:' || new.channel AS g UNION ALL SELECT CASE WHEN new.birth_date IS NULL OR new.birth_date = '' THEN NULL WHEN date(new.birth_date, '+15 years') > date(new.created_at, 'localtime') THEN 'age:0-14' WHEN date(new.birth_date, '+31 years') > date(new.created_at, 'localtime') THEN 'age:15-30' ELSE 'age:31+' END AS g) WHERE g IS NOT NULL AND (true)
+    ON CONFLICT (day, figure, grp) DO UPDATE SET value = value + excluded.value;
+END;
+
+CREATE TRIGGER stats_login_bound AFTER INSERT ON bindings BEGIN
+    INSERT INTO stat_days (day, figure, grp, value)
+    SELECT date(new.bound_at, 'localtime'), 'logins_bound', g, 1 FROM (SELECT 'all' AS g UNION ALL SELECT 'channel:' || (SELECT channel FROM readers WHERE id = new.reader_id) AS g UNION ALL SELECT CASE WHEN (SELECT birth_date FROM readers WHERE id = new.reader_id) IS NULL OR (SELECT birth_date FROM readers WHERE id = new.reader_id) = '' THEN NULL WHEN date((SELECT birth_date FROM readers WHERE id = new.reader_id), '+15 years') > date(new.bound_at, 'localtime') THEN 'age:0-14' WHEN date((SELECT birth_date FROM readers WHERE id = new.reader_id), '+31 years') > date(new.bound_at, 'localtime') THEN 'age:15-30' ELSE 'age:31+' END AS g) WHERE g IS NOT NULL AND (true)
+    ON CONFLICT (day, figure, grp) DO UPDATE SET value = value + excluded.value;
+END;
+
+CREATE TRIGGER stats_login_blocked AFTER UPDATE OF ended_at ON bindings
+    WHEN old.ended_at IS NULL AND new.ended_at IS NOT NULL BEGIN
+    INSERT INTO stat_days (day, figure, grp, value)
+    SELECT date(new.ended_at, 'localtime'), 'logins_blocked', g, 1 FROM (SELECT 'all' AS g UNION ALL SELECT CASE WHEN (SELECT birth_date FROM readers WHERE id = new.reader_id) IS NULL OR (SELECT birth_date FROM readers WHERE id = new.reader_id) = '' THEN NULL WHEN date((SELECT birth_date FROM readers WHERE id = new.reader_id), '+15 years') > date(new.ended_at, 'localtime') THEN 'age:0-14' WHEN date((SELECT birth_date FROM readers WHERE id = new.reader_id), '+31 years') > date(new.ended_at, 'localtime') THEN 'age:15-30' ELSE 'age:31+' END AS g) WHERE g IS NOT NULL AND (true)
+    ON CONFLICT (day, figure, grp) DO UPDATE SET value = value + excluded.value;
+END;
+
+CREATE TRIGGER stats_request AFTER INSERT ON provider_requests WHEN new.direct = 0 AND new.created IS NOT NULL BEGIN
+    INSERT INTO stat_days (day, figure, grp, value)
+    SELECT date(new.created, 'localtime'), 'requests', g, 1 FROM (SELECT 'all' AS g UNION ALL SELECT CASE WHEN new.reader_birth_date IS NULL OR new.reader_birth_date = '' THEN NULL WHEN date(new.reader_birth_date, '+15 years') > date(new.created, 'localtime') THEN 'age:0-14' WHEN date(new.reader_birth_date, '+31 years') > date(new.created, 'localtime') THEN 'age:15-30' ELSE 'age:31+' END AS g) WHERE g IS NOT NULL AND (true)
+    ON CONFLICT (day, figure, grp) DO UPDATE SET value = value + excluded.value;
+END;
+
+CREATE TRIGGER stats_outcome_new AFTER INSERT ON provider_requests BEGIN
+    INSERT INTO stat_days (day, figure, grp, value)
+    SELECT date(COALESCE(new.updated, new.created, new.pulled_at), 'localtime'), 'issues', g, 1 FROM (SELECT 'all' AS g UNION ALL SELECT CASE WHEN new.reader_birth_date IS NULL OR new.reader_birth_date = '' THEN NULL WHEN date(new.reader_birth_date, '+15 years') > date(COALESCE(new.updated, new.created, new.pulled_at), 'localtime') THEN 'age:0-14' WHEN date(new.reader_birth_date, '+31 years') > date(COALESCE(new.updated, new.created, new.pulled_at), 'localtime') THEN 'age:15-30' ELSE 'age:31+' END AS g) WHERE g IS NOT NULL AND (new.status = 'issued')
+    ON CONFLICT (day, figure, grp) DO UPDATE SET value = value + excluded.value;
+    INSERT INTO stat_days (day, figure, grp, value)
+    SELECT date(COALESCE(new.updated, new.created, new.pulled_at), 'localtime'), 'refusals', g, 1 FROM (SELECT 'all' AS g UNION ALL SELECT CASE WHEN new.reader_birth_date IS NULL OR new.reader_birth_date = '' THEN NULL WHEN date(new.reader_birth_date, '+15 years') > date(COALESCE(new.updated, new.created, new.pulled_at), 'localtime') THEN 'age:0-14' WHEN date(new.reader_birth_date, '+31 years') > date(COALESCE(new.updated, new.created, new.pulled_at), 'localtime') THEN 'age:15-30' ELSE 'age:31+' END AS g UNION ALL SELECT 'reason:' || COALESCE(new.refusal_reason, 'other') AS g) WHERE g IS NOT NULL AND (new.status = 'refused')
+    ON CONFLICT (day, figure, grp) DO UPDATE SET value = value + excluded.value;
+    INSERT INTO stat_days (day, figure, grp, value)
+    SELECT date(COALESCE(new.updated, new.created, new.pulled_at), 'localtime'), 'cancellations', g, 1 FROM (SELECT 'all' AS g UNION ALL SELECT CASE WHEN new.reader_birth_date IS NULL OR new.reader_birth_date = '' THEN NULL WHEN date(new.reader_birth_date, '+15 years') > date(COALESCE(new.updated, new.created, new.pulled_at), 'localtime') THEN 'age:0-14' WHEN date(new.reader_birth_date, '+31 years') > date(COALESCE(new.updated, new.created, new.pulled_at), 'localtime') THEN 'age:15-30' ELSE 'age:31+' END AS g) WHERE g IS NOT NULL AND (new.status = 'cancelled')
+    ON CONFLICT (day, figure, grp) DO UPDATE SET value = value + excluded.value;
+    INSERT INTO stat_days (day, figure, grp, value)
+    SELECT date(COALESCE(new.updated, new.created, new.pulled_at), 'localtime'), 'purchases_library', g, 1 FROM (SELECT 'all' AS g UNION ALL SELECT CASE WHEN new.reader_birth_date IS NULL OR new.reader_birth_date = '' THEN NULL WHEN date(new.reader_birth_date, '+15 years') > date(COALESCE(new.updated, new.created, new.pulled_at), 'localtime') THEN 'age:0-14' WHEN date(new.reader_birth_date, '+31 years') > date(COALESCE(new.updated, new.created, new.pulled_at), 'localtime') THEN 'age:15-30' ELSE 'age:31+' END AS g) WHERE g IS NOT NULL AND (new.status = 'issued' AND new.bought_by = 'library')
+    ON CONFLICT (day, figure, grp) DO UPDATE SET value = value + excluded.value;
+    INSERT INTO stat_days (day, figure, grp, value)
+    SELECT date(COALESCE(new.updated, new.created, new.pulled_at), 'localtime'), 'money_spent', g, COALESCE(new.price_kopecks, 0) FROM (SELECT 'all' AS g) WHERE g IS NOT NULL AND (new.status = 'issued' AND new.bought_by = 'library')
+    ON CONFLICT (day, figure, grp) DO UPDATE SET value = value + excluded.value;
+    INSERT INTO stat_days (day, figure, grp, value)
+    SELECT date(COALESCE(new.updated, new.created, new.pulled_at), 'localtime'), 'purchases_reader', g, 1 FROM (SELECT 'all' AS g UNION ALL SELECT CASE WHEN new.reader_birth_date IS NULL OR new.reader_birth_date = '' THEN NULL WHEN date(new.reader_birth_date, '+15 years') > date(COALESCE(new.updated, new.created, new.pulled_at), 'localtime') THEN 'age:0-14' WHEN date(new.reader_birth_date, '+31 years') > date(COALESCE(new.updated, new.created, new.pulled_at), 'localtime') THEN 'age:15-30' ELSE 'age:31+' END AS g) WHERE g IS NOT NULL AND (new.status = 'issued' AND new.bought_by = 'reader')
+    ON CONFLICT (day, figure, grp) DO UPDATE SET value = value + excluded.value;
+END;
+
+CREATE TRIGGER stats_outcome_changed AFTER UPDATE OF status ON provider_requests
+    WHEN old.status <> new.status AND old.status = 'pending' BEGIN
+    INSERT INTO stat_days (day, figure, grp, value)
+    SELECT date(COALESCE(new.updated, new.created, new.pulled_at), 'localtime'), 'issues', g, 1 FROM (SELECT 'all' AS g UNION ALL SELECT CASE WHEN new.reader_birth_date IS NULL OR new.reader_birth_date = '' THEN NULL WHEN date(new.reader_birth_date, '+15 years') > date(COALESCE(new.updated, new.created, new.pulled_at), 'localtime') THEN 'age:0-14' WHEN date(new.reader_birth_date, '+31 years') > date(COALESCE(new.updated, new.created, new.pulled_at), 'localtime') THEN 'age:15-30' ELSE 'age:31+' END AS g) WHERE g IS NOT NULL AND (new.status = 'issued')
+    ON CONFLICT (day, figure, grp) DO UPDATE SET value = value + excluded.value;
+    INSERT INTO stat_days (day, figure, grp, value)
+    SELECT date(COALESCE(new.updated, new.created, new.pulled_at), 'localtime'), 'refusals', g, 1 FROM (SELECT 'all' AS g UNION ALL SELECT CASE WHEN new.reader_birth_date IS NULL OR new.reader_birth_date = '' THEN NULL WHEN date(new.reader_birth_date, '+15 years') > date(COALESCE(new.updated, new.created, new.pulled_at), 'localtime') THEN 'age:0-14' WHEN date(new.reader_birth_date, '+31 years') > date(COALESCE(new.updated, new.created, new.pulled_at), 'localtime') THEN 'age:15-30' ELSE 'age:31+' END AS g UNION ALL SELECT 'reason:' || COALESCE(new.refusal_reason, 'other') AS g) WHERE g IS NOT NULL AND (new.status = 'refused')
+    ON CONFLICT (day, figure, grp) DO UPDATE SET value = value + excluded.value;
+    INSERT INTO stat_days (day, figure, grp, value)
+    SELECT date(COALESCE(new.updated, new.created, new.pulled_at), 'localtime'), 'cancellations', g, 1 FROM (SELECT 'all' AS g UNION ALL SELECT CASE WHEN new.reader_birth_date IS NULL OR new.reader_birth_date = '' THEN NULL WHEN date(new.reader_birth_date, '+15 years') > date(COALESCE(new.updated, new.created, new.pulled_at), 'localtime') THEN 'age:0-14' WHEN date(new.reader_birth_date, '+31 years') > date(COALESCE(new.updated, new.created, new.pulled_at), 'localtime') THEN 'age:15-30' ELSE 'age:31+' END AS g) WHERE g IS NOT NULL AND (new.status = 'cancelled')
+    ON CONFLICT (day, figure, grp) DO UPDATE SET value = value + excluded.value;
+    INSERT INTO stat_days (day, figure, grp, value)
+    SELECT date(COALESCE(new.updated, new.created, new.pulled_at), 'localtime'), 'purchases_library', g, 1 FROM (SELECT 'all' AS g UNION ALL SELECT CASE WHEN new.reader_birth_date IS NULL OR new.reader_birth_date = '' THEN NULL WHEN date(new.reader_birth_date, '+15 years') > date(COALESCE(new.updated, new.created, new.pulled_at), 'localtime') THEN 'age:0-14' WHEN date(new.reader_birth_date, '+31 years') > date(COALESCE(new.updated, new.created, new.pulled_at), 'localtime') THEN 'age:15-30' ELSE 'age:31+' END AS g) WHERE g IS NOT NULL AND (new.status = 'issued' AND new.bought_by = 'library')
+    ON CONFLICT (day, figure, grp) DO UPDATE SET value = value + excluded.value;
+    INSERT INTO stat_days (day, figure, grp, value)
+    SELECT date(COALESCE(new.updated, new.created, new.pulled_at), 'localtime'), 'money_spent', g, COALESCE(new.price_kopecks, 0) FROM (SELECT 'all' AS g) WHERE g IS NOT NULL AND (new.status = 'issued' AND new.bought_by = 'library')
+    ON CONFLICT (day, figure, grp) DO UPDATE SET value = value + excluded.value;
+    INSERT INTO stat_days (day, figure, grp, value)
+    SELECT date(COALESCE(new.updated, new.created, new.pulled_at), 'localtime'), 'purchases_reader', g, 1 FROM (SELECT 'all' AS g UNION ALL SELECT CASE WHEN new.reader_birth_date IS NULL OR new.reader_birth_date = '' THEN NULL WHEN date(new.reader_birth_date, '+15 years') > date(COALESCE(new.updated, new.created, new.pulled_at), 'localtime') THEN 'age:0-14' WHEN date(new.reader_birth_date, '+31 years') > date(COALESCE(new.updated, new.created, new.pulled_at), 'localtime') THEN 'age:15-30' ELSE 'age:31+' END AS g) WHERE g IS NOT NULL AND (new.status = 'issued' AND new.bought_by = 'reader')
+    ON CONFLICT (day, figure, grp) DO UPDATE SET value = value + excluded.value;
+END;
+
+
+-- What happened before this version, counted once.
+
+INSERT INTO stat_days (day, figure, grp, value)
+SELECT day, 'readers_registered', g, sum(v) FROM (SELECT date(r.created_at, 'localtime') AS day, 'all' AS g, 1 AS v FROM readers r WHERE 1 UNION ALL SELECT date(r.created_at, 'localtime') AS day, 'channel:' || r.channel AS g, 1 AS v FROM readers r WHERE 1 UNION ALL SELECT date(r.created_at, 'localtime') AS day, CASE WHEN r.birth_date IS NULL OR r.birth_date = '' THEN NULL WHEN date(r.birth_date, '+15 years') > date(r.created_at, 'localtime') THEN 'age:0-14' WHEN date(r.birth_date, '+31 years') > date(r.created_at, 'localtime') THEN 'age:15-30' ELSE 'age:31+' END AS g, 1 AS v FROM readers r WHERE 1) WHERE g IS NOT NULL AND day IS NOT NULL GROUP BY day, g;
+
+INSERT INTO stat_days (day, figure, grp, value)
+SELECT day, 'logins_bound', g, sum(v) FROM (SELECT date(bd.bound_at, 'localtime') AS day, 'all' AS g, 1 AS v FROM bindings bd JOIN readers r ON r.id = bd.reader_id WHERE 1 UNION ALL SELECT date(bd.bound_at, 'localtime') AS day, 'channel:' || r.channel AS g, 1 AS v FROM bindings bd JOIN readers r ON r.id = bd.reader_id WHERE 1 UNION ALL SELECT date(bd.bound_at, 'localtime') AS day, CASE WHEN r.birth_date IS NULL OR r.birth_date = '' THEN NULL WHEN date(r.birth_date, '+15 years') > date(bd.bound_at, 'localtime') THEN 'age:0-14' WHEN date(r.birth_date, '+31 years') > date(bd.bound_at, 'localtime') THEN 'age:15-30' ELSE 'age:31+' END AS g, 1 AS v FROM bindings bd JOIN readers r ON r.id = bd.reader_id WHERE 1) WHERE g IS NOT NULL AND day IS NOT NULL GROUP BY day, g;
+
+INSERT INTO stat_days (day, figure, grp, value)
+SELECT day, 'logins_blocked', g, sum(v) FROM (SELECT date(bd.ended_at, 'localtime') AS day, 'all' AS g, 1 AS v FROM bindings bd JOIN readers r ON r.id = bd.reader_id WHERE bd.ended_at IS NOT NULL UNION ALL SELECT date(bd.ended_at, 'localtime') AS day, CASE WHEN r.birth_date IS NULL OR r.birth_date = '' THEN NULL WHEN date(r.birth_date, '+15 years') > date(bd.ended_at, 'localtime') THEN 'age:0-14' WHEN date(r.birth_date, '+31 years') > date(bd.ended_at, 'localtime') THEN 'age:15-30' ELSE 'age:31+' END AS g, 1 AS v FROM bindings bd JOIN readers r ON r.id = bd.reader_id WHERE bd.ended_at IS NOT NULL) WHERE g IS NOT NULL AND day IS NOT NULL GROUP BY day, g;
+
+INSERT INTO stat_days (day, figure, grp, value)
+SELECT day, 'requests', g, sum(v) FROM (SELECT date(p.created, 'localtime') AS day, 'all' AS g, 1 AS v FROM provider_requests p WHERE p.direct = 0 AND p.created IS NOT NULL UNION ALL SELECT date(p.created, 'localtime') AS day, CASE WHEN p.reader_birth_date IS NULL OR p.reader_birth_date = '' THEN NULL WHEN date(p.reader_birth_date, '+15 years') > date(p.created, 'localtime') THEN 'age:0-14' WHEN date(p.reader_birth_date, '+31 years') > date(p.created, 'localtime') THEN 'age:15-30' ELSE 'age:31+' END AS g, 1 AS v FROM provider_requests p WHERE p.direct = 0 AND p.created IS NOT NULL) WHERE g IS NOT NULL AND day IS NOT NULL GROUP BY day, g;
+
+INSERT INTO stat_days (day, figure, grp, value)
+SELECT day, 'issues', g, sum(v) FROM (SELECT date(COALESCE(p.updated, p.created, p.pulled_at), 'localtime') AS day, 'all' AS g, 1 AS v FROM provider_requests p WHERE p.status = 'issued' UNION ALL SELECT date(COALESCE(p.updated, p.created, p.pulled_at), 'localtime') AS day, CASE WHEN p.reader_birth_date IS NULL OR p.reader_birth_date = '' THEN NULL WHEN date(p.reader_birth_date, '+15 years') > date(COALESCE(p.updated, p.created, p.pulled_at), 'localtime') THEN 'age:0-14' WHEN date(p.reader_birth_date, '+31 years') > date(COALESCE(p.updated, p.created, p.pulled_at), 'localtime') THEN 'age:15-30' ELSE 'age:31+' END AS g, 1 AS v FROM provider_requests p WHERE p.status = 'issued') WHERE g IS NOT NULL AND day IS NOT NULL GROUP BY day, g;
+
+INSERT INTO stat_days (day, figure, grp, value)
+SELECT day, 'refusals', g, sum(v) FROM (SELECT date(COALESCE(p.updated, p.created, p.pulled_at), 'localtime') AS day, 'all' AS g, 1 AS v FROM provider_requests p WHERE p.status = 'refused' UNION ALL SELECT date(COALESCE(p.updated, p.created, p.pulled_at), 'localtime') AS day, CASE WHEN p.reader_birth_date IS NULL OR p.reader_birth_date = '' THEN NULL WHEN date(p.reader_birth_date, '+15 years') > date(COALESCE(p.updated, p.created, p.pulled_at), 'localtime') THEN 'age:0-14' WHEN date(p.reader_birth_date, '+31 years') > date(COALESCE(p.updated, p.created, p.pulled_at), 'localtime') THEN 'age:15-30' ELSE 'age:31+' END AS g, 1 AS v FROM provider_requests p WHERE p.status = 'refused' UNION ALL SELECT date(COALESCE(p.updated, p.created, p.pulled_at), 'localtime') AS day, 'reason:' || COALESCE(p.refusal_reason, 'other') AS g, 1 AS v FROM provider_requests p WHERE p.status = 'refused') WHERE g IS NOT NULL AND day IS NOT NULL GROUP BY day, g;
+
+INSERT INTO stat_days (day, figure, grp, value)
+SELECT day, 'cancellations', g, sum(v) FROM (SELECT date(COALESCE(p.updated, p.created, p.pulled_at), 'localtime') AS day, 'all' AS g, 1 AS v FROM provider_requests p WHERE p.status = 'cancelled' UNION ALL SELECT date(COALESCE(p.updated, p.created, p.pulled_at), 'localtime') AS day, CASE WHEN p.reader_birth_date IS NULL OR p.reader_birth_date = '' THEN NULL WHEN date(p.reader_birth_date, '+15 years') > date(COALESCE(p.updated, p.created, p.pulled_at), 'localtime') THEN 'age:0-14' WHEN date(p.reader_birth_date, '+31 years') > date(COALESCE(p.updated, p.created, p.pulled_at), 'localtime') THEN 'age:15-30' ELSE 'age:31+' END AS g, 1 AS v FROM provider_requests p WHERE p.status = 'cancelled') WHERE g IS NOT NULL AND day IS NOT NULL GROUP BY day, g;
+
+INSERT INTO stat_days (day, figure, grp, value)
+SELECT day, 'purchases_library', g, sum(v) FROM (SELECT date(COALESCE(p.updated, p.created, p.pulled_at), 'localtime') AS day, 'all' AS g, 1 AS v FROM provider_requests p WHERE p.status = 'issued' AND p.bought_by = 'library' UNION ALL SELECT date(COALESCE(p.updated, p.created, p.pulled_at), 'localtime') AS day, CASE WHEN p.reader_birth_date IS NULL OR p.reader_birth_date = '' THEN NULL WHEN date(p.reader_birth_date, '+15 years') > date(COALESCE(p.updated, p.created, p.pulled_at), 'localtime') THEN 'age:0-14' WHEN date(p.reader_birth_date, '+31 years') > date(COALESCE(p.updated, p.created, p.pulled_at), 'localtime') THEN 'age:15-30' ELSE 'age:31+' END AS g, 1 AS v FROM provider_requests p WHERE p.status = 'issued' AND p.bought_by = 'library') WHERE g IS NOT NULL AND day IS NOT NULL GROUP BY day, g;
+
+INSERT INTO stat_days (day, figure, grp, value)
+SELECT day, 'money_spent', g, sum(v) FROM (SELECT date(COALESCE(p.updated, p.created, p.pulled_at), 'localtime') AS day, 'all' AS g, COALESCE(p.price_kopecks, 0) AS v FROM provider_requests p WHERE p.status = 'issued' AND p.bought_by = 'library') WHERE g IS NOT NULL AND day IS NOT NULL GROUP BY day, g;
+
+INSERT INTO stat_days (day, figure, grp, value)
+SELECT day, 'purchases_reader', g, sum(v) FROM (SELECT date(COALESCE(p.updated, p.created, p.pulled_at), 'localtime') AS day, 'all' AS g, 1 AS v FROM provider_requests p WHERE p.status = 'issued' AND p.bought_by = 'reader' UNION ALL SELECT date(COALESCE(p.updated, p.created, p.pulled_at), 'localtime') AS day, CASE WHEN p.reader_birth_date IS NULL OR p.reader_birth_date = '' THEN NULL WHEN date(p.reader_birth_date, '+15 years') > date(COALESCE(p.updated, p.created, p.pulled_at), 'localtime') THEN 'age:0-14' WHEN date(p.reader_birth_date, '+31 years') > date(COALESCE(p.updated, p.created, p.pulled_at), 'localtime') THEN 'age:15-30' ELSE 'age:31+' END AS g, 1 AS v FROM provider_requests p WHERE p.status = 'issued' AND p.bought_by = 'reader') WHERE g IS NOT NULL AND day IS NOT NULL GROUP BY day, g;
