@@ -9,6 +9,9 @@
 -- event. Counts of distinct readers (active readers) cannot be summed: they
 -- are counted from the requests themselves, through their own index.
 --
+-- Answer times: figure decision_minutes, group m10:N = N ten-minute steps
+-- (capped at 30 days), on the day the request was made.
+--
 -- Figures (the same keys as `kafedra stats --format csv`): readers_registered,
 -- logins_bound, logins_blocked, requests, issues, refusals, cancellations,
 -- purchases_library, purchases_reader, money_spent (kopecks).
@@ -22,7 +25,17 @@ CREATE TABLE stat_days (
     PRIMARY KEY (day, figure, grp)
 ) STRICT, WITHOUT ROWID;
 
--- Active readers and response times read the requests by their day.
+-- Readers (provider cards) with a request in a month, with the birth date
+-- the provider gave: a year's active readers are the distinct cards of its
+-- twelve months, not a scan of its requests.
+CREATE TABLE stat_active (
+    month       TEXT NOT NULL,
+    lib_card    TEXT NOT NULL,
+    birth_date  TEXT,
+    PRIMARY KEY (month, lib_card)
+) STRICT, WITHOUT ROWID;
+
+-- The edges of a period that cut a month read the requests by their time.
 CREATE INDEX provider_requests_by_created ON provider_requests (created, lib_card);
 
 CREATE TRIGGER stats_reader_registered AFTER INSERT ON readers BEGIN
@@ -44,6 +57,10 @@ CREATE TRIGGER stats_login_blocked AFTER UPDATE OF ended_at ON bindings
     ON CONFLICT (day, figure, grp) DO UPDATE SET value = value + excluded.value;
 END;
 
+CREATE TRIGGER stats_active AFTER INSERT ON provider_requests WHEN new.direct = 0 AND new.created IS NOT NULL BEGIN
+    INSERT OR IGNORE INTO stat_active (month, lib_card, birth_date)
+    VALUES (substr(date(new.created, 'localtime'), 1, 7), new.lib_card, new.reader_birth_date);
+END;
 CREATE TRIGGER stats_request AFTER INSERT ON provider_requests WHEN new.direct = 0 AND new.created IS NOT NULL BEGIN
     INSERT INTO stat_days (day, figure, grp, value)
     SELECT date(new.created, 'localtime'), 'requests', g, 1 FROM (SELECT 'all' AS g UNION ALL SELECT CASE WHEN new.reader_birth_date IS NULL OR new.reader_birth_date = '' THEN NULL WHEN date(new.reader_birth_date, '+15 years') > date(new.created, 'localtime') THEN 'age:0-14' WHEN date(new.reader_birth_date, '+31 years') > date(new.created, 'localtime') THEN 'age:15-30' ELSE 'age:31+' END AS g) WHERE g IS NOT NULL AND (true)
@@ -69,6 +86,11 @@ CREATE TRIGGER stats_outcome_new AFTER INSERT ON provider_requests BEGIN
     INSERT INTO stat_days (day, figure, grp, value)
     SELECT date(COALESCE(new.updated, new.created, new.pulled_at), 'localtime'), 'purchases_reader', g, 1 FROM (SELECT 'all' AS g UNION ALL SELECT CASE WHEN new.reader_birth_date IS NULL OR new.reader_birth_date = '' THEN NULL WHEN date(new.reader_birth_date, '+15 years') > date(COALESCE(new.updated, new.created, new.pulled_at), 'localtime') THEN 'age:0-14' WHEN date(new.reader_birth_date, '+31 years') > date(COALESCE(new.updated, new.created, new.pulled_at), 'localtime') THEN 'age:15-30' ELSE 'age:31+' END AS g) WHERE g IS NOT NULL AND (new.status = 'issued' AND new.bought_by = 'reader')
     ON CONFLICT (day, figure, grp) DO UPDATE SET value = value + excluded.value;
+    INSERT INTO stat_days (day, figure, grp, value)
+    SELECT date(new.created, 'localtime'), 'decision_minutes',
+        'm10:' || min(max(CAST((julianday(new.updated) - julianday(new.created)) * 144 AS INTEGER), 0), 4320), 1
+    WHERE new.status IN ('issued', 'refused') AND new.direct = 0 AND new.created IS NOT NULL AND new.updated IS NOT NULL
+    ON CONFLICT (day, figure, grp) DO UPDATE SET value = value + excluded.value;
 END;
 
 CREATE TRIGGER stats_outcome_changed AFTER UPDATE OF status ON provider_requests
@@ -90,6 +112,11 @@ CREATE TRIGGER stats_outcome_changed AFTER UPDATE OF status ON provider_requests
     ON CONFLICT (day, figure, grp) DO UPDATE SET value = value + excluded.value;
     INSERT INTO stat_days (day, figure, grp, value)
     SELECT date(COALESCE(new.updated, new.created, new.pulled_at), 'localtime'), 'purchases_reader', g, 1 FROM (SELECT 'all' AS g UNION ALL SELECT CASE WHEN new.reader_birth_date IS NULL OR new.reader_birth_date = '' THEN NULL WHEN date(new.reader_birth_date, '+15 years') > date(COALESCE(new.updated, new.created, new.pulled_at), 'localtime') THEN 'age:0-14' WHEN date(new.reader_birth_date, '+31 years') > date(COALESCE(new.updated, new.created, new.pulled_at), 'localtime') THEN 'age:15-30' ELSE 'age:31+' END AS g) WHERE g IS NOT NULL AND (new.status = 'issued' AND new.bought_by = 'reader')
+    ON CONFLICT (day, figure, grp) DO UPDATE SET value = value + excluded.value;
+    INSERT INTO stat_days (day, figure, grp, value)
+    SELECT date(new.created, 'localtime'), 'decision_minutes',
+        'm10:' || min(max(CAST((julianday(new.updated) - julianday(new.created)) * 144 AS INTEGER), 0), 4320), 1
+    WHERE new.status IN ('issued', 'refused') AND new.direct = 0 AND new.created IS NOT NULL AND new.updated IS NOT NULL
     ON CONFLICT (day, figure, grp) DO UPDATE SET value = value + excluded.value;
 END;
 
@@ -125,3 +152,14 @@ SELECT day, 'money_spent', g, sum(v) FROM (SELECT date(COALESCE(p.updated, p.cre
 
 INSERT INTO stat_days (day, figure, grp, value)
 SELECT day, 'purchases_reader', g, sum(v) FROM (SELECT date(COALESCE(p.updated, p.created, p.pulled_at), 'localtime') AS day, 'all' AS g, 1 AS v FROM provider_requests p WHERE p.status = 'issued' AND p.bought_by = 'reader' UNION ALL SELECT date(COALESCE(p.updated, p.created, p.pulled_at), 'localtime') AS day, CASE WHEN p.reader_birth_date IS NULL OR p.reader_birth_date = '' THEN NULL WHEN date(p.reader_birth_date, '+15 years') > date(COALESCE(p.updated, p.created, p.pulled_at), 'localtime') THEN 'age:0-14' WHEN date(p.reader_birth_date, '+31 years') > date(COALESCE(p.updated, p.created, p.pulled_at), 'localtime') THEN 'age:15-30' ELSE 'age:31+' END AS g, 1 AS v FROM provider_requests p WHERE p.status = 'issued' AND p.bought_by = 'reader') WHERE g IS NOT NULL AND day IS NOT NULL GROUP BY day, g;
+
+INSERT OR IGNORE INTO stat_active (month, lib_card, birth_date)
+SELECT substr(date(created, 'localtime'), 1, 7), lib_card, reader_birth_date FROM provider_requests
+WHERE direct = 0 AND created IS NOT NULL;
+
+INSERT INTO stat_days (day, figure, grp, value)
+SELECT date(created, 'localtime'), 'decision_minutes',
+    'm10:' || min(max(CAST((julianday(updated) - julianday(created)) * 144 AS INTEGER), 0), 4320), count(*)
+FROM provider_requests
+WHERE status IN ('issued', 'refused') AND direct = 0 AND created IS NOT NULL AND updated IS NOT NULL
+GROUP BY 1, 3;

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use chrono::{Local, NaiveDate};
 
 use super::{Error, Result, Store};
-use crate::domain::stats::{self, age_group, median, percentile};
+use crate::domain::stats::{self, age_group};
 pub use crate::domain::stats::{Mismatch, Months, Period, Report, Value};
 use crate::provider::api::LibraryStats;
 
@@ -39,6 +39,33 @@ pub fn check(period: &Period) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// Median and 90th percentile, in hours, of a histogram of ten-minute steps
+/// (sorted by step): the same definitions as `domain::stats::{median, percentile}`.
+fn histogram_stats(h: &[(i64, i64)]) -> (Option<f64>, Option<f64>) {
+    let total: i64 = h.iter().map(|(_, n)| n).sum();
+    if total == 0 {
+        return (None, None);
+    }
+    // The value (hours) of the k-th smallest answer, 1-based.
+    let nth = |k: i64| -> f64 {
+        let mut seen = 0;
+        for (step, n) in h {
+            seen += n;
+            if seen >= k {
+                return *step as f64 / 6.0;
+            }
+        }
+        h.last().map_or(0.0, |(s, _)| *s as f64 / 6.0)
+    };
+    let median = if total % 2 == 1 {
+        nth(total / 2 + 1)
+    } else {
+        (nth(total / 2) + nth(total / 2 + 1)) / 2.0
+    };
+    let rank = ((0.9 * total as f64).ceil() as i64).clamp(1, total);
+    (Some(median), Some(nth(rank)))
 }
 
 fn put(values: &mut BTreeMap<(String, String), Value>, figure: &str, group: &str, v: Value) {
@@ -99,23 +126,32 @@ pub fn report(store: &Store, period: Period, threshold_hours: u32) -> Result<Rep
         put(&mut values, "active_readers", g, Value::Count(n));
     }
 
-    // Response speed.
-    let mut hours: Vec<f64> = store
-        .answered_requests(from, to)?
+    // Response speed, from the ten-minute histogram of answer times.
+    let mut histogram: Vec<(i64, i64)> = values
         .iter()
-        .map(|a| (a.answered - a.created).num_minutes().max(0) as f64 / 60.0)
+        .filter(|((f, _), _)| f == "decision_minutes")
+        .filter_map(|((_, g), v)| {
+            let step = g.strip_prefix("m10:")?.parse::<i64>().ok()?;
+            match v {
+                Value::Count(n) => Some((step, *n)),
+                _ => None,
+            }
+        })
         .collect();
-    hours.sort_by(|a, b| a.total_cmp(b));
-    if let Some(m) = median(&hours) {
+    values.retain(|(f, _), _| f != "decision_minutes");
+    histogram.sort_unstable();
+    let (m, p90) = histogram_stats(&histogram);
+    if let Some(m) = m {
         put(&mut values, "decision_hours_median", "all", Value::Hours(m));
     }
-    if let Some(p) = percentile(&hours, 90.0) {
+    if let Some(p) = p90 {
         put(&mut values, "decision_hours_p90", "all", Value::Hours(p));
     }
-    let over_threshold = hours
+    let over_threshold = histogram
         .iter()
-        .filter(|h| **h >= f64::from(threshold_hours))
-        .count() as i64;
+        .filter(|(step, _)| *step * 10 >= i64::from(threshold_hours) * 60)
+        .map(|(_, n)| n)
+        .sum::<i64>();
     let waiting = store.waiting_since(from, to)?.len() as i64;
 
     // The provider's own figures.
@@ -225,6 +261,9 @@ pub fn by_month(store: &Store, period: Period) -> Result<Months> {
     check(&period)?;
     let mut out: Months = BTreeMap::new();
     for (month, figure, group, sum) in store.stat_months(period.from, period.until())? {
+        if figure == "decision_minutes" {
+            continue;
+        }
         out.entry(month).or_default().insert((figure, group), sum);
     }
     Ok(out)

@@ -21,14 +21,6 @@ fn day_text(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
-/// A request that got its answer: when it was made and answered, and the
-/// reader's birth date as the provider gave it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Answered {
-    pub created: DateTime<Utc>,
-    pub answered: DateTime<Utc>,
-}
-
 /// The provider's figures of one month (the latest pull of it).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProviderMonth {
@@ -71,44 +63,66 @@ impl Store {
     }
 
     /// Readers (provider cards) who made a request between `from` and `to`,
-    /// with the birth date the provider gave (for the age group).
+    /// with the birth date the provider gave (for the age group): whole
+    /// months from `stat_active`, the cut months at the edges from the requests.
     pub(crate) fn active_cards(
         &self,
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<(String, Option<String>)>> {
-        let mut q = self.conn.prepare_cached(
-            "SELECT lib_card, max(reader_birth_date) FROM provider_requests
-             WHERE created >= ?1 AND created < ?2 GROUP BY lib_card",
-        )?;
-        let rows = q.query_map(
-            params![day_start(from), day_start(to + chrono::Duration::days(1))],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    /// Requests made between `from` and `to` that were answered (issued or refused).
-    pub(crate) fn answered_requests(
-        &self,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<Vec<Answered>> {
-        let mut q = self.conn.prepare_cached(
-            "SELECT created, updated FROM provider_requests
-             WHERE created >= ?1 AND created < ?2 AND status IN ('issued', 'refused')
-               AND updated IS NOT NULL AND direct = 0",
-        )?;
-        let rows = q.query_map(
-            params![day_start(from), day_start(to + chrono::Duration::days(1))],
-            |r| {
-                Ok(Answered {
-                    created: parse_ts(&r.get::<_, String>(0)?),
-                    answered: parse_ts(&r.get::<_, String>(1)?),
-                })
-            },
-        )?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        use chrono::Datelike;
+        let first_whole = if from.day() == 1 {
+            from
+        } else {
+            crate::domain::fund::month_bounds(from.year(), from.month())
+                .map_or(from, |(_, last)| last + chrono::Duration::days(1))
+        };
+        let next = to + chrono::Duration::days(1);
+        let end_whole = if next.day() == 1 {
+            next
+        } else {
+            NaiveDate::from_ymd_opt(to.year(), to.month(), 1).unwrap_or(to)
+        };
+        let mut out: std::collections::HashMap<String, Option<String>> =
+            std::collections::HashMap::new();
+        let mut scan = |a: NaiveDate, b: NaiveDate| -> Result<()> {
+            if a >= b {
+                return Ok(());
+            }
+            let mut q = self.conn.prepare_cached(
+                "SELECT lib_card, reader_birth_date FROM provider_requests
+                 WHERE created >= ?1 AND created < ?2 AND direct = 0",
+            )?;
+            let rows = q.query_map(params![day_start(a), day_start(b)], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+            })?;
+            for row in rows {
+                let (card, birth) = row?;
+                out.entry(card).or_insert(birth);
+            }
+            Ok(())
+        };
+        if first_whole >= end_whole {
+            scan(from, next)?;
+        } else {
+            scan(from, first_whole)?;
+            scan(end_whole, next)?;
+            let mut q = self.conn.prepare_cached(
+                "SELECT lib_card, birth_date FROM stat_active WHERE month >= ?1 AND month < ?2",
+            )?;
+            let rows = q.query_map(
+                params![
+                    first_whole.format("%Y-%m").to_string(),
+                    end_whole.format("%Y-%m").to_string()
+                ],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)),
+            )?;
+            for row in rows {
+                let (card, birth) = row?;
+                out.entry(card).or_insert(birth);
+            }
+        }
+        Ok(out.into_iter().collect())
     }
 
     /// Requests made between `from` and `to` still waiting, with when they were made.
