@@ -199,7 +199,7 @@ pub fn report(store: &Store, period: Period, threshold_hours: u32) -> Result<Rep
     }
     let fund = match last_fund {
         Some(f) => i64::from(f),
-        None => store.fund_size_now()?,
+        None => store.fund_size_on(to)?,
     };
     put(&mut values, "fund_size", "all", Value::Count(fund));
     if let Some(info) = store.library_info()? {
@@ -301,4 +301,66 @@ pub fn export(
         period.until().format("%d.%m.%Y"),
         out.display()
     ))
+}
+
+/// One column of the year-over-year table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct YearColumn {
+    pub year: i32,
+    /// The last day counted: 31 December, or the «as of» date of the current year.
+    pub until: NaiveDate,
+    pub visits: i64,
+    pub requests: i64,
+    pub issues: i64,
+    pub active_readers: i64,
+    pub fund_size: i64,
+}
+
+impl YearColumn {
+    /// «2019 г. на 15.06» for a year counted as of a day inside it.
+    pub fn heading(&self) -> String {
+        if self.until == NaiveDate::from_ymd_opt(self.year, 12, 31).unwrap_or(self.until) {
+            format!("{} г.", self.year)
+        } else {
+            format!("{} г. на {}", self.year, self.until.format("%d.%m"))
+        }
+    }
+}
+
+/// The article's table: each year from `first` to the year of `as_of`, the
+/// last one counted as of `as_of`.
+pub fn years(store: &Store, first: i32, as_of: NaiveDate) -> Result<Vec<YearColumn>> {
+    use chrono::Datelike;
+    if first > as_of.year() || as_of.year() - first > 100 {
+        return Err(Error::BadPeriod(format!(
+            "Годы с {first} по {}: начальный год должен быть не позже года даты «на».",
+            as_of.year()
+        )));
+    }
+    let threshold = super::requests::policy(store)?.wait_threshold_hours;
+    let mut out = Vec::new();
+    for year in first..=as_of.year() {
+        let (Some(from), Some(to)) = (
+            NaiveDate::from_ymd_opt(year, 1, 1),
+            NaiveDate::from_ymd_opt(year, 12, 31),
+        ) else {
+            continue;
+        };
+        let period = Period {
+            from,
+            to,
+            as_of: (as_of < to).then_some(as_of),
+        };
+        let r = report(store, period, threshold)?;
+        out.push(YearColumn {
+            year,
+            until: period.until(),
+            visits: r.count("visits", "all"),
+            requests: r.count("requests", "all"),
+            issues: r.count("issues", "all"),
+            active_readers: r.count("active_readers", "all"),
+            fund_size: r.count("fund_size", "all"),
+        });
+    }
+    Ok(out)
 }

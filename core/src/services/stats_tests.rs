@@ -342,3 +342,88 @@ fn requests_answers_and_money_with_a_birthday_inside_the_period() {
         .contains("поменяйте даты")
     );
 }
+
+/// The source article's table, reproduced from a generated history with
+/// its totals: visits (the provider's) / requests / issues / active readers /
+/// fund, 2016–2018 whole and 2019 as of 15 June.
+#[test]
+fn the_articles_table_from_a_generated_history() {
+    const TABLE: [(i32, i64, i64, i64, i64, i64); 4] = [
+        (2016, 4067, 2309, 1983, 380, 3043),
+        (2017, 8370, 3841, 2871, 525, 4339),
+        (2018, 25699, 8772, 7468, 751, 7431),
+        (2019, 17014, 6421, 5155, 1055, 8715),
+    ];
+    let mut dk = desk();
+    let mut rows = Vec::new();
+    for (year, visits, requests, issues, active, fund) in TABLE {
+        let first = d(year, 1, 1);
+        let last = if year == 2019 {
+            d(2019, 6, 15)
+        } else {
+            d(year, 12, 31)
+        };
+        let days = (last - first).num_days() + 1;
+        for i in 0..requests {
+            let day = first + chrono::Duration::days(i * days / requests);
+            let card = format!("{year}{:05}", i % active);
+            let mut r = request(&format!("{year}-{i}"), &card, d(1990, 1, 1), at(day, 10));
+            if i < issues {
+                r = answered(r, RequestStatus::Issued, at(day, 12));
+            } else {
+                r = answered(r, RequestStatus::Refused, at(day, 15));
+            }
+            rows.push(r);
+        }
+        // The provider's months: visits spread over them, the fund at the last.
+        let months: Vec<(NaiveDate, NaiveDate)> = (1..=if year == 2019 { 6 } else { 12 })
+            .map(|m| {
+                let (a, b) = crate::domain::fund::month_bounds(year, m).unwrap();
+                (a, b.min(last))
+            })
+            .collect();
+        let n = months.len() as i64;
+        for (k, (a, b)) in months.iter().enumerate() {
+            let share = visits / n + i64::from((k as i64) < visits % n);
+            let json = serde_json::json!({
+                "visits": share,
+                "fund_titles": if k as i64 == n - 1 { fund } else { fund - 100 },
+            });
+            dk.store.store_stats(*a, *b, &json.to_string()).unwrap();
+        }
+    }
+    // After 15 June 2019: requests and a month that the «as of» leaves out.
+    for i in 0..300 {
+        let day = d(2019, 6, 16) + chrono::Duration::days(i % 100);
+        rows.push(answered(
+            request(&format!("late-{i}"), "late", d(1990, 1, 1), at(day, 10)),
+            RequestStatus::Issued,
+            at(day, 11),
+        ));
+    }
+    let json = serde_json::json!({"visits": 999, "fund_titles": 9000});
+    dk.store
+        .store_stats(d(2019, 7, 1), d(2019, 7, 31), &json.to_string())
+        .unwrap();
+    for chunk in rows.chunks(5_000) {
+        dk.store.store_requests(chunk, None, 0).unwrap();
+    }
+
+    let table = stats::years(&dk.store, 2016, d(2019, 6, 15)).unwrap();
+    let got: Vec<(i32, i64, i64, i64, i64, i64)> = table
+        .iter()
+        .map(|c| {
+            (
+                c.year,
+                c.visits,
+                c.requests,
+                c.issues,
+                c.active_readers,
+                c.fund_size,
+            )
+        })
+        .collect();
+    assert_eq!(got, TABLE.to_vec());
+    assert_eq!(table[3].heading(), "2019 г. на 15.06");
+    assert_eq!(table[0].heading(), "2016 г.");
+}

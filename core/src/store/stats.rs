@@ -166,11 +166,14 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Titles with a copy in the fund now (the desk's own count).
-    pub(crate) fn fund_size_now(&self) -> Result<i64> {
+    /// Titles that had come into the fund by `day` and had not left it by
+    /// then (the desk's own count, when the provider gave none).
+    pub(crate) fn fund_size_on(&self, day: NaiveDate) -> Result<i64> {
         Ok(self.conn.query_row(
-            "SELECT count(*) FROM fund_items WHERE copies > 0",
-            [],
+            "SELECT count(*) FROM fund_items f WHERE f.added <= ?1
+               AND NOT (f.copies = 0 AND EXISTS (SELECT 1 FROM fund_events e WHERE e.art = f.art
+                   AND e.kind IN ('retired', 'licence_ended') AND e.day <= ?1))",
+            [day_text(day)],
             |r| r.get(0),
         )?)
     }
