@@ -8,5 +8,6 @@ mod gui;
 mod privacy;
 mod reader_gui;
 mod requests_gui;
+mod stats_gui;
 mod support;
 mod sync;

@@ -18,6 +18,7 @@ pub mod readers;
 pub mod register;
 pub mod requests;
 pub mod settings;
+pub mod stats;
 
 use iced::{Element, Task};
 use kafedra_core::config::Settings;
@@ -35,16 +36,18 @@ pub enum Tab {
     Readers,
     Requests,
     Fund,
+    Stats,
     Pool,
     Journal,
     Settings,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 6] = [
+    pub const ALL: [Tab; 7] = [
         Tab::Readers,
         Tab::Requests,
         Tab::Fund,
+        Tab::Stats,
         Tab::Pool,
         Tab::Journal,
         Tab::Settings,
@@ -55,6 +58,7 @@ impl Tab {
             Tab::Readers => "Читатели",
             Tab::Requests => "Запросы",
             Tab::Fund => "Фонд",
+            Tab::Stats => "Статистика",
             Tab::Pool => "Пул логинов",
             Tab::Journal => "Журнал",
             Tab::Settings => "Настройки",
@@ -67,6 +71,7 @@ impl Tab {
             Tab::Readers => "F2",
             Tab::Requests => "F6",
             Tab::Fund => "F7",
+            Tab::Stats => "F8",
             Tab::Pool => "F3",
             Tab::Journal => "F4",
             Tab::Settings => "F9",
@@ -81,6 +86,7 @@ pub enum Message {
     Reader(reader::Message),
     Requests(requests::Message),
     Fund(fund::Message),
+    Stats(stats::Message),
     Pool(pool::Message),
     Journal(journal::Message),
     Settings(settings::Message),
@@ -113,6 +119,7 @@ pub enum Screen {
     Reader(Box<reader::ReaderPage>),
     Requests(requests::Requests),
     Fund(Box<fund::FundScreen>),
+    Stats(Box<stats::StatsScreen>),
     Pool(pool::Pool),
     Journal(journal::Journal),
     Settings(Box<settings::SettingsForm>),
@@ -157,6 +164,10 @@ impl Screen {
                 let (s, task) = fund::FundScreen::open(env.db, env.ctx);
                 (Screen::Fund(Box::new(s)), task.map(Message::Fund))
             }
+            Tab::Stats => {
+                let (s, task) = stats::StatsScreen::open(env.db, env.ctx);
+                (Screen::Stats(Box::new(s)), task.map(Message::Stats))
+            }
             Tab::Pool => {
                 let (s, task) = pool::Pool::open(env.db);
                 (Screen::Pool(s), task.map(Message::Pool))
@@ -191,6 +202,7 @@ impl Screen {
             Screen::ReaderList | Screen::Register(_) | Screen::Reader(_) => Tab::Readers,
             Screen::Requests(_) => Tab::Requests,
             Screen::Fund(_) => Tab::Fund,
+            Screen::Stats(_) => Tab::Stats,
             Screen::Pool(_) => Tab::Pool,
             Screen::Journal(_) => Tab::Journal,
             Screen::Settings(_) => Tab::Settings,
@@ -207,6 +219,7 @@ impl Screen {
                 requests::effect(s.update(m, env.db, env.ctx))
             }
             (Screen::Fund(s), Message::Fund(m)) => fund::effect(s.update(m, env)),
+            (Screen::Stats(s), Message::Stats(m)) => stats::effect(s.update(m, env)),
             (Screen::Pool(s), Message::Pool(m)) => pool::effect(s.update(m, env)),
             (Screen::Journal(s), Message::Journal(m)) => journal::effect(s.update(m, env.db)),
             (Screen::Settings(s), Message::Settings(m)) => {
@@ -225,6 +238,7 @@ impl Screen {
                 c.reload(env.db, env.ctx).map(Message::Reader)
             }
             Screen::Pool(p) if changed.logins => p.reload(env.db).map(Message::Pool),
+            Screen::Stats(s) if changed.any() => s.reload(env.db, env.ctx).map(Message::Stats),
             Screen::Fund(f) if changed.fund || changed.requests => {
                 f.reload(env.db, env.ctx).map(Message::Fund)
             }
@@ -244,6 +258,7 @@ impl Screen {
             Screen::Reader(page) => page.view(ctx).map(Message::Reader),
             Screen::Requests(s) => s.view().map(Message::Requests),
             Screen::Fund(s) => s.view().map(Message::Fund),
+            Screen::Stats(s) => s.view().map(Message::Stats),
             Screen::Pool(s) => s.view(pool_counts, ctx).map(Message::Pool),
             Screen::Journal(s) => s.view().map(Message::Journal),
             Screen::Settings(s) => s.view().map(Message::Settings),

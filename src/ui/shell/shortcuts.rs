@@ -56,6 +56,7 @@ pub(super) fn shortcut_of(
         Key::Named(key::Named::F5) => Some(Shortcut::SyncNow),
         Key::Named(key::Named::F6) => Some(Shortcut::Tab(Tab::Requests)),
         Key::Named(key::Named::F7) => Some(Shortcut::Tab(Tab::Fund)),
+        Key::Named(key::Named::F8) => Some(Shortcut::Tab(Tab::Stats)),
         Key::Named(key::Named::F3) => Some(Shortcut::Tab(Tab::Pool)),
         Key::Named(key::Named::F4) => Some(Shortcut::Tab(Tab::Journal)),
         Key::Named(key::Named::F9) => Some(Shortcut::Tab(Tab::Settings)),
