@@ -62,6 +62,13 @@ pub fn run(readers: usize, pool: usize) -> Result<(), String> {
     println!("Сборка: {build}");
 
     // KAFEDRA_BENCH_ONLY=fund measures the fund alone (tuning).
+    if std::env::var("KAFEDRA_BENCH_ONLY").as_deref() == Ok("stats") {
+        let done = stats_bench(&dir.join("stats"));
+        if keep.is_none() {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        return done;
+    }
     if std::env::var("KAFEDRA_BENCH_ONLY").as_deref() == Ok("fund") {
         let done = fund_bench(&dir.join("fund"));
         if keep.is_none() {
@@ -77,6 +84,7 @@ pub fn run(readers: usize, pool: usize) -> Result<(), String> {
     weigh_synthetic()?;
     requests_desk(store, &ctx)?;
     fund_bench(&dir.join("fund"))?;
+    stats_bench(&dir.join("stats"))?;
     if keep.is_none() {
         let _ = std::fs::remove_dir_all(&dir);
     }
@@ -657,5 +665,74 @@ fn fund_bench(dir: &std::path::Path) -> Result<(), String> {
             size / 1024
         );
     }
+    Ok(())
+}
+
+/// Statistics over ten years of a busy library: `KAFEDRA_BENCH_EVENTS`
+/// requests (5,000,000 by default) with their answers, stored through the
+/// sync's path (the day buckets kept by triggers), then any period and any
+/// «as of» date answered.
+fn stats_bench(dir: &std::path::Path) -> Result<(), String> {
+    use kafedra_core::services::stats::{self, Period};
+    let events: u64 = std::env::var("KAFEDRA_BENCH_EVENTS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5_000_000);
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    let paths = Paths::portable(dir);
+    let mut store = Store::open(&paths.db_file()).map_err(|e| e.to_string())?;
+    let days: u32 = 3_650;
+    let per_day = (events / u64::from(days)).max(1) as u32;
+    let first = chrono::NaiveDate::from_ymd_opt(2016, 1, 1).unwrap_or_default();
+    let t = Instant::now();
+    let n = stats::synthetic_history(&mut store, first, days, per_day, 40_000, 7)
+        .map_err(|e| e.to_string())?;
+    println!(
+        "Статистика: {} за 10 лет записано за {:.0} с (с днями-корзинами в тех же транзакциях)",
+        counted(n, "запрос", "запроса", "запросов"),
+        t.elapsed().as_secs_f64()
+    );
+    let mut rng = StdRng::seed_from_u64(10);
+    let last = first + chrono::Duration::days(i64::from(days) - 1);
+    let mut any = Vec::new();
+    let mut decade = Vec::new();
+    for i in 0..60 {
+        let (from, to) = if i % 10 == 0 {
+            (first, last)
+        } else {
+            let a = rng.random_range(0..days as i64 - 1);
+            let b = rng.random_range(a..days as i64);
+            (
+                first + chrono::Duration::days(a),
+                first + chrono::Duration::days(b),
+            )
+        };
+        let as_of = (i % 3 == 0).then(|| from + (to - from) / 2);
+        let t = Instant::now();
+        let r = stats::report(&store, Period { from, to, as_of }, 24).map_err(|e| e.to_string())?;
+        let d = t.elapsed();
+        if i % 10 == 0 {
+            decade.push(d);
+        } else {
+            any.push(d);
+        }
+        if i == 0 {
+            println!(
+                "  за 10 лет: запросов {}, выдач {}, активных читателей {}",
+                r.count("requests", "all"),
+                r.count("issues", "all"),
+                r.count("active_readers", "all")
+            );
+        }
+    }
+    report("Статистика за случайный период (и «на дату»)", any);
+    report("Статистика за все 10 лет", decade);
+    let mut years = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        stats::years(&store, 2016, last).map_err(|e| e.to_string())?;
+        years.push(t.elapsed());
+    }
+    report("Таблица по годам (10 столбцов)", years);
     Ok(())
 }

@@ -9,8 +9,8 @@
 -- event. Counts of distinct readers (active readers) cannot be summed: they
 -- are counted from the requests themselves, through their own index.
 --
--- Answer times: figure decision_minutes, group m10:N = N ten-minute steps
--- (capped at 30 days), on the day the request was made.
+-- Answer times are kept per month of the request (stat_answer): a period's
+-- median and 90th percentile are those of the months it touches.
 --
 -- Figures (the same keys as `kafedra stats --format csv`): readers_registered,
 -- logins_bound, logins_blocked, requests, issues, refusals, cancellations,
@@ -33,6 +33,23 @@ CREATE TABLE stat_active (
     lib_card    TEXT NOT NULL,
     birth_date  TEXT,
     PRIMARY KEY (month, lib_card)
+) STRICT, WITHOUT ROWID;
+
+-- The same by year: a decade's active readers are ten years of distinct cards.
+CREATE TABLE stat_active_year (
+    year        TEXT NOT NULL,
+    lib_card    TEXT NOT NULL,
+    birth_date  TEXT,
+    PRIMARY KEY (year, lib_card)
+) STRICT, WITHOUT ROWID;
+
+-- Answer times: how many requests made in a month were answered after N
+-- ten-minute steps (capped at 30 days).
+CREATE TABLE stat_answer (
+    month   TEXT NOT NULL,
+    step    INTEGER NOT NULL,
+    n       INTEGER NOT NULL,
+    PRIMARY KEY (month, step)
 ) STRICT, WITHOUT ROWID;
 
 -- The edges of a period that cut a month read the requests by their time.
@@ -60,6 +77,8 @@ END;
 CREATE TRIGGER stats_active AFTER INSERT ON provider_requests WHEN new.direct = 0 AND new.created IS NOT NULL BEGIN
     INSERT OR IGNORE INTO stat_active (month, lib_card, birth_date)
     VALUES (substr(date(new.created, 'localtime'), 1, 7), new.lib_card, new.reader_birth_date);
+    INSERT OR IGNORE INTO stat_active_year (year, lib_card, birth_date)
+    VALUES (substr(date(new.created, 'localtime'), 1, 4), new.lib_card, new.reader_birth_date);
 END;
 CREATE TRIGGER stats_request AFTER INSERT ON provider_requests WHEN new.direct = 0 AND new.created IS NOT NULL BEGIN
     INSERT INTO stat_days (day, figure, grp, value)
@@ -86,11 +105,11 @@ CREATE TRIGGER stats_outcome_new AFTER INSERT ON provider_requests BEGIN
     INSERT INTO stat_days (day, figure, grp, value)
     SELECT date(COALESCE(new.updated, new.created, new.pulled_at), 'localtime'), 'purchases_reader', g, 1 FROM (SELECT 'all' AS g UNION ALL SELECT CASE WHEN new.reader_birth_date IS NULL OR new.reader_birth_date = '' THEN NULL WHEN date(new.reader_birth_date, '+15 years') > date(COALESCE(new.updated, new.created, new.pulled_at), 'localtime') THEN 'age:0-14' WHEN date(new.reader_birth_date, '+31 years') > date(COALESCE(new.updated, new.created, new.pulled_at), 'localtime') THEN 'age:15-30' ELSE 'age:31+' END AS g) WHERE g IS NOT NULL AND (new.status = 'issued' AND new.bought_by = 'reader')
     ON CONFLICT (day, figure, grp) DO UPDATE SET value = value + excluded.value;
-    INSERT INTO stat_days (day, figure, grp, value)
-    SELECT date(new.created, 'localtime'), 'decision_minutes',
-        'm10:' || min(max(CAST((julianday(new.updated) - julianday(new.created)) * 144 AS INTEGER), 0), 4320), 1
+    INSERT INTO stat_answer (month, step, n)
+    SELECT substr(date(new.created, 'localtime'), 1, 7),
+        min(max(CAST((julianday(new.updated) - julianday(new.created)) * 144 AS INTEGER), 0), 4320), 1
     WHERE new.status IN ('issued', 'refused') AND new.direct = 0 AND new.created IS NOT NULL AND new.updated IS NOT NULL
-    ON CONFLICT (day, figure, grp) DO UPDATE SET value = value + excluded.value;
+    ON CONFLICT (month, step) DO UPDATE SET n = n + excluded.n;
 END;
 
 CREATE TRIGGER stats_outcome_changed AFTER UPDATE OF status ON provider_requests
@@ -113,11 +132,11 @@ CREATE TRIGGER stats_outcome_changed AFTER UPDATE OF status ON provider_requests
     INSERT INTO stat_days (day, figure, grp, value)
     SELECT date(COALESCE(new.updated, new.created, new.pulled_at), 'localtime'), 'purchases_reader', g, 1 FROM (SELECT 'all' AS g UNION ALL SELECT CASE WHEN new.reader_birth_date IS NULL OR new.reader_birth_date = '' THEN NULL WHEN date(new.reader_birth_date, '+15 years') > date(COALESCE(new.updated, new.created, new.pulled_at), 'localtime') THEN 'age:0-14' WHEN date(new.reader_birth_date, '+31 years') > date(COALESCE(new.updated, new.created, new.pulled_at), 'localtime') THEN 'age:15-30' ELSE 'age:31+' END AS g) WHERE g IS NOT NULL AND (new.status = 'issued' AND new.bought_by = 'reader')
     ON CONFLICT (day, figure, grp) DO UPDATE SET value = value + excluded.value;
-    INSERT INTO stat_days (day, figure, grp, value)
-    SELECT date(new.created, 'localtime'), 'decision_minutes',
-        'm10:' || min(max(CAST((julianday(new.updated) - julianday(new.created)) * 144 AS INTEGER), 0), 4320), 1
+    INSERT INTO stat_answer (month, step, n)
+    SELECT substr(date(new.created, 'localtime'), 1, 7),
+        min(max(CAST((julianday(new.updated) - julianday(new.created)) * 144 AS INTEGER), 0), 4320), 1
     WHERE new.status IN ('issued', 'refused') AND new.direct = 0 AND new.created IS NOT NULL AND new.updated IS NOT NULL
-    ON CONFLICT (day, figure, grp) DO UPDATE SET value = value + excluded.value;
+    ON CONFLICT (month, step) DO UPDATE SET n = n + excluded.n;
 END;
 
 
@@ -157,9 +176,13 @@ INSERT OR IGNORE INTO stat_active (month, lib_card, birth_date)
 SELECT substr(date(created, 'localtime'), 1, 7), lib_card, reader_birth_date FROM provider_requests
 WHERE direct = 0 AND created IS NOT NULL;
 
-INSERT INTO stat_days (day, figure, grp, value)
-SELECT date(created, 'localtime'), 'decision_minutes',
-    'm10:' || min(max(CAST((julianday(updated) - julianday(created)) * 144 AS INTEGER), 0), 4320), count(*)
+INSERT OR IGNORE INTO stat_active_year (year, lib_card, birth_date)
+SELECT substr(date(created, 'localtime'), 1, 4), lib_card, reader_birth_date FROM provider_requests
+WHERE direct = 0 AND created IS NOT NULL;
+
+INSERT INTO stat_answer (month, step, n)
+SELECT substr(date(created, 'localtime'), 1, 7),
+    min(max(CAST((julianday(updated) - julianday(created)) * 144 AS INTEGER), 0), 4320), count(*)
 FROM provider_requests
 WHERE status IN ('issued', 'refused') AND direct = 0 AND created IS NOT NULL AND updated IS NOT NULL
-GROUP BY 1, 3;
+GROUP BY 1, 2;

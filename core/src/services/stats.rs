@@ -126,20 +126,9 @@ pub fn report(store: &Store, period: Period, threshold_hours: u32) -> Result<Rep
         put(&mut values, "active_readers", g, Value::Count(n));
     }
 
-    // Response speed, from the ten-minute histogram of answer times.
-    let mut histogram: Vec<(i64, i64)> = values
-        .iter()
-        .filter(|((f, _), _)| f == "decision_minutes")
-        .filter_map(|((_, g), v)| {
-            let step = g.strip_prefix("m10:")?.parse::<i64>().ok()?;
-            match v {
-                Value::Count(n) => Some((step, *n)),
-                _ => None,
-            }
-        })
-        .collect();
-    values.retain(|(f, _), _| f != "decision_minutes");
-    histogram.sort_unstable();
+    // Response speed, from the ten-minute histogram of answer times of the
+    // requests made in the months the period touches.
+    let histogram = store.answer_steps(from, to)?;
     let (m, p90) = histogram_stats(&histogram);
     if let Some(m) = m {
         put(&mut values, "decision_hours_median", "all", Value::Hours(m));
@@ -261,9 +250,6 @@ pub fn by_month(store: &Store, period: Period) -> Result<Months> {
     check(&period)?;
     let mut out: Months = BTreeMap::new();
     for (month, figure, group, sum) in store.stat_months(period.from, period.until())? {
-        if figure == "decision_minutes" {
-            continue;
-        }
         out.entry(month).or_default().insert((figure, group), sum);
     }
     Ok(out)
@@ -363,4 +349,107 @@ pub fn years(store: &Store, first: i32, as_of: NaiveDate) -> Result<Vec<YearColu
         });
     }
     Ok(out)
+}
+
+/// A generated history for the benchmark and trials: `per_day` requests a
+/// day for `days` days from `first`, from `cards` readers of all ages, most
+/// issued (some bought by the library or the reader), some refused with
+/// reasons, some cancelled, a few still waiting; and the provider's monthly
+/// figures. Stored through the same path as a sync (triggers and all), in
+/// batches. Returns how many requests were stored.
+pub fn synthetic_history(
+    store: &mut Store,
+    first: NaiveDate,
+    days: u32,
+    per_day: u32,
+    cards: u32,
+    seed: u64,
+) -> Result<u64> {
+    use crate::domain::ids::RequestId;
+    use crate::domain::request::{BookKind, BookRequest, Buyer, RefusalReason, RequestStatus};
+    use chrono::{Datelike, TimeZone};
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let reasons = [
+        RefusalReason::AgeRating,
+        RefusalReason::NoFreeCopy,
+        RefusalReason::PriceOverCap,
+        RefusalReason::MoneyExhausted,
+        RefusalReason::BooksOnHandLimit,
+    ];
+    let mut batch: Vec<BookRequest> = Vec::with_capacity(50_000);
+    let mut stored = 0u64;
+    let mut month_visits: BTreeMap<(i32, u32), u32> = BTreeMap::new();
+    for d in 0..days {
+        let day = first + chrono::Duration::days(i64::from(d));
+        let noon = Local
+            .from_local_datetime(&day.and_hms_opt(9, 0, 0).unwrap_or_default())
+            .earliest()
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .unwrap_or_default();
+        for i in 0..per_day {
+            let card = rng.random_range(0..cards.max(1));
+            let created = noon + chrono::Duration::seconds(i64::from(i) * 30);
+            let answered = created + chrono::Duration::minutes(rng.random_range(5..3_000));
+            let roll = rng.random_range(0..100);
+            let mut r = BookRequest {
+                id: RequestId(format!("h{d}-{i}")),
+                lib_card: format!("9{card:08}"),
+                reader_name: None,
+                reader_birth_date: NaiveDate::from_ymd_opt(
+                    1940 + (card % 75) as i32,
+                    1 + card % 12,
+                    1,
+                ),
+                art: 1_000 + u64::from(rng.random_range(0..20_000u32)),
+                title: "Книга".into(),
+                authors: "Автор".into(),
+                kind: BookKind::Ebook,
+                price_kopecks: Some(i64::from(rng.random_range(99..1300u32)) * 100),
+                status: RequestStatus::Pending,
+                created: Some(created),
+                updated: Some(created),
+                ..BookRequest::default()
+            };
+            match roll {
+                0..=79 => {
+                    r.status = RequestStatus::Issued;
+                    r.updated = Some(answered);
+                    r.bought_by = match roll % 10 {
+                        0 => Some(Buyer::Library),
+                        1 => Some(Buyer::Reader),
+                        _ => None,
+                    };
+                }
+                80..=91 => {
+                    r.status = RequestStatus::Refused;
+                    r.updated = Some(answered);
+                    r.refusal_reason = Some(reasons[roll as usize % reasons.len()]);
+                }
+                92..=96 => {
+                    r.status = RequestStatus::Cancelled;
+                    r.updated = Some(answered);
+                }
+                _ => {}
+            }
+            batch.push(r);
+            if batch.len() == 50_000 {
+                store.store_requests(&batch, None, 0)?;
+                stored += batch.len() as u64;
+                batch.clear();
+            }
+        }
+        *month_visits.entry((day.year(), day.month())).or_default() += per_day * 3;
+    }
+    if !batch.is_empty() {
+        store.store_requests(&batch, None, 0)?;
+        stored += batch.len() as u64;
+    }
+    for ((y, m), visits) in month_visits {
+        if let Some((from, to)) = crate::domain::fund::month_bounds(y, m) {
+            let json = serde_json::json!({"visits": visits, "fund_titles": 5_000 + y as u32});
+            store.store_stats(from, to, &json.to_string())?;
+        }
+    }
+    Ok(stored)
 }

@@ -63,66 +63,88 @@ impl Store {
     }
 
     /// Readers (provider cards) who made a request between `from` and `to`,
-    /// with the birth date the provider gave (for the age group): whole
-    /// months from `stat_active`, the cut months at the edges from the requests.
+    /// with the birth date the provider gave (for the age group): whole years
+    /// from `stat_active_year`, whole months from `stat_active`, the cut
+    /// days at the edges from the requests themselves.
     pub(crate) fn active_cards(
         &self,
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<(String, Option<String>)>> {
-        use chrono::Datelike;
-        let first_whole = if from.day() == 1 {
-            from
-        } else {
-            crate::domain::fund::month_bounds(from.year(), from.month())
-                .map_or(from, |(_, last)| last + chrono::Duration::days(1))
-        };
-        let next = to + chrono::Duration::days(1);
-        let end_whole = if next.day() == 1 {
-            next
-        } else {
-            NaiveDate::from_ymd_opt(to.year(), to.month(), 1).unwrap_or(to)
-        };
-        let mut out: std::collections::HashMap<String, Option<String>> =
-            std::collections::HashMap::new();
-        let mut scan = |a: NaiveDate, b: NaiveDate| -> Result<()> {
-            if a >= b {
-                return Ok(());
+        let parts = split(from, to);
+        let mut sql = String::from("SELECT lib_card, max(birth) FROM (");
+        let mut args: Vec<String> = Vec::new();
+        let mut first = true;
+        let mut union = |sql: &mut String, part: &str| {
+            if !first {
+                sql.push_str(" UNION ALL ");
             }
-            let mut q = self.conn.prepare_cached(
-                "SELECT lib_card, reader_birth_date FROM provider_requests
-                 WHERE created >= ?1 AND created < ?2 AND direct = 0",
-            )?;
-            let rows = q.query_map(params![day_start(a), day_start(b)], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
-            })?;
-            for row in rows {
-                let (card, birth) = row?;
-                out.entry(card).or_insert(birth);
-            }
-            Ok(())
+            first = false;
+            sql.push_str(part);
         };
-        if first_whole >= end_whole {
-            scan(from, next)?;
-        } else {
-            scan(from, first_whole)?;
-            scan(end_whole, next)?;
-            let mut q = self.conn.prepare_cached(
-                "SELECT lib_card, birth_date FROM stat_active WHERE month >= ?1 AND month < ?2",
-            )?;
-            let rows = q.query_map(
-                params![
-                    first_whole.format("%Y-%m").to_string(),
-                    end_whole.format("%Y-%m").to_string()
-                ],
-                |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)),
-            )?;
-            for row in rows {
-                let (card, birth) = row?;
-                out.entry(card).or_insert(birth);
-            }
+        for (a, b) in &parts.days {
+            args.push(day_start(*a));
+            args.push(day_start(*b));
+            union(
+                &mut sql,
+                &format!(
+                    "SELECT lib_card, reader_birth_date AS birth FROM provider_requests
+                     WHERE created >= ?{} AND created < ?{} AND direct = 0",
+                    args.len() - 1,
+                    args.len()
+                ),
+            );
         }
-        Ok(out.into_iter().collect())
+        for (a, b) in &parts.months {
+            args.push(a.clone());
+            args.push(b.clone());
+            union(
+                &mut sql,
+                &format!(
+                    "SELECT lib_card, birth_date AS birth FROM stat_active WHERE month >= ?{} AND month < ?{}",
+                    args.len() - 1,
+                    args.len()
+                ),
+            );
+        }
+        if let Some((a, b)) = &parts.years {
+            args.push(a.clone());
+            args.push(b.clone());
+            union(
+                &mut sql,
+                &format!(
+                    "SELECT lib_card, birth_date AS birth FROM stat_active_year WHERE year >= ?{} AND year < ?{}",
+                    args.len() - 1,
+                    args.len()
+                ),
+            );
+        }
+        if first {
+            return Ok(Vec::new());
+        }
+        sql.push_str(") GROUP BY lib_card");
+        let mut q = self.conn.prepare_cached(&sql)?;
+        let rows = q.query_map(rusqlite::params_from_iter(args.iter()), |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The histogram of answer times (ten-minute step → requests) of the
+    /// requests made in the months that `from`..=`to` touches.
+    pub(crate) fn answer_steps(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<(i64, i64)>> {
+        let mut q = self.conn.prepare_cached(
+            "SELECT step, sum(n) FROM stat_answer WHERE month BETWEEN ?1 AND ?2
+             GROUP BY step ORDER BY step",
+        )?;
+        let rows = q.query_map(
+            params![
+                from.format("%Y-%m").to_string(),
+                to.format("%Y-%m").to_string()
+            ],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Requests made between `from` and `to` still waiting, with when they were made.
@@ -176,5 +198,116 @@ impl Store {
             [day_text(day)],
             |r| r.get(0),
         )?)
+    }
+}
+
+/// A period cut into whole years, whole months and loose days.
+#[derive(Debug, Default, PartialEq)]
+struct Parts {
+    /// `[a, b)` local days.
+    days: Vec<(NaiveDate, NaiveDate)>,
+    /// `[a, b)` as `YYYY-MM`.
+    months: Vec<(String, String)>,
+    /// `[a, b)` as `YYYY`.
+    years: Option<(String, String)>,
+}
+
+fn next_month(d: NaiveDate) -> NaiveDate {
+    use chrono::Datelike;
+    let (y, m) = if d.month() == 12 {
+        (d.year() + 1, 1)
+    } else {
+        (d.year(), d.month() + 1)
+    };
+    NaiveDate::from_ymd_opt(y, m, 1).unwrap_or(d)
+}
+
+fn split(from: NaiveDate, to: NaiveDate) -> Parts {
+    use chrono::Datelike;
+    let end = to + chrono::Duration::days(1);
+    let mut parts = Parts::default();
+    let m0 = if from.day() == 1 {
+        from
+    } else {
+        next_month(from)
+    };
+    let m1 = NaiveDate::from_ymd_opt(end.year(), end.month(), 1).unwrap_or(end);
+    if m0 >= m1 {
+        parts.days.push((from, end));
+        return parts;
+    }
+    if from < m0 {
+        parts.days.push((from, m0));
+    }
+    if m1 < end {
+        parts.days.push((m1, end));
+    }
+    let y0 = if m0.month() == 1 {
+        m0.year()
+    } else {
+        m0.year() + 1
+    };
+    let y1 = m1.year();
+    let ym = |d: NaiveDate| d.format("%Y-%m").to_string();
+    if y0 < y1 {
+        let (a, b) = (
+            NaiveDate::from_ymd_opt(y0, 1, 1).unwrap_or(m0),
+            NaiveDate::from_ymd_opt(y1, 1, 1).unwrap_or(m1),
+        );
+        if m0 < a {
+            parts.months.push((ym(m0), ym(a)));
+        }
+        if b < m1 {
+            parts.months.push((ym(b), ym(m1)));
+        }
+        parts.years = Some((y0.to_string(), y1.to_string()));
+    } else {
+        parts.months.push((ym(m0), ym(m1)));
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn a_period_splits_into_days_months_and_years() {
+        assert_eq!(
+            split(d(2026, 6, 3), d(2026, 6, 20)),
+            Parts {
+                days: vec![(d(2026, 6, 3), d(2026, 6, 21))],
+                ..Parts::default()
+            }
+        );
+        assert_eq!(
+            split(d(2026, 6, 1), d(2026, 6, 30)),
+            Parts {
+                months: vec![("2026-06".into(), "2026-07".into())],
+                ..Parts::default()
+            }
+        );
+        assert_eq!(
+            split(d(2015, 11, 20), d(2019, 6, 15)),
+            Parts {
+                days: vec![
+                    (d(2015, 11, 20), d(2015, 12, 1)),
+                    (d(2019, 6, 1), d(2019, 6, 16))
+                ],
+                months: vec![
+                    ("2015-12".into(), "2016-01".into()),
+                    ("2019-01".into(), "2019-06".into())
+                ],
+                years: Some(("2016".into(), "2019".into())),
+            }
+        );
+        assert_eq!(
+            split(d(2016, 1, 1), d(2025, 12, 31)).years,
+            Some(("2016".into(), "2026".into()))
+        );
     }
 }
