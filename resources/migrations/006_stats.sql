@@ -186,3 +186,24 @@ SELECT substr(date(created, 'localtime'), 1, 7),
 FROM provider_requests
 WHERE status IN ('issued', 'refused') AND direct = 0 AND created IS NOT NULL AND updated IS NOT NULL
 GROUP BY 1, 2;
+
+-- The money on the provider's account as each sync reports it (a change
+-- only), in the same transaction: with the purchases, the ledger of where
+-- the money went.
+CREATE TABLE money_reports (
+    id          INTEGER PRIMARY KEY,
+    at          TEXT NOT NULL,
+    money_left  INTEGER NOT NULL       -- kopecks
+) STRICT;
+CREATE INDEX money_reports_by_at ON money_reports (at);
+CREATE TRIGGER money_reported AFTER INSERT ON library_info BEGIN
+    INSERT INTO money_reports (at, money_left) VALUES (new.pulled_at, new.money_left);
+END;
+CREATE TRIGGER money_changed AFTER UPDATE OF money_left ON library_info
+    WHEN old.money_left <> new.money_left BEGIN
+    INSERT INTO money_reports (at, money_left) VALUES (new.pulled_at, new.money_left);
+END;
+INSERT INTO money_reports (at, money_left) SELECT pulled_at, money_left FROM library_info;
+
+-- Purchases of a period, by the day of the answer.
+CREATE INDEX provider_requests_bought ON provider_requests (updated) WHERE bought_by IS NOT NULL;

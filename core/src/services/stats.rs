@@ -453,3 +453,91 @@ pub fn synthetic_history(
     }
     Ok(stored)
 }
+
+/// One line of the money ledger.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LedgerEntry {
+    /// The balance the period starts from (the provider's last report before it).
+    Opening(i64),
+    /// A copy bought (by the library it spends money; by the reader it does not).
+    Purchase(crate::store::PurchaseRow),
+    /// The provider reported the money left; `change` is what it adds to the
+    /// ledger's own running balance (a top-up, if positive).
+    Reported {
+        at: chrono::DateTime<chrono::Utc>,
+        money_left: i64,
+        change: Option<i64>,
+    },
+}
+
+/// A ledger line with the running balance after it (when known).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LedgerLine {
+    pub entry: LedgerEntry,
+    pub balance: Option<i64>,
+}
+
+/// «Куда ушли деньги»: every purchase and every balance the provider
+/// reported in the period, in time order, with the running balance.
+pub fn ledger(store: &Store, period: Period) -> Result<Vec<LedgerLine>> {
+    check(&period)?;
+    let (from, to) = (period.from, period.until());
+    let (opening, reports) = store.money_reports(from, to)?;
+    let purchases = store.purchases(from, to)?;
+    let mut lines = Vec::new();
+    let mut balance = opening;
+    if let Some(o) = opening {
+        lines.push(LedgerLine {
+            entry: LedgerEntry::Opening(o),
+            balance,
+        });
+    }
+    let (mut p, mut r) = (
+        purchases.into_iter().peekable(),
+        reports.into_iter().peekable(),
+    );
+    loop {
+        let take_purchase = match (p.peek(), r.peek()) {
+            (Some(a), Some(b)) => a.at <= b.0,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => break,
+        };
+        if take_purchase {
+            let Some(x) = p.next() else { break };
+            if x.by == "library" {
+                balance = balance.map(|b| b - x.price_kopecks);
+            }
+            lines.push(LedgerLine {
+                entry: LedgerEntry::Purchase(x),
+                balance,
+            });
+        } else {
+            let Some((at, money_left)) = r.next() else {
+                break;
+            };
+            let change = balance.map(|b| money_left - b);
+            balance = Some(money_left);
+            lines.push(LedgerLine {
+                entry: LedgerEntry::Reported {
+                    at,
+                    money_left,
+                    change,
+                },
+                balance,
+            });
+        }
+    }
+    Ok(lines)
+}
+
+/// The most requested titles, authors and genres of a period (ten each).
+pub fn top(store: &Store, period: Period) -> Result<[crate::store::Top; 3]> {
+    check(&period)?;
+    let (from, to) = (period.from, period.until());
+    Ok([
+        store.top_requested("title", from, to, 10)?,
+        store.top_requested("authors", from, to, 10)?,
+        store.top_requested("genre", from, to, 10)?,
+    ])
+}

@@ -427,3 +427,71 @@ fn the_articles_table_from_a_generated_history() {
     assert_eq!(table[3].heading(), "2019 г. на 15.06");
     assert_eq!(table[0].heading(), "2016 г.");
 }
+
+#[test]
+fn the_ledger_says_where_the_money_went_and_the_top_of_the_period() {
+    let mut dk = desk();
+    dk.store.store_library_info("ЦГБ", 100_000, "{}").unwrap();
+    let mut reqs = Vec::new();
+    for (i, (title, genre, by)) in [
+        ("Тень", "Детектив", Some(Buyer::Library)),
+        ("Тень", "Детектив", None),
+        ("Сад", "Проза", Some(Buyer::Reader)),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let now = Utc::now() - chrono::Duration::hours(3 - i as i64);
+        let mut r = answered(
+            request(&format!("m{i}"), "500", d(1990, 1, 1), now),
+            RequestStatus::Issued,
+            now,
+        );
+        r.title = title.into();
+        r.genre = Some(genre.into());
+        r.bought_by = by;
+        reqs.push(r);
+    }
+    dk.store.store_requests(&reqs, None, 0).unwrap();
+    // The provider then reports 65,050 left and, after a top-up, 165,050.
+    dk.store.store_library_info("ЦГБ", 65_050, "{}").unwrap();
+    dk.store.store_library_info("ЦГБ", 65_050, "{}").unwrap();
+    dk.store.store_library_info("ЦГБ", 165_050, "{}").unwrap();
+    let today = Local::now().date_naive();
+    let p = Period {
+        from: today - chrono::Duration::days(1),
+        to: today,
+        as_of: None,
+    };
+    let lines = stats::ledger(&dk.store, p).unwrap();
+    let kinds: Vec<String> = lines
+        .iter()
+        .map(|l| match &l.entry {
+            stats::LedgerEntry::Opening(b) => format!("opening {b}"),
+            stats::LedgerEntry::Purchase(x) => format!("{} {} {}", x.by, x.title, x.price_kopecks),
+            stats::LedgerEntry::Reported {
+                money_left, change, ..
+            } => {
+                format!("report {money_left} {change:?}")
+            }
+        })
+        .collect();
+    // In time order: the purchases (before the first report this day), the
+    // reports with what each changed against the running balance (the
+    // library's purchase, then a top-up); the unchanged report is not repeated.
+    assert_eq!(
+        kinds,
+        vec![
+            "library Тень 34950",
+            "reader Сад 34950",
+            "report 100000 None",
+            "report 65050 Some(-34950)",
+            "report 165050 Some(100000)",
+        ],
+        "{lines:#?}"
+    );
+    assert_eq!(lines.last().unwrap().balance, Some(165_050));
+    let [titles, _, genres] = stats::top(&dk.store, p).unwrap();
+    assert_eq!(titles[0], ("Тень".to_owned(), 2));
+    assert_eq!(genres[0], ("Детектив".to_owned(), 2));
+}

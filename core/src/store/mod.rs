@@ -30,6 +30,7 @@ pub use fund::{
 };
 pub use pool::{BindError, Conflict, Conflicts, NewAccount};
 pub use readers::NewReaderRow;
+pub use stats::{PurchaseRow, Top};
 pub use sync::{FundRow, ProviderReaderRow};
 
 const MIGRATIONS: &[&str] = &[

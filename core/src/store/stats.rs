@@ -311,3 +311,98 @@ mod tests {
         );
     }
 }
+
+/// The opening balance and the reports of a period.
+pub type MoneyReports = (Option<i64>, Vec<(DateTime<Utc>, i64)>);
+
+/// A purchase for the ledger.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PurchaseRow {
+    pub at: DateTime<Utc>,
+    pub title: String,
+    pub price_kopecks: i64,
+    /// `library` or `reader`.
+    pub by: String,
+    /// Who decided it at the desk, when the desk did.
+    pub staff: Option<String>,
+}
+
+/// The most requested of a period: (name, requests).
+pub type Top = Vec<(String, i64)>;
+
+impl Store {
+    /// Purchases answered between `from` and `to`, oldest first.
+    pub(crate) fn purchases(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<PurchaseRow>> {
+        let mut q = self.conn.prepare_cached(
+            "SELECT p.updated, p.title, COALESCE(p.price_kopecks, 0), p.bought_by,
+                (SELECT o.created_by FROM outbox o WHERE o.request_id = p.id AND o.kind = 'buy' LIMIT 1)
+             FROM provider_requests p
+             WHERE p.bought_by IS NOT NULL AND p.status = 'issued' AND p.updated >= ?1 AND p.updated < ?2
+             ORDER BY p.updated",
+        )?;
+        let rows = q.query_map(
+            params![day_start(from), day_start(to + chrono::Duration::days(1))],
+            |r| {
+                Ok(PurchaseRow {
+                    at: parse_ts(&r.get::<_, String>(0)?),
+                    title: r.get(1)?,
+                    price_kopecks: r.get(2)?,
+                    by: r.get(3)?,
+                    staff: r.get(4)?,
+                })
+            },
+        )?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The provider's reports of the money left: the last before `from`
+    /// (the opening balance) and those up to `to`.
+    pub(crate) fn money_reports(&self, from: NaiveDate, to: NaiveDate) -> Result<MoneyReports> {
+        let start = day_start(from);
+        let opening: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT money_left FROM money_reports WHERE at < ?1 ORDER BY at DESC, id DESC LIMIT 1",
+                [&start],
+                |r| r.get(0),
+            )
+            .ok();
+        let mut q = self.conn.prepare_cached(
+            "SELECT at, money_left FROM money_reports WHERE at >= ?1 AND at < ?2 ORDER BY at, id",
+        )?;
+        let rows = q.query_map(
+            params![start, day_start(to + chrono::Duration::days(1))],
+            |r| Ok((parse_ts(&r.get::<_, String>(0)?), r.get(1)?)),
+        )?;
+        Ok((opening, rows.collect::<rusqlite::Result<_>>()?))
+    }
+
+    /// The most requested titles, authors or genres (`column`) of a period.
+    pub(crate) fn top_requested(
+        &self,
+        column: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+        limit: usize,
+    ) -> Result<Top> {
+        let column = match column {
+            "title" => "title",
+            "authors" => "authors",
+            _ => "genre",
+        };
+        let mut q = self.conn.prepare_cached(&format!(
+            "SELECT {column}, count(*) FROM provider_requests
+             WHERE created >= ?1 AND created < ?2 AND direct = 0 AND {column} IS NOT NULL AND {column} <> ''
+             GROUP BY {column} ORDER BY count(*) DESC, {column} LIMIT ?3"
+        ))?;
+        let rows = q.query_map(
+            params![
+                day_start(from),
+                day_start(to + chrono::Duration::days(1)),
+                limit as i64
+            ],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}

@@ -110,6 +110,9 @@ pub struct Loaded {
     pub report: Report,
     pub months: Months,
     pub years: Vec<YearColumn>,
+    pub ledger: Vec<stats::LedgerLine>,
+    /// The most requested titles, authors, genres.
+    pub top: [kafedra_core::store::Top; 3],
 }
 
 pub enum Action {
@@ -371,7 +374,10 @@ impl StatsScreen {
             column![
                 figures_table(&l.report),
                 speed(&l.report),
-                mismatches(&l.report)
+                mismatches(&l.report),
+                demand(&l.months),
+                top_lists(&l.top),
+                ledger(&l.ledger),
             ]
             .spacing(space::L)
             .width(iced::FillPortion(3)),
@@ -424,10 +430,14 @@ fn load(db: &Db, ctx: &Context, p: Period) -> Task<Message> {
             let until = p.until();
             let first = until.year() - 3;
             let years = stats::years(s, first, until)?;
+            let ledger = stats::ledger(s, p)?;
+            let top = stats::top(s, p)?;
             Ok(Box::new(Loaded {
                 report,
                 months,
                 years,
+                ledger,
+                top,
             }))
         }),
         Message::Loaded,
@@ -641,4 +651,124 @@ fn bar_chart<'a>(bars: Vec<(String, i64)>) -> Element<'a, Message> {
         .height(HEIGHT + 40.0)
         .align_y(iced::Bottom)
         .into()
+}
+
+/// Demand for access: logins given per month and channel, and the monthly average.
+fn demand(months: &Months) -> Element<'_, Message> {
+    let mut col = column![text("Выдача логинов по месяцам").font(FONT_BOLD)].spacing(space::XS);
+    let mut total = 0;
+    let mut n = 0;
+    for (m, v) in months {
+        let all = v
+            .get(&("logins_bound".to_owned(), "all".to_owned()))
+            .copied()
+            .unwrap_or(0);
+        total += all;
+        n += 1;
+        let channels: Vec<String> = ["desk", "email", "web", "qr"]
+            .iter()
+            .filter_map(|c| {
+                let k = ("logins_bound".to_owned(), format!("channel:{c}"));
+                v.get(&k).map(|x| format!("{} {x}", group_label(&k.1)))
+            })
+            .collect();
+        col = col.push(
+            text(format!(
+                "{}.{}: {}{}",
+                &m[5..7],
+                &m[0..4],
+                all,
+                if channels.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", channels.join(", "))
+                }
+            ))
+            .size(size::SMALL),
+        );
+    }
+    if n > 0 {
+        col = col.push(
+            text(format!(
+                "В среднем за месяц: {}",
+                format!("{:.1}", total as f64 / f64::from(n)).replace('.', ",")
+            ))
+            .size(size::SMALL)
+            .font(FONT_BOLD),
+        );
+    }
+    panel(col)
+}
+
+fn top_lists(top: &[kafedra_core::store::Top; 3]) -> Element<'_, Message> {
+    let list = |title: &'static str, items: &'_ [(String, i64)]| {
+        let mut col = column![text(title).font(FONT_BOLD)].spacing(space::HAIR);
+        if items.is_empty() {
+            col = col.push(text("—").size(size::SMALL));
+        }
+        for (name, n) in items {
+            col = col.push(text(format!("{name} — {n}")).size(size::SMALL));
+        }
+        col.width(Fill)
+    };
+    panel(
+        row![
+            list("Чаще всего просили", &top[0]),
+            list("Авторы", &top[1]),
+            list("Жанры", &top[2]),
+        ]
+        .spacing(space::L),
+    )
+}
+
+/// «Куда ушли деньги»: purchases and the provider's balances, with the running balance.
+fn ledger(lines: &[stats::LedgerLine]) -> Element<'_, Message> {
+    let money = |k: i64| kafedra_core::domain::text::Rub(k).to_string();
+    let mut col = column![text("Деньги на счёте ЭБС").font(FONT_BOLD)].spacing(space::HAIR);
+    if lines.is_empty() {
+        col = col.push(text("Покупок и сведений о балансе за период нет.").size(size::SMALL));
+    }
+    for l in lines.iter().take(300) {
+        let what = match &l.entry {
+            stats::LedgerEntry::Opening(b) => format!("На начало периода: {}", money(*b)),
+            stats::LedgerEntry::Purchase(p) => format!(
+                "{} — «{}», {} ({}{})",
+                p.at.with_timezone(&Local).format("%d.%m.%Y"),
+                p.title,
+                money(p.price_kopecks),
+                if p.by == "library" {
+                    "купила библиотека"
+                } else {
+                    "купил читатель"
+                },
+                p.staff
+                    .as_deref()
+                    .map(|s| format!(", {s}"))
+                    .unwrap_or_default()
+            ),
+            stats::LedgerEntry::Reported {
+                at,
+                money_left,
+                change,
+            } => format!(
+                "{} — ЭБС сообщает остаток {}{}",
+                at.with_timezone(&Local).format("%d.%m.%Y"),
+                money(*money_left),
+                match change {
+                    Some(c) if *c > 0 => format!(" (пополнение {})", money(*c)),
+                    Some(c) if *c < 0 => format!(" (списано {})", money(-c)),
+                    _ => String::new(),
+                }
+            ),
+        };
+        let balance = l.balance.map(money).unwrap_or_else(|| "—".into());
+        col = col.push(
+            row![
+                text(what).size(size::SMALL).width(Fill),
+                text(balance).size(size::SMALL).style(text::secondary),
+            ]
+            .spacing(space::S),
+        );
+    }
+    panel(col)
 }
