@@ -375,7 +375,7 @@ impl StatsScreen {
                 figures_table(&l.report),
                 speed(&l.report),
                 mismatches(&l.report),
-                demand(&l.months),
+                demand(&l.months, &l.report.period),
                 top_lists(&l.top),
                 ledger(&l.ledger),
             ]
@@ -654,17 +654,20 @@ fn bar_chart<'a>(bars: Vec<(String, i64)>) -> Element<'a, Message> {
 }
 
 /// Demand for access: logins given per month and channel, and the monthly average.
-fn demand(months: &Months) -> Element<'_, Message> {
+fn demand<'a>(months: &'a Months, period: &Period) -> Element<'a, Message> {
+    // Months of the period up to its last counted day, with data or not.
+    let until = period.until();
+    let span = (until.year() - period.from.year()) * 12 + until.month() as i32
+        - period.from.month() as i32
+        + 1;
     let mut col = column![text("Выдача логинов по месяцам").font(FONT_BOLD)].spacing(space::XS);
     let mut total = 0;
-    let mut n = 0;
     for (m, v) in months {
         let all = v
             .get(&("logins_bound".to_owned(), "all".to_owned()))
             .copied()
             .unwrap_or(0);
         total += all;
-        n += 1;
         let channels: Vec<String> = ["desk", "email", "web", "qr"]
             .iter()
             .filter_map(|c| {
@@ -687,11 +690,12 @@ fn demand(months: &Months) -> Element<'_, Message> {
             .size(size::SMALL),
         );
     }
-    if n > 0 {
+    if span > 0 {
         col = col.push(
             text(format!(
-                "В среднем за месяц: {}",
-                format!("{:.1}", total as f64 / f64::from(n)).replace('.', ",")
+                "В среднем за месяц ({}): {}",
+                kafedra_core::domain::text::counted(span as u64, "месяц", "месяца", "месяцев"),
+                format!("{:.1}", total as f64 / f64::from(span)).replace('.', ",")
             ))
             .size(size::SMALL)
             .font(FONT_BOLD),
