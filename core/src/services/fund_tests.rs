@@ -468,3 +468,96 @@ fn collections_keep_their_order_are_bounded_and_journaled() {
     assert!(fund::collection(&f.store, id).is_err());
     assert!(fund::collections(&f.store).unwrap().is_empty());
 }
+
+#[test]
+fn hostile_search_text_is_words_not_syntax() {
+    let mut f = open();
+    f.store.store_fund(&generated(d1()), d1()).unwrap();
+    for text in [
+        "\"",
+        "\"\"\"",
+        "*",
+        "книга*",
+        "NEAR(книга номер)",
+        "книга OR 1=1",
+        "-книга",
+        "^книга",
+        "title:книга",
+        "'; DROP TABLE fund_items; --",
+        "(",
+        "ё",
+        "\u{0}",
+        "к\"н\"и",
+    ] {
+        let q = FundQuery {
+            text: text.into(),
+            ..FundQuery::default()
+        };
+        assert!(fund::search(&f.store, &q, d1()).is_ok(), "{text:?}");
+    }
+    // The table is still there, and a long text is refused in Russian.
+    assert_eq!(all(&f.store, &FundQuery::default(), d1()).len(), N as usize);
+    let long = FundQuery {
+        text: "а".repeat(10_000),
+        ..FundQuery::default()
+    };
+    assert!(matches!(
+        fund::search(&f.store, &long, d1()),
+        Err(Error::BadFundInput(m)) if m.contains("не больше")
+    ));
+}
+
+#[test]
+fn an_export_goes_whole_or_not_at_all() {
+    let mut f = open();
+    f.store.store_fund(&generated(d1()), d1()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // Over an existing file: replaced whole.
+    let out = dir.path().join("new.mrc");
+    std::fs::write(&out, b"old contents").unwrap();
+    let r = fund::export_month(
+        &mut f.store,
+        &f.ctx,
+        "2026-03",
+        fund::CatalogueFormat::Iso2709,
+        &out,
+    )
+    .unwrap();
+    let bytes = std::fs::read(&out).unwrap();
+    assert!(!bytes.starts_with(b"old"));
+    assert_eq!(
+        marc::Records::new(&bytes[..]).count(),
+        r.records,
+        "every record readable"
+    );
+    // Into a folder that does not exist, or onto a folder: refused in Russian, nothing left.
+    for bad in [
+        dir.path().join("missing").join("x.mrc"),
+        dir.path().to_path_buf(),
+    ] {
+        let e = fund::export_month(
+            &mut f.store,
+            &f.ctx,
+            "2026-03",
+            fund::CatalogueFormat::Csv,
+            &bad,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.starts_with("Не удалось записать файл"), "{e}");
+    }
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        left,
+        vec![std::ffi::OsString::from("new.mrc")],
+        "no temporary file left"
+    );
+    // An empty month says so.
+    assert!(matches!(
+        fund::export_month(&mut f.store, &f.ctx, "1999-01", fund::CatalogueFormat::Csv, &out),
+        Err(Error::BadFundInput(m)) if m.contains("новых книг")
+    ));
+}
