@@ -53,7 +53,7 @@ CREATE TABLE stat_answer (
 ) STRICT, WITHOUT ROWID;
 
 -- The edges of a period that cut a month read the requests by their time.
-CREATE INDEX provider_requests_by_created ON provider_requests (created, lib_card);
+CREATE INDEX provider_requests_by_created ON provider_requests (created, lib_card, reader_birth_date);
 
 CREATE TRIGGER stats_reader_registered AFTER INSERT ON readers BEGIN
     INSERT INTO stat_days (day, figure, grp, value)

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use chrono::{Local, NaiveDate};
 
 use super::{Error, Result, Store};
-use crate::domain::stats::{self, age_group};
+use crate::domain::stats;
 pub use crate::domain::stats::{Mismatch, Months, Period, Report, Value};
 use crate::provider::api::LibraryStats;
 
@@ -106,24 +106,12 @@ pub fn report(store: &Store, period: Period, threshold_hours: u32) -> Result<Rep
         .or_insert(Value::Money(0));
 
     // Active readers: distinct cards with a request, by age on the period's last day.
-    let active = store.active_cards(from, to)?;
-    put(
-        &mut values,
-        "active_readers",
-        "all",
-        Value::Count(active.len() as i64),
-    );
-    let mut by_age: BTreeMap<&str, i64> = BTreeMap::new();
-    for (_, birth) in &active {
-        if let Some(b) = birth
-            .as_deref()
-            .and_then(|b| NaiveDate::parse_from_str(b, "%Y-%m-%d").ok())
-        {
-            *by_age.entry(age_group(b, to)).or_default() += 1;
+    let (active, by_age) = store.active_counts(from, to)?;
+    put(&mut values, "active_readers", "all", Value::Count(active));
+    for ((g, _), n) in stats::AGE_GROUPS.iter().zip(by_age) {
+        if n > 0 {
+            put(&mut values, "active_readers", g, Value::Count(n));
         }
-    }
-    for (g, n) in by_age {
-        put(&mut values, "active_readers", g, Value::Count(n));
     }
 
     // Response speed, from the ten-minute histogram of answer times of the

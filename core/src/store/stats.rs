@@ -66,13 +66,40 @@ impl Store {
     /// with the birth date the provider gave (for the age group): whole years
     /// from `stat_active_year`, whole months from `stat_active`, the cut
     /// days at the edges from the requests themselves.
-    pub(crate) fn active_cards(
-        &self,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<Vec<(String, Option<String>)>> {
+    ///
+    /// Counted in SQL: the total and by age group on `to` (`[0-14, 15-30, 31+]`).
+    pub(crate) fn active_counts(&self, from: NaiveDate, to: NaiveDate) -> Result<(i64, [i64; 3])> {
         let parts = split(from, to);
-        let mut sql = String::from("SELECT lib_card, max(birth) FROM (");
+        // One whole year: its cards are distinct already.
+        let single_year = parts.days.is_empty()
+            && parts.months.is_empty()
+            && parts
+                .years
+                .as_ref()
+                .is_some_and(|(a, b)| a.parse::<i32>().ok().map(|y| y + 1) == b.parse().ok());
+        let mut sql = String::from("SELECT count(*), ");
+        let age = |b: &str, d: &str| {
+            format!(
+                "sum(CASE WHEN {b} IS NULL OR {b} = '' THEN 0 WHEN date({b}, '+15 years') > {d} THEN 1 ELSE 0 END),
+                 sum(CASE WHEN {b} IS NULL OR {b} = '' THEN 0 WHEN date({b}, '+15 years') > {d} THEN 0
+                          WHEN date({b}, '+31 years') > {d} THEN 1 ELSE 0 END),
+                 sum(CASE WHEN {b} IS NULL OR {b} = '' THEN 0 WHEN date({b}, '+31 years') > {d} THEN 0 ELSE 1 END)"
+            )
+        };
+        sql.push_str(&age("birth", "?1"));
+        let mut args: Vec<String> = vec![day_text(to)];
+        if single_year {
+            let (a, _) = parts.years.clone().unwrap_or_default();
+            args.push(a);
+            sql.push_str(
+                " FROM (SELECT birth_date AS birth FROM stat_active_year WHERE year = ?2)",
+            );
+            let mut q = self.conn.prepare_cached(&sql)?;
+            return Ok(q.query_row(rusqlite::params_from_iter(args.iter()), |r| {
+                Ok((r.get(0)?, [r.get(1)?, r.get(2)?, r.get(3)?]))
+            })?);
+        }
+        sql.push_str(" FROM (SELECT lib_card, max(birth) AS birth FROM (");
         let mut args: Vec<String> = Vec::new();
         let mut first = true;
         let mut union = |sql: &mut String, part: &str| {
@@ -89,7 +116,7 @@ impl Store {
                 &mut sql,
                 &format!(
                     "SELECT lib_card, reader_birth_date AS birth FROM provider_requests
-                     WHERE created >= ?{} AND created < ?{} AND direct = 0",
+                     WHERE created >= ?{} AND created < ?{}",
                     args.len() - 1,
                     args.len()
                 ),
@@ -120,14 +147,20 @@ impl Store {
             );
         }
         if first {
-            return Ok(Vec::new());
+            return Ok((0, [0; 3]));
         }
-        sql.push_str(") GROUP BY lib_card");
+        sql.push_str(") GROUP BY lib_card)");
         let mut q = self.conn.prepare_cached(&sql)?;
-        let rows = q.query_map(rusqlite::params_from_iter(args.iter()), |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(q.query_row(rusqlite::params_from_iter(args.iter()), |r| {
+            Ok((
+                r.get::<_, Option<i64>>(0)?.unwrap_or(0),
+                [
+                    r.get::<_, Option<i64>>(1)?.unwrap_or(0),
+                    r.get::<_, Option<i64>>(2)?.unwrap_or(0),
+                    r.get::<_, Option<i64>>(3)?.unwrap_or(0),
+                ],
+            ))
+        })?)
     }
 
     /// The histogram of answer times (ten-minute step → requests) of the
