@@ -195,6 +195,30 @@ impl Report {
     }
 }
 
+/// One column of the year-over-year table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct YearColumn {
+    pub year: i32,
+    /// The last day counted: 31 December, or the «as of» date of the current year.
+    pub until: NaiveDate,
+    pub visits: i64,
+    pub requests: i64,
+    pub issues: i64,
+    pub active_readers: i64,
+    pub fund_size: i64,
+}
+
+impl YearColumn {
+    /// «2019 г. на 15.06» for a year counted as of a day inside it.
+    pub fn heading(&self) -> String {
+        if self.until == NaiveDate::from_ymd_opt(self.year, 12, 31).unwrap_or(self.until) {
+            format!("{} г.", self.year)
+        } else {
+            format!("{} г. на {}", self.year, self.until.format("%d.%m"))
+        }
+    }
+}
+
 /// The desk's figures month by month: `YYYY-MM` → `(figure, group)` → value.
 pub type Months = BTreeMap<String, BTreeMap<(String, String), i64>>;
 

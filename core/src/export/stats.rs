@@ -9,7 +9,7 @@ use rust_xlsxwriter::{Format, Workbook};
 
 use super::ExportError;
 use crate::domain::stats::{FIGURES, figure_label, group_label};
-use crate::domain::stats::{Months, Report, Value};
+use crate::domain::stats::{Months, Report, Value, YearColumn};
 use crate::slip::compose::Op;
 use crate::slip::font::{FontKind, Fonts};
 
@@ -212,8 +212,16 @@ fn chart(p: &mut Page, fonts: &Fonts, title: &str, bars: &[(String, i64)]) {
     p.y = top + height + 16.0;
 }
 
+/// One line of the years table: its figure from a column.
+type YearFigure = fn(&YearColumn) -> i64;
+
 /// The report as a printable A4 PDF with its charts.
-pub fn pdf(r: &Report, months: &Months, library: &str) -> Result<Vec<u8>, ExportError> {
+pub fn pdf(
+    r: &Report,
+    months: &Months,
+    years: &[YearColumn],
+    library: &str,
+) -> Result<Vec<u8>, ExportError> {
     let fonts = Fonts::get().map_err(ExportError::Pdf)?;
     let mut pages: Vec<Vec<Op>> = Vec::new();
     let mut p = Page {
@@ -293,6 +301,55 @@ pub fn pdf(r: &Report, months: &Months, library: &str) -> Result<Vec<u8>, Export
         }
     }
     pages.push(std::mem::take(&mut p.ops));
+    // The article's table: years as columns, with its chart.
+    if !years.is_empty() {
+        p.y = M;
+        p.line(M, FontKind::Bold, 14.0, 0, "По годам".into());
+        p.y += 2.0 * MM;
+        let col_w = (W - 2.0 * M - 55.0 * MM) / years.len() as f32;
+        let face = fonts.face(FontKind::Bold);
+        let y_head = p.y + 11.0;
+        for (i, y) in years.iter().enumerate() {
+            let h = y.heading();
+            p.ops.push(Op::Text {
+                x: M + 55.0 * MM + col_w * (i as f32 + 1.0) - face.width(&h, 8.5),
+                baseline: y_head,
+                font: FontKind::Bold,
+                size: 8.5,
+                text: h,
+                gray: 0,
+            });
+        }
+        p.y = y_head + 2.0;
+        let lines: [(&str, YearFigure); 5] = [
+            ("Посещения", |y| y.visits),
+            ("Запросы", |y| y.requests),
+            ("Выдачи", |y| y.issues),
+            ("Активные пользователи", |y| {
+                y.active_readers
+            }),
+            ("Фонд", |y| y.fund_size),
+        ];
+        let regular = fonts.face(FontKind::Regular);
+        for (label, get) in lines {
+            p.line(M, FontKind::Regular, 9.5, 0, label.to_owned());
+            for (i, y) in years.iter().enumerate() {
+                let v = get(y).to_string();
+                p.ops.push(Op::Text {
+                    x: M + 55.0 * MM + col_w * (i as f32 + 1.0) - regular.width(&v, 9.5),
+                    baseline: p.y,
+                    font: FontKind::Regular,
+                    size: 9.5,
+                    text: v,
+                    gray: 0,
+                });
+            }
+        }
+        p.y += 6.0 * MM;
+        let bars: Vec<(String, i64)> = years.iter().map(|y| (y.heading(), y.issues)).collect();
+        chart(&mut p, fonts, "Выдачи по годам", &bars);
+        pages.push(std::mem::take(&mut p.ops));
+    }
     // Charts: one page of trends.
     if !months.is_empty() {
         p.y = M;

@@ -10,7 +10,7 @@ use chrono::{Local, NaiveDate};
 
 use super::{Error, Result, Store};
 use crate::domain::stats;
-pub use crate::domain::stats::{Mismatch, Months, Period, Report, Value};
+pub use crate::domain::stats::{Mismatch, Months, Period, Report, Value, YearColumn};
 use crate::provider::api::LibraryStats;
 
 /// The longest period asked at once (a century of days is plenty).
@@ -265,7 +265,12 @@ pub fn export(
     let bytes = match format {
         Format::Csv => csv(&r).into_bytes(),
         Format::Xlsx => crate::export::stats::xlsx(&r, &months, &ctx.settings.library_name)?,
-        Format::Pdf => crate::export::stats::pdf(&r, &months, &ctx.settings.library_name)?,
+        Format::Pdf => {
+            use chrono::Datelike;
+            let until = period.until();
+            let years = years(store, until.year() - 3, until)?;
+            crate::export::stats::pdf(&r, &months, &years, &ctx.settings.library_name)?
+        }
     };
     crate::private::write(out, &bytes)
         .map_err(|e| Error::file(super::FileAction::Write, out, e))?;
@@ -275,30 +280,6 @@ pub fn export(
         period.until().format("%d.%m.%Y"),
         out.display()
     ))
-}
-
-/// One column of the year-over-year table.
-#[derive(Debug, Clone, PartialEq)]
-pub struct YearColumn {
-    pub year: i32,
-    /// The last day counted: 31 December, or the «as of» date of the current year.
-    pub until: NaiveDate,
-    pub visits: i64,
-    pub requests: i64,
-    pub issues: i64,
-    pub active_readers: i64,
-    pub fund_size: i64,
-}
-
-impl YearColumn {
-    /// «2019 г. на 15.06» for a year counted as of a day inside it.
-    pub fn heading(&self) -> String {
-        if self.until == NaiveDate::from_ymd_opt(self.year, 12, 31).unwrap_or(self.until) {
-            format!("{} г.", self.year)
-        } else {
-            format!("{} г. на {}", self.year, self.until.format("%d.%m"))
-        }
-    }
 }
 
 /// The article's table: each year from `first` to the year of `as_of`, the

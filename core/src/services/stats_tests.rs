@@ -319,6 +319,8 @@ fn requests_answers_and_money_with_a_birthday_inside_the_period() {
         "349,50 ₽",
         "По месяцам",
         "06.26",
+        "По годам",
+        "Выдачи по годам",
     ] {
         assert!(text.contains(want), "{want} not in the PDF: {text}");
     }

@@ -96,7 +96,8 @@ impl Store {
             );
             let mut q = self.conn.prepare_cached(&sql)?;
             return Ok(q.query_row(rusqlite::params_from_iter(args.iter()), |r| {
-                Ok((r.get(0)?, [r.get(1)?, r.get(2)?, r.get(3)?]))
+                let n = |i| r.get::<_, Option<i64>>(i).map(Option::unwrap_or_default);
+                Ok((n(0)?, [n(1)?, n(2)?, n(3)?]))
             })?);
         }
         sql.push_str(" FROM (SELECT lib_card, max(birth) AS birth FROM (");
