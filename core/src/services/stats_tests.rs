@@ -410,6 +410,30 @@ fn the_articles_table_from_a_generated_history() {
     for chunk in rows.chunks(5_000) {
         dk.store.store_requests(chunk, None, 0).unwrap();
     }
+    // Active readers of a period with cut months and whole years, against a
+    // count of the generated requests themselves; all aged 26–28 then.
+    let (a, b) = (d(2016, 11, 15), d(2018, 2, 10));
+    let cards: std::collections::BTreeSet<&str> = rows
+        .iter()
+        .filter(|r| {
+            let day = r.created.unwrap().with_timezone(&Local).date_naive();
+            day >= a && day <= b
+        })
+        .map(|r| r.lib_card.as_str())
+        .collect();
+    let r = stats::report(
+        &dk.store,
+        Period {
+            from: a,
+            to: b,
+            as_of: None,
+        },
+        24,
+    )
+    .unwrap();
+    assert_eq!(r.count("active_readers", "all"), cards.len() as i64);
+    assert_eq!(r.count("active_readers", "age:15-30"), cards.len() as i64);
+    assert_eq!(r.get("active_readers", "age:31+"), None);
 
     let table = stats::years(&dk.store, 2016, d(2019, 6, 15)).unwrap();
     let got: Vec<(i32, i64, i64, i64, i64, i64)> = table
