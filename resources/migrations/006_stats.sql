@@ -48,6 +48,10 @@ CREATE TABLE stat_active_year (
 CREATE TABLE stat_card (
     lib_card    TEXT PRIMARY KEY,
     birth_date  TEXT,
+    -- The days the reader turns 15 and 31: the age group on a day is two
+    -- string comparisons.
+    turns15     TEXT,
+    turns31     TEXT,
     years       INTEGER NOT NULL
 ) STRICT, WITHOUT ROWID;
 
@@ -87,12 +91,15 @@ CREATE TRIGGER stats_active AFTER INSERT ON provider_requests WHEN new.direct = 
     VALUES (substr(date(new.created, 'localtime'), 1, 7), new.lib_card, new.reader_birth_date);
     INSERT OR IGNORE INTO stat_active_year (year, lib_card, birth_date)
     VALUES (substr(date(new.created, 'localtime'), 1, 4), new.lib_card, new.reader_birth_date);
-    INSERT INTO stat_card (lib_card, birth_date, years)
-    SELECT new.lib_card, new.reader_birth_date, 1 << (y - 2000)
+    INSERT INTO stat_card (lib_card, birth_date, turns15, turns31, years)
+    SELECT new.lib_card, new.reader_birth_date, date(new.reader_birth_date, '+15 years'),
+        date(new.reader_birth_date, '+31 years'), 1 << (y - 2000)
     FROM (SELECT CAST(substr(date(new.created, 'localtime'), 1, 4) AS INTEGER) AS y)
     WHERE y BETWEEN 2000 AND 2062
     ON CONFLICT (lib_card) DO UPDATE SET years = years | excluded.years,
-        birth_date = COALESCE(excluded.birth_date, birth_date);
+        birth_date = COALESCE(excluded.birth_date, birth_date),
+        turns15 = COALESCE(excluded.turns15, turns15),
+        turns31 = COALESCE(excluded.turns31, turns31);
 END;
 CREATE TRIGGER stats_request AFTER INSERT ON provider_requests WHEN new.direct = 0 AND new.created IS NOT NULL BEGIN
     INSERT INTO stat_days (day, figure, grp, value)
@@ -222,8 +229,9 @@ INSERT INTO money_reports (at, money_left) SELECT pulled_at, money_left FROM lib
 -- Purchases of a period, by the day of the answer.
 CREATE INDEX provider_requests_bought ON provider_requests (updated) WHERE bought_by IS NOT NULL;
 
-INSERT INTO stat_card (lib_card, birth_date, years)
-SELECT lib_card, max(birth_date), 0 FROM stat_active_year GROUP BY lib_card;
+INSERT INTO stat_card (lib_card, birth_date, turns15, turns31, years)
+SELECT lib_card, max(birth_date), date(max(birth_date), '+15 years'), date(max(birth_date), '+31 years'), 0
+FROM stat_active_year GROUP BY lib_card;
 UPDATE stat_card SET years = (
     SELECT COALESCE(sum(DISTINCT 1 << (CAST(a.year AS INTEGER) - 2000)), 0) FROM stat_active_year a
     WHERE a.lib_card = stat_card.lib_card AND CAST(a.year AS INTEGER) BETWEEN 2000 AND 2062);

@@ -129,7 +129,7 @@ pub fn report(store: &Store, period: Period, threshold_hours: u32) -> Result<Rep
         .filter(|(step, _)| *step * 10 >= i64::from(threshold_hours) * 60)
         .map(|(_, n)| n)
         .sum::<i64>();
-    let waiting = store.waiting_since(from, to)?.len() as i64;
+    let waiting = store.waiting_count(from, to)?;
 
     // The provider's own figures.
     let months = store.provider_months(from, to)?;

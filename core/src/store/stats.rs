@@ -135,10 +135,10 @@ impl Store {
             }
         };
         if mask.is_some() {
-            let sql = format!(
-                "SELECT {} FROM stat_card WHERE years & ?2 != 0 AND ?1 IS NOT NULL",
-                ages("birth_date")
-            );
+            let sql = "SELECT count(*),
+                    sum(turns15 > ?1), sum(turns15 <= ?1 AND turns31 > ?1), sum(turns31 <= ?1)
+                 FROM stat_card WHERE years & ?2 != 0"
+                .to_owned();
             let mut q = self.conn.prepare_cached(&sql)?;
             add(q.query_row(
                 rusqlite::params_from_iter(args.iter().take(2).map(|a| a.as_ref())),
@@ -178,21 +178,14 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Requests made between `from` and `to` still waiting, with when they were made.
-    pub(crate) fn waiting_since(
-        &self,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<Vec<DateTime<Utc>>> {
-        let mut q = self.conn.prepare_cached(
-            "SELECT created FROM provider_requests INDEXED BY provider_requests_by_status
+    /// How many requests made between `from` and `to` still wait.
+    pub(crate) fn waiting_count(&self, from: NaiveDate, to: NaiveDate) -> Result<i64> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM provider_requests INDEXED BY provider_requests_by_status
              WHERE status = 'pending' AND created >= ?1 AND created < ?2",
-        )?;
-        let rows = q.query_map(
             params![day_start(from), day_start(to + chrono::Duration::days(1))],
-            |r| Ok(parse_ts(&r.get::<_, String>(0)?)),
-        )?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            |r| r.get(0),
+        )?)
     }
 
     /// The provider's figures of the months that start within `from`..=`to`
