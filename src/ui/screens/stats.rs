@@ -80,14 +80,16 @@ impl std::fmt::Display for Trend {
     }
 }
 
-const TRENDS: [Trend; 7] = [
+const TRENDS: [Trend; 9] = [
     Trend("requests"),
     Trend("issues"),
     Trend("refusals"),
     Trend("cancellations"),
     Trend("readers_registered"),
     Trend("logins_bound"),
+    Trend("logins_blocked"),
     Trend("purchases_library"),
+    Trend("purchases_reader"),
 ];
 
 #[derive(Debug, Clone)]
