@@ -235,3 +235,25 @@ FROM stat_active_year GROUP BY lib_card;
 UPDATE stat_card SET years = (
     SELECT COALESCE(sum(DISTINCT 1 << (CAST(a.year AS INTEGER) - 2000)), 0) FROM stat_active_year a
     WHERE a.lib_card = stat_card.lib_card AND CAST(a.year AS INTEGER) BETWEEN 2000 AND 2062);
+
+-- The day buckets rolled up by month, kept by triggers on the day buckets
+-- themselves (so in the same statement): a decade is 120 months of rows.
+-- Created after the back-fill above, then filled from it once.
+CREATE TABLE stat_months (
+    month   TEXT NOT NULL,
+    figure  TEXT NOT NULL,
+    grp     TEXT NOT NULL,
+    value   INTEGER NOT NULL,
+    PRIMARY KEY (month, figure, grp)
+) STRICT, WITHOUT ROWID;
+INSERT INTO stat_months (month, figure, grp, value)
+SELECT substr(day, 1, 7), figure, grp, sum(value) FROM stat_days GROUP BY 1, 2, 3;
+CREATE TRIGGER stat_months_insert AFTER INSERT ON stat_days BEGIN
+    INSERT INTO stat_months (month, figure, grp, value)
+    VALUES (substr(new.day, 1, 7), new.figure, new.grp, new.value)
+    ON CONFLICT (month, figure, grp) DO UPDATE SET value = value + excluded.value;
+END;
+CREATE TRIGGER stat_months_update AFTER UPDATE OF value ON stat_days BEGIN
+    UPDATE stat_months SET value = value + new.value - old.value
+    WHERE month = substr(new.day, 1, 7) AND figure = new.figure AND grp = new.grp;
+END;
