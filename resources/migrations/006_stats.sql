@@ -25,21 +25,15 @@ CREATE TABLE stat_days (
     PRIMARY KEY (day, figure, grp)
 ) STRICT, WITHOUT ROWID;
 
--- Readers (provider cards) with a request in a month, with the birth date
--- the provider gave: a year's active readers are the distinct cards of its
--- twelve months, not a scan of its requests.
-CREATE TABLE stat_active (
-    month       TEXT NOT NULL,
-    lib_card    TEXT NOT NULL,
-    birth_date  TEXT,
-    PRIMARY KEY (month, lib_card)
-) STRICT, WITHOUT ROWID;
-
--- The same by year: a decade's active readers are ten years of distinct cards.
+-- Readers (provider cards) with a request in a year, with the birth date the
+-- provider gave and a bit per month: a year's active readers are its rows,
+-- cut months are the rows with one of their bits.
 CREATE TABLE stat_active_year (
     year        TEXT NOT NULL,
     lib_card    TEXT NOT NULL,
     birth_date  TEXT,
+    -- A bit per month the card was active in (bit 0 = January).
+    months      INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (year, lib_card)
 ) STRICT, WITHOUT ROWID;
 
@@ -87,10 +81,10 @@ CREATE TRIGGER stats_login_blocked AFTER UPDATE OF ended_at ON bindings
 END;
 
 CREATE TRIGGER stats_active AFTER INSERT ON provider_requests WHEN new.direct = 0 AND new.created IS NOT NULL BEGIN
-    INSERT OR IGNORE INTO stat_active (month, lib_card, birth_date)
-    VALUES (substr(date(new.created, 'localtime'), 1, 7), new.lib_card, new.reader_birth_date);
-    INSERT OR IGNORE INTO stat_active_year (year, lib_card, birth_date)
-    VALUES (substr(date(new.created, 'localtime'), 1, 4), new.lib_card, new.reader_birth_date);
+    INSERT INTO stat_active_year (year, lib_card, birth_date, months)
+    VALUES (substr(date(new.created, 'localtime'), 1, 4), new.lib_card, new.reader_birth_date,
+        1 << (CAST(substr(date(new.created, 'localtime'), 6, 2) AS INTEGER) - 1))
+    ON CONFLICT (year, lib_card) DO UPDATE SET months = months | excluded.months;
     INSERT INTO stat_card (lib_card, birth_date, turns15, turns31, years)
     SELECT new.lib_card, new.reader_birth_date, date(new.reader_birth_date, '+15 years'),
         date(new.reader_birth_date, '+31 years'), 1 << (y - 2000)
@@ -193,13 +187,13 @@ SELECT day, 'money_spent', g, sum(v) FROM (SELECT date(COALESCE(p.updated, p.cre
 INSERT INTO stat_days (day, figure, grp, value)
 SELECT day, 'purchases_reader', g, sum(v) FROM (SELECT date(COALESCE(p.updated, p.created, p.pulled_at), 'localtime') AS day, 'all' AS g, 1 AS v FROM provider_requests p WHERE p.status = 'issued' AND p.bought_by = 'reader' UNION ALL SELECT date(COALESCE(p.updated, p.created, p.pulled_at), 'localtime') AS day, CASE WHEN p.reader_birth_date IS NULL OR p.reader_birth_date = '' THEN NULL WHEN date(p.reader_birth_date, '+15 years') > date(COALESCE(p.updated, p.created, p.pulled_at), 'localtime') THEN 'age:0-14' WHEN date(p.reader_birth_date, '+31 years') > date(COALESCE(p.updated, p.created, p.pulled_at), 'localtime') THEN 'age:15-30' ELSE 'age:31+' END AS g, 1 AS v FROM provider_requests p WHERE p.status = 'issued' AND p.bought_by = 'reader') WHERE g IS NOT NULL AND day IS NOT NULL GROUP BY day, g;
 
-INSERT OR IGNORE INTO stat_active (month, lib_card, birth_date)
-SELECT substr(date(created, 'localtime'), 1, 7), lib_card, reader_birth_date FROM provider_requests
-WHERE direct = 0 AND created IS NOT NULL;
 
-INSERT OR IGNORE INTO stat_active_year (year, lib_card, birth_date)
-SELECT substr(date(created, 'localtime'), 1, 4), lib_card, reader_birth_date FROM provider_requests
-WHERE direct = 0 AND created IS NOT NULL;
+INSERT INTO stat_active_year (year, lib_card, birth_date, months)
+SELECT substr(m, 1, 4), lib_card, max(birth_date),
+    sum(DISTINCT 1 << (CAST(substr(m, 6, 2) AS INTEGER) - 1))
+FROM (SELECT substr(date(created, 'localtime'), 1, 7) AS m, lib_card, reader_birth_date AS birth_date
+      FROM provider_requests WHERE direct = 0 AND created IS NOT NULL)
+GROUP BY 1, 2;
 
 INSERT INTO stat_answer (month, step, n)
 SELECT substr(date(created, 'localtime'), 1, 7),

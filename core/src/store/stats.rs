@@ -90,7 +90,8 @@ impl Store {
 
     /// Readers (provider cards) who made a request between `from` and `to`,
     /// with the birth date the provider gave (for the age group): whole years
-    /// from `stat_active_year`, whole months from `stat_active`, the cut
+    /// through the card bit masks (`stat_card`), cut months through the
+    /// month bits of `stat_active_year`, the cut
     /// days at the edges from the requests themselves.
     ///
     /// Counted in SQL: the total and by age group on `to` (`[0-14, 15-30, 31+]`).
@@ -125,11 +126,12 @@ impl Store {
                 args.len()
             ));
         }
-        for (a, b) in &parts.months {
-            args.push(Box::new(a.clone()));
-            args.push(Box::new(b.clone()));
+        // Cut months of a year: that year's cards with one of those months' bits.
+        for (year, bits) in month_masks(&parts.months) {
+            args.push(Box::new(year));
+            args.push(Box::new(bits));
             edges.push(format!(
-                "SELECT lib_card, birth_date AS birth FROM stat_active WHERE month >= ?{} AND month < ?{}",
+                "SELECT lib_card, birth_date AS birth FROM stat_active_year WHERE year = ?{} AND months & ?{} != 0",
                 args.len() - 1,
                 args.len()
             ));
@@ -243,6 +245,30 @@ impl Store {
             |r| r.get(0),
         )?)
     }
+}
+
+/// `[a, b)` month ranges (`YYYY-MM`) as (year, bit mask of its months).
+fn month_masks(ranges: &[(String, String)]) -> Vec<(String, i64)> {
+    let mut out: Vec<(String, i64)> = Vec::new();
+    for (a, b) in ranges {
+        let (Some(mut d), Some(end)) = (
+            NaiveDate::parse_from_str(&format!("{a}-01"), "%Y-%m-%d").ok(),
+            NaiveDate::parse_from_str(&format!("{b}-01"), "%Y-%m-%d").ok(),
+        ) else {
+            continue;
+        };
+        use chrono::Datelike;
+        while d < end {
+            let year = d.year().to_string();
+            let bit = 1i64 << (d.month() - 1);
+            match out.iter_mut().find(|(y, _)| *y == year) {
+                Some((_, m)) => *m |= bit,
+                None => out.push((year, bit)),
+            }
+            d = next_month(d);
+        }
+    }
+    out
 }
 
 /// A period cut into whole years, whole months and loose days.
