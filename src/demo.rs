@@ -29,6 +29,7 @@ pub fn prepare(dir: &Path) -> Result<(Context, Store), String> {
         desk_name: "Кафедра обслуживания, 1 этаж".into(),
         library_page_url: "https://biblio.litres.ru/libreg/12345/".into(),
         print_after_bind: false,
+        setup_step: None,
         ..Settings::default()
     })
     .map_err(|e| e.to_string())?;

@@ -9,4 +9,5 @@
 pub mod bench;
 pub mod cli;
 pub mod demo;
+pub mod logging;
 pub mod ui;

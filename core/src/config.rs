@@ -96,6 +96,8 @@ fn write_settings(path: PathBuf, source: Arc<std::io::Error>) -> ConfigError {
 pub struct Paths {
     pub settings_file: PathBuf,
     pub data_dir: PathBuf,
+    /// The log files (English, for the library's IT person; no personal data).
+    pub log_dir: PathBuf,
 }
 
 impl Paths {
@@ -113,6 +115,12 @@ impl Paths {
         Ok(Paths {
             settings_file: dirs.config_dir().join(SETTINGS_FILE),
             data_dir: dirs.data_dir().to_path_buf(),
+            // The user's state folder where the OS has one (Linux:
+            // ~/.local/state/kafedra), else beside the local data.
+            log_dir: dirs
+                .state_dir()
+                .map(|d| d.join("logs"))
+                .unwrap_or_else(|| dirs.data_local_dir().join("logs")),
         })
     }
 
@@ -121,6 +129,7 @@ impl Paths {
         Paths {
             settings_file: dir.join(SETTINGS_FILE),
             data_dir: dir.to_path_buf(),
+            log_dir: dir.join("logs"),
         }
     }
 
@@ -274,6 +283,12 @@ pub struct Settings {
     pub fund_near_issues: u32,
     /// The library's partner id at the provider (`lfrom` of book links); empty: none.
     pub provider_partner: String,
+    /// The first-run setup: the step to resume at, or `None` once it was
+    /// finished or skipped. A fresh desk (no settings file) starts at step 0;
+    /// a settings file written before the setup existed has no such key and
+    /// counts as set up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub setup_step: Option<u8>,
 }
 
 impl Default for Settings {
@@ -295,6 +310,7 @@ impl Default for Settings {
             sync_interval_secs: 60,
             fund_near_issues: 20,
             provider_partner: String::new(),
+            setup_step: Some(0),
         }
     }
 }
@@ -307,7 +323,7 @@ impl Settings {
         match std::fs::read_to_string(path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => (Settings::default(), None),
             Err(e) => (
-                Settings::default(),
+                Settings::existing_defaults(),
                 Some(format!(
                     "Не удалось прочитать настройки {}: {e}. Использованы настройки по умолчанию.",
                     path.display()
@@ -316,7 +332,7 @@ impl Settings {
             Ok(text) => match toml::from_str::<Settings>(&text) {
                 Ok(s) => (s, None),
                 Err(e) => (
-                    Settings::default(),
+                    Settings::existing_defaults(),
                     Some(format!(
                         "Файл настроек {} повреждён ({}). Использованы настройки по умолчанию; исправьте файл или сохраните настройки заново.",
                         path.display(),
@@ -324,6 +340,15 @@ impl Settings {
                     )),
                 ),
             },
+        }
+    }
+
+    /// The defaults for a desk whose settings file exists but cannot be
+    /// used: the desk was set up once, so the first-run setup is not shown.
+    fn existing_defaults() -> Settings {
+        Settings {
+            setup_step: None,
+            ..Settings::default()
         }
     }
 

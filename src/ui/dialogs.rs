@@ -30,6 +30,20 @@ impl Dialogs {
         }
     }
 
+    /// The extra root certificate of the provider connection (PEM).
+    pub fn pick_certificate(&self) -> Task<Option<PathBuf>> {
+        match self {
+            Dialogs::Native => Task::perform(
+                rfd::AsyncFileDialog::new()
+                    .set_title("Корневой сертификат (PEM)")
+                    .add_filter("PEM, CRT", &["pem", "crt", "cer"])
+                    .pick_file(),
+                |f| f.map(|f| f.path().to_path_buf()),
+            ),
+            Dialogs::Preset { open, .. } => Task::done(open.clone()),
+        }
+    }
+
     /// A save dialog for any file the desk writes (`filter`: its kind, `ext`: its extension).
     pub fn save_file(
         &self,

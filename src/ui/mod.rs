@@ -6,7 +6,8 @@
 //!   `update` returning its own `Action`, and `view`;
 //! - [`theme`]: fonts, colours, text sizes, spacing, shared view pieces;
 //! - [`dialogs`]: file dialogs (native, or preset for tests and demos);
-//! - [`modal`]: a dialog over a screen.
+//! - [`modal`]: a dialog over a screen;
+//! - [`setup`]: the first run of a fresh workstation.
 //!
 //! Database and network work always runs in a [`iced::Task`] through the
 //! application services of `kafedra-core`; `update` and `view` never touch
@@ -15,6 +16,7 @@
 pub mod dialogs;
 pub mod modal;
 pub mod screens;
+pub mod setup;
 pub mod shell;
 pub mod theme;
 

@@ -8,6 +8,7 @@ mod gui;
 mod privacy;
 mod reader_gui;
 mod requests_gui;
+mod setup_gui;
 mod stats_gui;
 mod support;
 mod sync;

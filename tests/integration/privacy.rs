@@ -323,3 +323,127 @@ fn system_errors_are_said_in_russian() {
         assert_eq!(code, 0, "{err}");
     }
 }
+
+/// The log file gets what the program did, never whom it did it to: after a
+/// desk flow and a sync with the provider at the debug level, no reader's
+/// name, card, e-mail, login or password and no provider secret is in it.
+#[test]
+fn the_log_file_holds_no_personal_data_and_no_secret() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let sim = rt
+        .block_on(kafedra_core::sim::start(
+            kafedra_core::sim::SimConfig::default(),
+        ))
+        .unwrap();
+    let remote = sim.add_reader(
+        "Лебедева Зинаида Павловна",
+        chrono::NaiveDate::from_ymd_opt(1970, 2, 3).unwrap(),
+        Some("zina.lebedeva@mail.ru"),
+        None,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let with_debug = |args: &[&str]| {
+        let mut cmd = kafedra(dir);
+        cmd.env("KAFEDRA_LOG", "debug").args(args);
+        cmd
+    };
+    std::fs::write(dir.join("pool.csv"), pool_csv(2)).unwrap();
+    std::fs::write(dir.join("secret.txt"), "sim-secret\n").unwrap();
+    std::fs::write(dir.join("ca.pem"), &sim.ca_pem).unwrap();
+    let steps: Vec<Vec<String>> = vec![
+        vec![
+            "pool".into(),
+            "import".into(),
+            dir.join("pool.csv").display().to_string(),
+        ],
+        vec![
+            "reader",
+            "add",
+            "--surname",
+            "Орешкина",
+            "--name",
+            "Вероника",
+            "--birth-date",
+            "1991-07-08",
+            "--email",
+            "oreshkina@mail.ru",
+            "--channel",
+            "desk",
+            "--consent",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect(),
+    ];
+    for args in &steps {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, _, err) = run(&mut with_debug(&args));
+        assert_eq!(code, 0, "{err}");
+    }
+    let (code, out, err) = run(&mut with_debug(&["reader", "find", "Орешкина"]));
+    assert_eq!(code, 0, "{err}");
+    let card = out
+        .split_whitespace()
+        .find(|w| w.len() == 10 && w.chars().all(|c| c.is_ascii_digit()))
+        .expect("card number")
+        .to_owned();
+    for args in [
+        vec!["bind", card.as_str()],
+        vec!["slip", card.as_str(), "--out", "slip.pdf"],
+    ] {
+        let (code, _, err) = run(with_debug(&args).current_dir(dir));
+        assert_eq!(code, 0, "{err}");
+    }
+    let url = sim.base_url();
+    let secret = dir.join("secret.txt").display().to_string();
+    let ca = dir.join("ca.pem").display().to_string();
+    let (code, _, err) = run(&mut with_debug(&[
+        "provider",
+        "set",
+        "--url",
+        &url,
+        "--app",
+        "kafedra-sim",
+        "--secret-file",
+        &secret,
+        "--ca",
+        &ca,
+        "--pace-ms",
+        "10",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run(&mut with_debug(&["sync"]));
+    assert_eq!(code, 0, "{out}{err}");
+
+    let logs: Vec<std::path::PathBuf> = std::fs::read_dir(dir.join("logs"))
+        .expect("a log folder")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(logs.len(), 1, "one file a day: {logs:?}");
+    let log = std::fs::read_to_string(&logs[0]).unwrap();
+    assert!(log.contains("kafedra started"), "{log}");
+    assert!(log.contains("provider session created"), "{log}");
+    for secret in [
+        "Орешкина",
+        "Вероника",
+        "oreshkina@mail.ru",
+        card.as_str(),
+        "LR-0001",
+        "Pw0O1lI-0001",
+        "Лебедева",
+        "zina.lebedeva@mail.ru",
+        remote.lib_card.as_str(),
+        remote.password.as_str(),
+        "sim-secret",
+        "library-password",
+    ] {
+        assert!(!log.contains(secret), "{secret:?} is in the log:\n{log}");
+    }
+    rt.block_on(sim.shutdown());
+}

@@ -14,7 +14,9 @@
 //!   the reader's «Книгооборот»;
 //! - [`provider`]: the provider connection (set up, checked, shown) and sync;
 //! - [`settings`]: open the workstation, save settings;
-//! - [`journal`]: read the journal.
+//! - [`setup`]: the first run: the connection checked, a test slip;
+//! - [`journal`]: read the journal;
+//! - [`report`]: the error report for the library's IT person.
 //!
 //! Every service takes the [`Store`] and the [`Context`]; the screens run
 //! them off the UI thread through [`Db`].
@@ -28,8 +30,10 @@ pub mod lending;
 pub mod pool;
 pub mod provider;
 pub mod readers;
+pub mod report;
 pub mod requests;
 pub mod settings;
+pub mod setup;
 pub mod slips;
 pub mod stats;
 

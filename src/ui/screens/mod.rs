@@ -9,6 +9,8 @@
 //! `Action` into an [`Effect`] for the shell. A new screen is a new module
 //! plus its arms here (and a [`Tab`] if it has one).
 
+pub mod about;
+pub mod connection;
 pub mod fund;
 pub mod journal;
 pub mod policy;
@@ -141,6 +143,10 @@ pub enum Effect {
     /// A reader was just registered: open the reader's page, proposing a login.
     Registered(ReaderId, Notice),
     SettingsSaved(Box<Settings>, Notice),
+    /// The provider connection was saved: the sync uses it from now on.
+    ProviderSaved(Notice),
+    /// Go through the first-run setup again.
+    OpenSetup,
     Back,
 }
 
@@ -222,9 +228,7 @@ impl Screen {
             (Screen::Stats(s), Message::Stats(m)) => stats::effect(s.update(m, env)),
             (Screen::Pool(s), Message::Pool(m)) => pool::effect(s.update(m, env)),
             (Screen::Journal(s), Message::Journal(m)) => journal::effect(s.update(m, env.db)),
-            (Screen::Settings(s), Message::Settings(m)) => {
-                settings::effect(s.update(m, env.db, env.ctx))
-            }
+            (Screen::Settings(s), Message::Settings(m)) => settings::effect(s.update(m, env)),
             // A late answer for a screen that is no longer on show.
             _ => Effect::None,
         }

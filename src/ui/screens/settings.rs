@@ -11,8 +11,10 @@ use kafedra_core::config::{AccessMode, Settings, SlipLayout};
 use kafedra_core::domain::card_number::CardPattern;
 use kafedra_core::services::{self, Changed, Context, Db, settings};
 
+use super::about::{self, About};
+use super::connection::{self, Connection};
 use super::policy::{self, PolicyEditor};
-use super::{Effect, Message as ScreenMessage};
+use super::{Effect, Env, Message as ScreenMessage};
 use crate::ui::shell::Notice;
 use crate::ui::theme::{self, FONT_BOLD, FONT_MONO, size, space};
 
@@ -49,6 +51,10 @@ pub enum Message {
     /// «Общие» or «Правила и приоритеты».
     Page(Page),
     Policy(policy::Message),
+    Connection(connection::Message),
+    About(about::Message),
+    /// «Пройти первоначальную настройку заново».
+    OpenSetup,
 }
 
 /// The pages of Settings.
@@ -56,17 +62,23 @@ pub enum Message {
 pub enum Page {
     /// This desk, the library, the slip, access, the pool.
     General,
+    /// The provider connection, checked and saved.
+    Connection,
     /// The requests desk: priorities, rules, refusal texts.
     Policy,
+    /// «О программе»: version, folders, licences, the error report.
+    About,
 }
 
 impl Page {
-    pub const ALL: [Page; 2] = [Page::General, Page::Policy];
+    pub const ALL: [Page; 4] = [Page::General, Page::Connection, Page::Policy, Page::About];
 
     pub fn label(self) -> &'static str {
         match self {
             Page::General => "Общие",
+            Page::Connection => "Подключение к ЭБС",
             Page::Policy => "Правила и приоритеты",
+            Page::About => "О программе",
         }
     }
 }
@@ -80,6 +92,10 @@ pub enum Action {
     Saved(Box<Settings>, Notice),
     /// The library's policy was saved: the queue is ordered anew.
     PolicySaved(Notice),
+    /// The provider connection was saved.
+    ProviderSaved(Notice),
+    Notify(Notice),
+    OpenSetup,
 }
 
 pub fn effect(action: Action) -> Effect {
@@ -89,6 +105,9 @@ pub fn effect(action: Action) -> Effect {
         Action::Error(text) => Effect::Notify(Notice::error(text), Task::none()),
         Action::Saved(settings, notice) => Effect::SettingsSaved(settings, notice),
         Action::PolicySaved(notice) => Effect::Changed(Changed::REQUESTS, notice, Task::none()),
+        Action::ProviderSaved(notice) => Effect::ProviderSaved(notice),
+        Action::Notify(notice) => Effect::Notify(notice, Task::none()),
+        Action::OpenSetup => Effect::OpenSetup,
     }
 }
 
@@ -105,6 +124,8 @@ pub struct SettingsForm {
     page: Page,
     /// Loaded when its page is first shown.
     policy: Option<PolicyEditor>,
+    connection: Option<Connection>,
+    about: Option<About>,
 }
 
 impl SettingsForm {
@@ -122,6 +143,8 @@ impl SettingsForm {
             printers: Vec::new(),
             page: Page::General,
             policy: None,
+            connection: None,
+            about: None,
         }
     }
 
@@ -137,7 +160,8 @@ impl SettingsForm {
         )
     }
 
-    pub fn update(&mut self, message: Message, db: &Db, ctx: &Context) -> Action {
+    pub fn update(&mut self, message: Message, env: &Env<'_>) -> Action {
+        let Env { db, ctx, dialogs } = *env;
         match message {
             Message::Edit(key, v) => {
                 self.edit(key, v);
@@ -167,6 +191,9 @@ impl SettingsForm {
                 self.s.print_after_bind = v;
                 Action::None
             }
+            Message::Save if self.page == Page::Connection => {
+                self.update(Message::Connection(connection::Message::Save), env)
+            }
             Message::Save if self.page == Page::Policy => {
                 self.policy_update(policy::Message::Save, db, ctx)
             }
@@ -179,9 +206,36 @@ impl SettingsForm {
                     self.policy = Some(editor);
                     return Action::Run(task.map(Message::Policy));
                 }
+                if page == Page::Connection && self.connection.is_none() {
+                    self.connection = Some(Connection::new(ctx));
+                }
+                if page == Page::About && self.about.is_none() {
+                    self.about = Some(About::new(ctx));
+                }
                 Action::None
             }
             Message::Policy(m) => self.policy_update(m, db, ctx),
+            Message::Connection(m) => {
+                let Some(c) = &mut self.connection else {
+                    return Action::None;
+                };
+                match c.update(m, db, ctx, dialogs) {
+                    connection::Action::None => Action::None,
+                    connection::Action::Run(t) => Action::Run(t.map(Message::Connection)),
+                    connection::Action::Saved(n) => Action::ProviderSaved(n),
+                }
+            }
+            Message::About(m) => {
+                let Some(a) = &mut self.about else {
+                    return Action::None;
+                };
+                match a.update(m, ctx, dialogs) {
+                    about::Action::None => Action::None,
+                    about::Action::Run(t) => Action::Run(t.map(Message::About)),
+                    about::Action::Notify(n) => Action::Notify(n),
+                }
+            }
+            Message::OpenSetup => Action::OpenSetup,
         }
     }
 
@@ -378,8 +432,16 @@ impl SettingsForm {
         let header = row![theme::title("Настройки"), pages]
             .spacing(space::XL)
             .align_y(iced::Center);
-        let page = match (self.page, &self.policy) {
-            (Page::Policy, Some(editor)) => editor.view().map(Message::Policy),
+        let page = match (self.page, &self.policy, &self.connection, &self.about) {
+            (Page::Policy, Some(editor), _, _) => editor.view().map(Message::Policy),
+            (Page::Connection, _, Some(c), _) => scrollable(
+                container(c.view(true).map(Message::Connection))
+                    .padding(16)
+                    .style(theme::panel)
+                    .width(Fill),
+            )
+            .into(),
+            (Page::About, _, _, Some(a)) => a.view().map(Message::About),
             _ => self.general(),
         };
         column![header, page].spacing(space::ML).into()
@@ -398,7 +460,16 @@ impl SettingsForm {
         if !self.problems.is_empty() {
             col = col.push(theme::errors(self.problems.clone()));
         }
-        col = col.push(self.save_button());
+        col = col.push(
+            row![
+                self.save_button(),
+                button(text("Пройти первоначальную настройку заново…"))
+                    .on_press(Message::OpenSetup)
+                    .padding([10, 16])
+                    .style(button::secondary),
+            ]
+            .spacing(space::M),
+        );
         scrollable(container(col).padding(16).style(theme::panel).width(Fill)).into()
     }
 

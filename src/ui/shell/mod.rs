@@ -18,6 +18,7 @@ use kafedra_core::services::{self, Changed, Context, Db, Store};
 
 use super::dialogs::Dialogs;
 use super::screens::{self, Effect, Env, Screen, Tab, readers};
+use super::setup::{self, Setup};
 use super::theme::{self, FONT_BOLD, size, space};
 
 pub use notice::{Notice, NoticeKind};
@@ -35,6 +36,8 @@ pub enum Message {
     Shortcut(Shortcut),
     PoolCounts(Result<PoolCounts, services::Error>),
     DismissNotice,
+    /// The first-run setup.
+    Setup(setup::Message),
 }
 
 pub struct App {
@@ -47,6 +50,8 @@ pub struct App {
     pool_counts: Option<PoolCounts>,
     settings_warning: Option<String>,
     sync: sync::SyncPanel,
+    /// The first-run setup, shown instead of the desk until it is over.
+    setup: Option<Box<Setup>>,
 }
 
 impl App {
@@ -70,6 +75,7 @@ impl App {
             db: Db::new(store),
             ctx,
             dialogs,
+            setup: None,
         };
         let first = Task::batch([
             app.sync.refresh(&app.db).map(Message::Sync),
@@ -81,6 +87,68 @@ impl App {
             operation::focus(SEARCH_ID),
         ]);
         (app, first)
+    }
+
+    /// As [`App::new`], and a fresh workstation (or one whose setup was left
+    /// half-way) opens the first-run setup at its step.
+    pub fn first_run(
+        ctx: Context,
+        store: Store,
+        dialogs: Dialogs,
+        link: Link,
+        settings_warning: Option<String>,
+    ) -> (App, Task<Message>) {
+        let (mut app, first) = App::new(ctx, store, dialogs, link, settings_warning);
+        if app.ctx.settings.setup_step.is_none() {
+            return (app, first);
+        }
+        let task = app.open_setup();
+        (app, Task::batch([first, task]))
+    }
+
+    /// Opens the first-run setup (also from Settings, to go through it again).
+    pub fn open_setup(&mut self) -> Task<Message> {
+        let (setup, task) = Setup::open(&self.ctx, &self.db);
+        self.setup = Some(Box::new(setup));
+        task.map(Message::Setup)
+    }
+
+    /// The step of the first-run setup on show, if it is.
+    pub fn setup_step(&self) -> Option<kafedra_core::services::setup::Step> {
+        self.setup.as_ref().map(|s| s.step())
+    }
+
+    fn setup_update(&mut self, message: setup::Message) -> Task<Message> {
+        let Some(s) = self.setup.as_mut() else {
+            return Task::none();
+        };
+        match s.update(message, &self.db, &self.ctx, &self.dialogs) {
+            setup::Action::None => Task::none(),
+            setup::Action::Run(t) => t.map(Message::Setup),
+            setup::Action::Settings(settings) => {
+                self.ctx = Context::new(*settings, self.ctx.paths.clone());
+                self.settings_warning = None;
+                Task::none()
+            }
+            setup::Action::Connected(notice, then) => {
+                self.notice = Some(notice);
+                self.sync.set_link(Link::from_context(&self.ctx));
+                Task::batch([
+                    then.map(Message::Setup),
+                    self.update(Message::Sync(sync::Message::Now)),
+                ])
+            }
+            setup::Action::PoolChanged(then) => {
+                Task::batch([then.map(Message::Setup), self.refresh_pool_counts()])
+            }
+            setup::Action::Done(settings, notice) => {
+                self.ctx = Context::new(*settings, self.ctx.paths.clone());
+                self.settings_warning = None;
+                self.setup = None;
+                self.notice = Some(notice);
+                Task::batch([self.show_results(), self.refresh_pool_counts()])
+            }
+        }
     }
 
     pub fn title(&self) -> String {
@@ -147,6 +215,7 @@ impl App {
                 self.notice = None;
                 Task::none()
             }
+            Message::Setup(m) => self.setup_update(m),
         }
     }
 
@@ -213,6 +282,12 @@ impl App {
                 self.notice = Some(n);
                 Task::none()
             }
+            Effect::ProviderSaved(n) => {
+                self.notice = Some(n);
+                self.sync.set_link(Link::from_context(&self.ctx));
+                self.update(Message::Sync(sync::Message::Now))
+            }
+            Effect::OpenSetup => self.open_setup(),
             Effect::Back => self.show_results(),
         }
     }
@@ -276,6 +351,14 @@ impl App {
 
     fn shortcut(&mut self, s: Shortcut) -> Task<Message> {
         use screens::{reader, register, settings};
+        if self.setup.is_some() {
+            // The desk behind the setup does not take keys.
+            return match s {
+                Shortcut::NextField => operation::focus_next(),
+                Shortcut::PreviousField => operation::focus_previous(),
+                _ => Task::none(),
+            };
+        }
         match (s, &self.screen) {
             (Shortcut::FocusSearch, _) => Task::batch([
                 operation::focus(SEARCH_ID),
@@ -312,6 +395,13 @@ impl App {
     }
 
     pub fn view(&self) -> Element<'_, Message> {
+        if let Some(setup) = &self.setup {
+            return column![
+                setup.view(self.pool_counts, &self.ctx).map(Message::Setup),
+                status::setup_bar(self),
+            ]
+            .into();
+        }
         let main = match self.screen.view(&self.ctx, self.pool_counts) {
             Some(screen) => screen.map(Message::Screen),
             None => self.search.view().map(Message::Readers),
@@ -394,6 +484,7 @@ pub fn run(
     // The boot closure may be called more than once (iced's contract), but
     // there is one store: hand it over once.
     let boot_state = std::sync::Mutex::new(Some((ctx, store, dialogs, link, settings_warning)));
+    // A fresh workstation opens the first-run setup (the demo is set up).
     iced::application(
         move || {
             let (ctx, store, dialogs, link, warning) = boot_state
@@ -401,7 +492,7 @@ pub fn run(
                 .ok()
                 .and_then(|mut s| s.take())
                 .unwrap_or_else(|| unreachable!("the workstation boots once"));
-            App::new(ctx, store, dialogs, link, warning)
+            App::first_run(ctx, store, dialogs, link, warning)
         },
         App::update,
         App::view,

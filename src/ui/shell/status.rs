@@ -29,6 +29,17 @@ pub(super) fn bar(app: &App) -> Element<'_, Message> {
     .into()
 }
 
+/// During the first-run setup: only the notices (the pool is still empty,
+/// and the sync not set up, on purpose).
+pub(super) fn setup_bar(app: &App) -> Element<'_, Message> {
+    container(column![
+        rule::horizontal(1),
+        container(notice(app)).width(Fill).padding([6, 16]),
+    ])
+    .style(theme::status)
+    .into()
+}
+
 fn pool(app: &App) -> Element<'_, Message> {
     if app.ctx.settings.access_mode == AccessMode::Provider {
         return text("Логины создаёт ЭБС")

@@ -43,6 +43,11 @@ impl SyncPanel {
         }
     }
 
+    /// The connection was set up anew (first run, Settings): sync with it.
+    pub fn set_link(&mut self, link: Link) {
+        self.link = link;
+    }
+
     pub fn refresh(&self, db: &Db) -> Task<Message> {
         Task::perform(db.call(|s| provider::status(s)), Message::Status)
     }
@@ -112,7 +117,7 @@ impl SyncPanel {
     pub fn view(&self) -> Element<'_, Message> {
         match (&self.link, &self.status) {
             (Link::NotConfigured, _) => {
-                text("ЭБС: подключение не настроено (kafedra provider set …)")
+                text("ЭБС: подключение не настроено (Настройки → «Подключение к ЭБС»)")
                     .size(size::SMALL)
                     .style(text::secondary)
                     .into()

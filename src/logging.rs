@@ -1,0 +1,91 @@
+//! The log file: English lines for the library's IT person in the user's
+//! state folder (`Paths::log_dir`), one file a day, a fortnight kept. It holds
+//! what the program did and what failed — never a reader's name, card,
+//! contact or password, nor a provider secret: the code logs calls, counts and
+//! errors only, and the tests read the file after a desk flow to check it.
+//! `KAFEDRA_LOG` (e.g. `debug`) changes the level and also prints to stderr.
+
+use std::path::Path;
+
+use clap::CommandFactory;
+use kafedra_core::config::Paths;
+use tracing_appender::non_blocking::WorkerGuard;
+use tracing_appender::rolling::{Builder, Rotation};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
+
+/// How many daily files are kept.
+pub const KEPT_FILES: usize = 14;
+/// The log files' names: `kafedra.YYYY-MM-DD.log`.
+pub const PREFIX: &str = "kafedra";
+pub const SUFFIX: &str = "log";
+
+/// What the file gets without `KAFEDRA_LOG`: our own info, others' warnings.
+const DEFAULT_FILTER: &str = "warn,kafedra=info,kafedra_core=info";
+
+/// Starts logging to the file (and to stderr when `KAFEDRA_LOG` is set).
+/// Keep the guard until the program ends: it flushes the file. A log folder
+/// that cannot be made leaves the program without a file log, not broken.
+pub fn init(data_dir: Option<&Path>) -> Option<WorkerGuard> {
+    let env = std::env::var("KAFEDRA_LOG").ok();
+    let file_filter = || {
+        env.as_deref()
+            .and_then(|e| EnvFilter::try_new(e).ok())
+            .unwrap_or_else(|| EnvFilter::new(DEFAULT_FILTER))
+    };
+    let stderr = env.as_ref().map(|_| {
+        tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_filter(file_filter())
+    });
+    let (file, guard) = match Paths::resolve(data_dir)
+        .ok()
+        .and_then(|p| appender(&p.log_dir))
+    {
+        Some(appender) => {
+            let (writer, guard) = tracing_appender::non_blocking(appender);
+            let layer = tracing_subscriber::fmt::layer()
+                .with_ansi(false)
+                .with_writer(writer)
+                .with_filter(file_filter());
+            (Some(layer), Some(guard))
+        }
+        None => (None, None),
+    };
+    let _ = tracing_subscriber::registry()
+        .with(file)
+        .with(stderr)
+        .try_init();
+    guard
+}
+
+fn appender(dir: &Path) -> Option<tracing_appender::rolling::RollingFileAppender> {
+    std::fs::create_dir_all(dir).ok()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+    }
+    Builder::new()
+        .rotation(Rotation::DAILY)
+        .filename_prefix(PREFIX)
+        .filename_suffix(SUFFIX)
+        .max_log_files(KEPT_FILES)
+        .build(dir)
+        .ok()
+}
+
+/// The subcommand this process runs («window» without one), for the log:
+/// only its name, never its arguments (they may hold a reader's name).
+pub fn command_name() -> String {
+    let cmd = crate::cli::Cli::command();
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|c| c.get_name().to_owned())
+        .collect();
+    std::env::args()
+        .skip(1)
+        .find(|a| names.contains(a))
+        .unwrap_or_else(|| "window".to_owned())
+}
