@@ -61,12 +61,8 @@ pub fn init(data_dir: Option<&Path>) -> Option<WorkerGuard> {
 }
 
 fn appender(dir: &Path) -> Option<tracing_appender::rolling::RollingFileAppender> {
-    std::fs::create_dir_all(dir).ok()?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
-    }
+    // The user's only (0700), like the data folder it may create.
+    kafedra_core::private::folder(dir).ok()?;
     Builder::new()
         .rotation(Rotation::DAILY)
         .filename_prefix(PREFIX)

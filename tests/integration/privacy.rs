@@ -45,6 +45,7 @@ fn a_fresh_data_folder_is_the_users_only() {
     assert_eq!(code, 0, "{err}");
 
     assert_eq!(mode(&dir), 0o700, "the data folder");
+    assert_eq!(mode(&dir.join("logs")), 0o700, "the log folder");
     for file in [
         "kafedra.sqlite3",
         "kafedra.sqlite3-wal",
