@@ -149,6 +149,13 @@ pub enum Command {
         #[arg(long, default_value_t = 100_000)]
         pool: usize,
     },
+    /// Для сборки пакета: записать страницы man и дополнения для оболочек в папку.
+    #[command(hide = true)]
+    GeneratePackagingFiles {
+        /// Папка: в ней появятся man/ и completions/.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

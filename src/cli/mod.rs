@@ -11,6 +11,7 @@ pub mod args;
 mod fund;
 mod gui;
 mod journal;
+mod packaging;
 mod pool;
 mod provider;
 mod reader;
@@ -90,6 +91,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             return crate::bench::run(readers, pool).map_err(Failure::failed);
         }
         Command::ProviderSim { args } => return provider::simulator(args),
+        Command::GeneratePackagingFiles { out } => return packaging::generate(&out),
         _ => {}
     }
     let Opened {
@@ -142,7 +144,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
             format,
             out,
         } => stats::run(from, to, as_of, format, out.as_deref(), store, &ctx),
-        Command::Sync | Command::Bench { .. } | Command::ProviderSim { .. } => Ok(()),
+        Command::Sync
+        | Command::Bench { .. }
+        | Command::ProviderSim { .. }
+        | Command::GeneratePackagingFiles { .. } => Ok(()),
     }
 }
 

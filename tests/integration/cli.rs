@@ -189,3 +189,62 @@ fn pool_import_counts_in_russian_and_refuses_look_alikes_and_broken_files() {
     let (_, out, _) = run(kafedra(&dir).args(["pool", "status"]));
     assert!(out.contains("всего 1"), "{out}");
 }
+
+#[test]
+fn packaging_files_name_every_visible_command() {
+    use clap::CommandFactory;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("packaging");
+    let (code, stdout, err) = run(kafedra(dir.path())
+        .arg("generate-packaging-files")
+        .arg("--out")
+        .arg(&out));
+    assert_eq!(code, 0, "{stdout}{err}");
+
+    let cli = kafedra::cli::Cli::command();
+    let visible: Vec<String> = cli
+        .get_subcommands()
+        .filter(|c| !c.is_hide_set())
+        .map(|c| c.get_name().to_owned())
+        .collect();
+    for name in [
+        "pool", "reader", "bind", "slip", "requests", "decide", "stats", "sync",
+    ] {
+        assert!(visible.iter().any(|v| v == name), "{name} in {visible:?}");
+    }
+
+    let man = std::fs::read_to_string(out.join("man/kafedra.1")).expect("man/kafedra.1");
+    assert!(man.contains(".TH kafedra 1"), "{man}");
+    let bash = std::fs::read_to_string(out.join("completions/kafedra.bash")).expect("bash");
+    for name in &visible {
+        assert!(
+            man.contains(&format!("kafedra\\-{}", name.replace('-', "\\-"))),
+            "{name} not in the man page:\n{man}"
+        );
+        assert!(
+            out.join(format!("man/kafedra-{name}.1")).is_file(),
+            "no page for {name}"
+        );
+        assert!(
+            bash.contains(name.as_str()),
+            "{name} not in the bash completion"
+        );
+    }
+    assert!(out.join("man/kafedra-pool-import.1").is_file());
+    assert!(
+        !bash.contains("generate"),
+        "the hidden command is in the bash completion"
+    );
+    assert!(
+        !man.contains("generate"),
+        "the hidden command is in the man page"
+    );
+    for file in ["_kafedra", "kafedra.fish"] {
+        let text = std::fs::read_to_string(out.join("completions").join(file)).expect(file);
+        assert!(
+            text.contains("provider-sim") && text.contains("link-card"),
+            "{file}"
+        );
+    }
+}
