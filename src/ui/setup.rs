@@ -90,6 +90,8 @@ pub struct Setup {
     printed: Option<Result<String, String>>,
     problems: Vec<String>,
     saving: bool,
+    /// «Настроить позже» was pressed.
+    skipped: bool,
 }
 
 impl Setup {
@@ -106,6 +108,7 @@ impl Setup {
             printed: None,
             problems: Vec::new(),
             saving: false,
+            skipped: false,
         };
         let printers = Task::perform(
             async {
@@ -235,7 +238,11 @@ impl Setup {
                 self.step = self.step.previous();
                 Action::None
             }
-            Message::SkipAll | Message::Finish => self.save(None, db, ctx),
+            Message::SkipAll => {
+                self.skipped = true;
+                self.save(None, db, ctx)
+            }
+            Message::Finish => self.save(None, db, ctx),
             Message::Saved(result, settings, to) => {
                 self.saving = false;
                 match (result, to) {
@@ -246,9 +253,12 @@ impl Setup {
                     }
                     (Ok(()), None) => Action::Done(
                         settings,
-                        Notice::success(
-                            "Настройка завершена. Всё, что в ней было, можно изменить в «Настройках» (F9).",
-                        ),
+                        Notice::success(if self.skipped {
+                            "Настройка отложена: всё можно настроить в «Настройках» (F9), там же — \
+                             «Пройти первоначальную настройку заново…»."
+                        } else {
+                            "Настройка завершена. Всё, что в ней было, можно изменить в «Настройках» (F9)."
+                        }),
                     ),
                     (Err(e), _) => {
                         self.problems = vec![e];

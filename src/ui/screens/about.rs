@@ -190,7 +190,12 @@ impl About {
             text(format!(
                 "Сборка от {} · {} {}",
                 b.date,
-                std::env::consts::OS,
+                match std::env::consts::OS {
+                    "windows" => "Windows",
+                    "linux" => "Linux",
+                    "macos" => "macOS",
+                    other => other,
+                },
                 std::env::consts::ARCH
             ))
             .style(text::secondary),
