@@ -593,11 +593,11 @@ impl Setup {
     fn done(&self, counts: Option<PoolCounts>) -> Element<'_, Message> {
         let d = &self.draft;
         let connection = if self.connection.works() {
-            "подключение к ЭБС сохранено и проверено"
+            "сохранено и проверено"
         } else if self.connection.is_saved() {
-            "подключение к ЭБС сохранено"
+            "сохранено, не проверено"
         } else {
-            "подключение к ЭБС не настроено (его можно настроить в «Настройках» → «Подключение к ЭБС»)"
+            "не настроено (его можно настроить в «Настройках» → «Подключение к ЭБС»)"
         };
         let pool = match (d.access_mode, counts) {
             (AccessMode::Provider, _) => "логины создаёт ЭБС".to_owned(),
@@ -630,7 +630,7 @@ impl Setup {
                     d.staff_name.as_str()
                 }
             ),
-            format!("ЭБС: {connection}"),
+            format!("Подключение к ЭБС: {connection}"),
             format!("Доступ: {}; {pool}", d.access_mode.label()),
             format!("Памятки: {}, {printer}", d.slip_layout.label()),
         ];
