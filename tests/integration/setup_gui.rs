@@ -442,3 +442,56 @@ fn the_licences_cover_every_crate_the_program_is_built_from() {
         );
     }
 }
+
+/// Every step of the setup is also in Settings: the connection page shows
+/// the saved connection without its secrets, checks it, and saving it with
+/// the secret fields left empty keeps the saved secrets and connects the
+/// desk's sync.
+#[test]
+fn the_connection_is_also_in_settings_and_keeps_its_secrets_when_left_empty() {
+    let rt = new_runtime();
+    let sim = rt.block_on(sim::start(SimConfig::default())).unwrap();
+    let d = Desk::with_settings(Settings {
+        setup_step: None,
+        ..Settings::default()
+    });
+    let ca = d.path().join("sim-ca.pem");
+    sim.write_ca_pem(&ca).unwrap();
+    kafedra_core::services::provider::set_up(
+        &d.ctx.paths,
+        kafedra_core::services::provider::Setup {
+            url: sim.base_url(),
+            app_id: "kafedra-sim".into(),
+            secret: "sim-secret".into(),
+            libhouse: 4242,
+            login: "library".into(),
+            password: "library-password".into(),
+            ca_pem: Some(std::fs::read(&ca).unwrap()),
+            timeout_secs: 10,
+            min_interval_ms: 10,
+        },
+    )
+    .unwrap();
+    let before = std::fs::read_to_string(d.ctx.paths.provider_file()).unwrap();
+    let mut h = reopen(d, Dialogs::default(), rt);
+    h.ui(|ui| ui.click("Настройки"));
+    h.ui(|ui| ui.click("Подключение к ЭБС"));
+    let url = sim.base_url();
+    h.ui(|ui| {
+        ui.find(url.as_str())?;
+        ui.find("kafedra-sim")
+    });
+    h.ui(|ui| ui.click("Проверить подключение"));
+    let works = format!(
+        "Подключение работает: ЭБС приняла подпись и вход, «{}», на счёте {}.",
+        sim.config().library_name,
+        rt_money(&h, &sim)
+    );
+    h.ui(|ui| ui.find(works.as_str()));
+    h.picture("settings-connection");
+    h.ui(|ui| ui.click("Сохранить подключение"));
+    let after = std::fs::read_to_string(h.app.context().paths.provider_file()).unwrap();
+    assert_eq!(before, after, "empty secret fields keep the saved secrets");
+    h.ui(|ui| ui.find("ЭБС: на связи").map(|_| ()));
+    h.rt.block_on(sim.shutdown());
+}
