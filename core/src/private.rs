@@ -88,6 +88,7 @@ pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
+#[cfg_attr(not(unix), allow(dead_code))]
 fn with_suffix(path: &Path, suffix: &str) -> std::path::PathBuf {
     let mut s = path.as_os_str().to_owned();
     s.push(suffix);
@@ -148,6 +149,9 @@ pub fn on_network_file_system(dir: &Path) -> bool {
     }
     #[cfg(not(target_os = "linux"))]
     {
+        // Mapped network drives on Windows are refused by SQLite's own
+        // locking errors; only UNC paths are recognised here.
+        let _ = dir;
         false
     }
 }

@@ -146,11 +146,14 @@ impl About {
             ),
             Message::LicencesPath(Some(path)) => Action::Run(Task::perform(
                 async move {
-                    let text = format!("{FONTS_LICENSE}\n\n{THIRD_PARTY}");
-                    tokio::fs::write(&path, text)
-                        .await
-                        .map(|_| path.clone())
-                        .map_err(|e| format!("Не удалось записать {}: {e}", path.display()))
+                    tokio::task::spawn_blocking(move || {
+                        let text = format!("{FONTS_LICENSE}\n\n{THIRD_PARTY}");
+                        std::fs::write(&path, text)
+                            .map(|_| path.clone())
+                            .map_err(|e| format!("Не удалось записать {}: {e}", path.display()))
+                    })
+                    .await
+                    .unwrap_or_else(|e| Err(e.to_string()))
                 },
                 Message::LicencesSaved,
             )),
