@@ -93,7 +93,7 @@ pub fn printers() -> Vec<String> {
 }
 
 /// Runs `cmd` with captured output, giving up (and killing it) after `TIMEOUT`.
-#[cfg_attr(not(any(unix, windows)), allow(dead_code))]
+#[cfg_attr(not(unix), allow(dead_code))]
 fn run(mut cmd: Command, missing: PrintError) -> Result<Output, PrintError> {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -124,7 +124,7 @@ fn run(mut cmd: Command, missing: PrintError) -> Result<Output, PrintError> {
 }
 
 /// The first non-empty lines of a command's output, for messages.
-#[cfg_attr(not(any(unix, windows)), allow(dead_code))]
+#[cfg_attr(not(unix), allow(dead_code))]
 fn tidy(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(bytes);
     let lines: Vec<&str> = text
@@ -134,6 +134,77 @@ fn tidy(bytes: &[u8]) -> String {
         .take(3)
         .collect();
     lines.join(" ").trim_end_matches('.').to_owned()
+}
+
+/// The names with `default` moved to the front (added there when the list
+/// lacks it: Windows can have a default printer it does not enumerate).
+#[cfg_attr(not(windows), allow(dead_code))]
+fn default_first(mut names: Vec<String>, default: Option<&str>) -> Vec<String> {
+    if let Some(d) = default.filter(|d| !d.is_empty()) {
+        names.retain(|n| n != d);
+        names.insert(0, d.to_owned());
+    }
+    names
+}
+
+/// The parameter of the shell's "printto" verb: the printer's name as one
+/// argument, the `%2` of the PDF application's registered command. The shell
+/// splits the parameters on spaces outside quotes and reads a doubled quote
+/// inside quotes as one quote; backslashes (`\\server\printer`) stay as they are.
+#[cfg_attr(not(windows), allow(dead_code))]
+fn printto_parameter(printer: &str) -> String {
+    format!("\"{}\"", printer.replace('"', "\"\""))
+}
+
+/// ShellExecuteW's documented error codes.
+const SE_ERR_FNF: isize = 2;
+const SE_ERR_PNF: isize = 3;
+const SE_ERR_ACCESSDENIED: isize = 5;
+const SE_ERR_OOM: isize = 8;
+const SE_ERR_SHARE: isize = 26;
+const SE_ERR_ASSOCINCOMPLETE: isize = 27;
+const SE_ERR_DDETIMEOUT: isize = 28;
+const SE_ERR_DDEFAIL: isize = 29;
+const SE_ERR_DDEBUSY: isize = 30;
+const SE_ERR_NOASSOC: isize = 31;
+const SE_ERR_DLLNOTFOUND: isize = 32;
+
+/// What ShellExecuteW's return value (above 32 on success) means for the
+/// librarian: no program that prints PDF files, or a refusal with the reason
+/// (for the log) in Russian.
+#[cfg_attr(not(windows), allow(dead_code))]
+fn shell_execute_outcome(code: isize, printer: Option<&str>) -> Result<String, PrintError> {
+    if code > 32 {
+        return Ok(match printer {
+            None => "отправлено на принтер по умолчанию".to_owned(),
+            Some(p) => format!("отправлено на принтер «{p}»"),
+        });
+    }
+    let reason = match code {
+        SE_ERR_NOASSOC => {
+            return Err(PrintError::NoPdfApp(
+                "у файлов PDF в Windows нет программы с командой «Печать»".to_owned(),
+            ));
+        }
+        SE_ERR_ASSOCINCOMPLETE => {
+            return Err(PrintError::NoPdfApp(
+                "программа для файлов PDF зарегистрирована в Windows не полностью".to_owned(),
+            ));
+        }
+        0 | SE_ERR_OOM => "не хватило памяти или ресурсов",
+        SE_ERR_FNF => "не найден файл памятки или программа печати",
+        SE_ERR_PNF => "не найдена папка памятки или программы печати",
+        SE_ERR_ACCESSDENIED => "нет доступа",
+        SE_ERR_SHARE => "файл занят другой программой",
+        SE_ERR_DDETIMEOUT | SE_ERR_DDEFAIL | SE_ERR_DDEBUSY => {
+            "программа просмотра PDF не ответила"
+        }
+        SE_ERR_DLLNOTFOUND => "не найдена библиотека программы печати",
+        _ => "неизвестная ошибка",
+    };
+    let detail = format!("ShellExecute вернула {code}: {reason}");
+    tracing::warn!(detail, "the shell refused to print the slip");
+    Err(PrintError::Refused(detail))
 }
 
 #[cfg(unix)]
@@ -359,115 +430,212 @@ mod platform {
 
 #[cfg(windows)]
 mod platform {
-    use super::{PrintError, run, tidy};
-    use std::os::windows::process::CommandExt;
+    //! The spooler's printer list (`EnumPrintersW`, `GetDefaultPrinterW`)
+    //! and the shell's print verbs (`ShellExecuteW`): no PowerShell, no
+    //! console window, nothing spliced into a script.
+    use super::{PrintError, TIMEOUT, default_first, printto_parameter, shell_execute_outcome};
+    use std::ffi::{OsStr, OsString, c_void};
+    use std::os::windows::ffi::{OsStrExt, OsStringExt};
     use std::path::Path;
-    use std::process::Command;
+    use std::ptr;
+    use std::sync::mpsc;
+    use windows_sys::Win32::Foundation::{ERROR_INSUFFICIENT_BUFFER, GetLastError};
+    use windows_sys::Win32::Graphics::Printing::{
+        EnumPrintersW, GetDefaultPrinterW, PRINTER_ENUM_CONNECTIONS, PRINTER_ENUM_LOCAL,
+        PRINTER_INFO_4W,
+    };
+    use windows_sys::Win32::UI::Shell::ShellExecuteW;
+    use windows_sys::Win32::UI::WindowsAndMessaging::SW_SHOWMINNOACTIVE;
 
-    /// Do not flash a console window.
-    const CREATE_NO_WINDOW: u32 = 0x0800_0000;
+    // The shell may hand a verb to a COM handler (DelegateExecute), so the
+    // thread that calls ShellExecuteW initialises COM as the documentation
+    // asks. (ole32 is part of every Windows; the COM feature of windows-sys
+    // is not needed for two functions.)
+    const COINIT_APARTMENTTHREADED: u32 = 0x2;
+    const COINIT_DISABLE_OLE1DDE: u32 = 0x4;
+    #[link(name = "ole32")]
+    unsafe extern "system" {
+        fn CoInitializeEx(reserved: *const c_void, coinit: u32) -> i32;
+        fn CoUninitialize();
+    }
 
-    /// Exit codes of our scripts for the printer checks (`exit 3`, `exit 4`).
-    const NO_DEFAULT: i32 = 3;
-    const NO_SUCH_PRINTER: i32 = 4;
+    /// `s` as a NUL-terminated UTF-16 string.
+    fn wide(s: &OsStr) -> Vec<u16> {
+        s.encode_wide().chain(Some(0)).collect()
+    }
 
-    /// The script is fixed text: the file and the printer reach it as
-    /// environment variables, never spliced into PowerShell source (a
-    /// typographic quote or a `$` in a name cannot end a string there).
-    const SCRIPT_DEFAULT: &str = "[Console]::OutputEncoding = [System.Text.Encoding]::UTF8; \
-        $ErrorActionPreference = 'Stop'; \
-        if (-not (Get-CimInstance -ClassName Win32_Printer -Filter 'Default=TRUE')) { exit 3 }; \
-        Start-Process -FilePath $env:KAFEDRA_SLIP_PDF -Verb Print -WindowStyle Hidden";
-    const SCRIPT_NAMED: &str = "[Console]::OutputEncoding = [System.Text.Encoding]::UTF8; \
-        $ErrorActionPreference = 'Stop'; \
-        if (-not (Get-CimInstance -ClassName Win32_Printer | \
-            Where-Object { $_.Name -eq $env:KAFEDRA_PRINTER })) { exit 4 }; \
-        Start-Process -FilePath $env:KAFEDRA_SLIP_PDF -Verb PrintTo \
-            -ArgumentList ('\"' + $env:KAFEDRA_PRINTER + '\"') -WindowStyle Hidden";
+    /// The NUL-terminated UTF-16 string at `p` (empty for a null pointer).
+    ///
+    /// # Safety
+    /// `p` is null or points to a NUL-terminated string.
+    unsafe fn from_wide(p: *const u16) -> String {
+        if p.is_null() {
+            return String::new();
+        }
+        let mut len = 0;
+        // SAFETY: the string is NUL-terminated (the caller's promise).
+        while unsafe { *p.add(len) } != 0 {
+            len += 1;
+        }
+        // SAFETY: `len` units were just read.
+        let units = unsafe { std::slice::from_raw_parts(p, len) };
+        OsString::from_wide(units).to_string_lossy().into_owned()
+    }
+
+    /// The default printer's name, if Windows has one.
+    fn default_printer() -> Option<String> {
+        let mut len: u32 = 0;
+        // SAFETY: a null buffer with length 0 asks for the needed length.
+        let ok = unsafe { GetDefaultPrinterW(ptr::null_mut(), &mut len) };
+        // SAFETY: plain call.
+        if ok != 0 || len == 0 || unsafe { GetLastError() } != ERROR_INSUFFICIENT_BUFFER {
+            // No default printer (ERROR_FILE_NOT_FOUND) or no spooler.
+            return None;
+        }
+        let mut buf = vec![0u16; len as usize];
+        // SAFETY: `buf` holds `len` UTF-16 units.
+        if unsafe { GetDefaultPrinterW(buf.as_mut_ptr(), &mut len) } == 0 {
+            return None;
+        }
+        // SAFETY: on success the buffer holds a NUL-terminated name.
+        let name = unsafe { from_wide(buf.as_ptr()) };
+        (!name.is_empty()).then_some(name)
+    }
+
+    /// The local printers and the connections to shared ones, in the
+    /// spooler's order.
+    fn enum_printers() -> Vec<String> {
+        let flags = PRINTER_ENUM_LOCAL | PRINTER_ENUM_CONNECTIONS;
+        let (mut needed, mut count) = (0u32, 0u32);
+        // SAFETY: a null buffer of size 0 asks for the needed size.
+        unsafe {
+            EnumPrintersW(
+                flags,
+                ptr::null(),
+                4,
+                ptr::null_mut(),
+                0,
+                &mut needed,
+                &mut count,
+            )
+        };
+        if needed == 0 {
+            return Vec::new();
+        }
+        // u64 units: the buffer is read as PRINTER_INFO_4W structures.
+        let mut buf = vec![0u64; (needed as usize).div_ceil(8)];
+        // SAFETY: `buf` has at least `needed` bytes, aligned for the structures.
+        let ok = unsafe {
+            EnumPrintersW(
+                flags,
+                ptr::null(),
+                4,
+                buf.as_mut_ptr().cast::<u8>(),
+                needed,
+                &mut needed,
+                &mut count,
+            )
+        };
+        if ok == 0 {
+            return Vec::new();
+        }
+        // SAFETY: on success the buffer starts with `count` structures whose
+        // strings point into the same buffer.
+        let infos = unsafe {
+            std::slice::from_raw_parts(buf.as_ptr().cast::<PRINTER_INFO_4W>(), count as usize)
+        };
+        infos
+            .iter()
+            // SAFETY: the spooler's NUL-terminated names.
+            .map(|info| unsafe { from_wide(info.pPrinterName) })
+            .filter(|name| !name.is_empty())
+            .collect()
+    }
+
+    pub(super) fn printers() -> Vec<String> {
+        default_first(enum_printers(), default_printer().as_deref())
+    }
 
     /// Checks the printer exists (Windows would only report a wrong name in
     /// the PDF application, after we have returned), then asks the PDF
-    /// application registered in Windows to print the file ("Print" verb for
-    /// the default printer, "PrintTo" for a named one). The file stays: the
+    /// application registered in Windows to print the file ("print" verb for
+    /// the default printer, "printto" for a named one). The file stays: the
     /// PDF application opens it after we return (old slips are removed later).
-    pub(super) fn printers() -> Vec<String> {
-        let mut cmd = Command::new("powershell.exe");
-        cmd.args([
-            "-NoProfile",
-            "-NonInteractive",
-            "-Command",
-            "[Console]::OutputEncoding = [System.Text.Encoding]::UTF8; \
-             Get-CimInstance -ClassName Win32_Printer | Sort-Object -Property Default -Descending | \
-             ForEach-Object { $_.Name }",
-        ])
-        .creation_flags(CREATE_NO_WINDOW);
-        match run(cmd, PrintError::Unsupported) {
-            Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout)
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .map(str::to_owned)
-                .collect(),
-            _ => Vec::new(),
-        }
-    }
-
     /// (The paper size is the printer driver's setting on Windows.)
     pub(super) fn print(
         path: &Path,
         printer: Option<&str>,
         _media: Option<&str>,
     ) -> Result<String, PrintError> {
-        let script = match printer {
-            None => SCRIPT_DEFAULT,
-            Some(_) => SCRIPT_NAMED,
-        };
-        let mut cmd = Command::new("powershell.exe");
-        cmd.args([
-            "-NoProfile",
-            "-NonInteractive",
-            "-ExecutionPolicy",
-            "Bypass",
-            "-Command",
-            script,
-        ])
-        .env("KAFEDRA_SLIP_PDF", path)
-        .creation_flags(CREATE_NO_WINDOW);
-        if let Some(p) = printer {
-            cmd.env("KAFEDRA_PRINTER", p);
-        }
-        let out = run(
-            cmd,
-            PrintError::Spawn("не найден powershell.exe".to_owned()),
-        )?;
-        if out.status.success() {
-            return Ok(match printer {
-                None => "отправлено на принтер по умолчанию".to_owned(),
-                Some(p) => format!("отправлено на принтер «{p}»"),
-            });
-        }
-        match (out.status.code(), printer) {
-            (Some(NO_DEFAULT), _) => return Err(PrintError::NoPrinter),
-            (Some(NO_SUCH_PRINTER), Some(p)) => {
-                return Err(PrintError::UnknownPrinter {
-                    printer: p.to_owned(),
-                    detail: "нет в списке принтеров Windows".to_owned(),
-                });
+        // The name as the spooler spells it (Windows names ignore case).
+        let printer = match printer {
+            None => {
+                if default_printer().is_none() {
+                    return Err(PrintError::NoPrinter);
+                }
+                None
             }
-            _ => {}
-        }
-        let detail = tidy(&out.stderr);
-        let lower = detail.to_lowercase();
-        if lower.contains("no application is associated")
-            || lower.contains("нет приложения")
-            || lower.contains("не сопоставлено")
-            || lower.contains("verb")
-            || lower.contains("глагол")
-        {
-            Err(PrintError::NoPdfApp(detail))
-        } else {
-            Err(PrintError::Refused(detail))
-        }
+            Some(name) => {
+                let known = enum_printers()
+                    .into_iter()
+                    .chain(default_printer())
+                    .find(|p| p.to_lowercase() == name.to_lowercase());
+                match known {
+                    Some(p) => Some(p),
+                    None => {
+                        return Err(PrintError::UnknownPrinter {
+                            printer: name.to_owned(),
+                            detail: "нет в списке принтеров Windows".to_owned(),
+                        });
+                    }
+                }
+            }
+        };
+        // The PDF application gets the full path: its working folder is its own.
+        let file = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let folder = file.parent().map(Path::to_path_buf).unwrap_or_default();
+        let (verb, parameter) = match &printer {
+            None => ("print", None),
+            Some(p) => ("printto", Some(printto_parameter(p))),
+        };
+        // A PDF application that talks DDE can keep ShellExecuteW waiting: it
+        // runs on its own thread, and we stop waiting after TIMEOUT.
+        let (tx, rx) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("kafedra-print".to_owned())
+            .spawn(move || {
+                let verb = wide(OsStr::new(verb));
+                let file = wide(file.as_os_str());
+                let folder = wide(folder.as_os_str());
+                let parameter = parameter.map(|p| wide(OsStr::new(&p)));
+                // SAFETY: all strings are NUL-terminated and outlive the call;
+                // COM is initialised and released on this thread only.
+                let code = unsafe {
+                    let com = CoInitializeEx(
+                        ptr::null(),
+                        COINIT_APARTMENTTHREADED | COINIT_DISABLE_OLE1DDE,
+                    );
+                    let instance = ShellExecuteW(
+                        ptr::null_mut(),
+                        verb.as_ptr(),
+                        file.as_ptr(),
+                        parameter.as_ref().map_or(ptr::null(), |p| p.as_ptr()),
+                        folder.as_ptr(),
+                        SW_SHOWMINNOACTIVE,
+                    );
+                    if com >= 0 {
+                        CoUninitialize();
+                    }
+                    // Not a handle: a number above 32 on success, an error code otherwise.
+                    instance as isize
+                };
+                let _ = tx.send(code);
+            })
+            .map_err(|e| PrintError::Spawn(e.to_string()))?;
+        let code = rx
+            .recv_timeout(TIMEOUT)
+            .map_err(|_| PrintError::Timeout(TIMEOUT.as_secs()))?;
+        shell_execute_outcome(code, printer.as_deref())
     }
 }
 
@@ -486,5 +654,83 @@ mod platform {
         _media: Option<&str>,
     ) -> Result<String, PrintError> {
         Err(PrintError::Unsupported)
+    }
+}
+
+#[cfg(test)]
+mod windows_shell_tests {
+    use super::{PrintError, default_first, printto_parameter, shell_execute_outcome};
+
+    #[test]
+    fn the_printto_parameter_is_one_quoted_argument() {
+        assert_eq!(printto_parameter("Canon"), "\"Canon\"");
+        assert_eq!(
+            printto_parameter("HP LaserJet 1020 (абонемент)"),
+            "\"HP LaserJet 1020 (абонемент)\""
+        );
+        // A quote inside quotes is doubled, as the shell's %2 expects.
+        assert_eq!(
+            printto_parameter("Принтер \"Зал 2\""),
+            "\"Принтер \"\"Зал 2\"\"\""
+        );
+        // Shared printers keep their backslashes.
+        assert_eq!(
+            printto_parameter(r"\\lib-srv\Kyocera 2F"),
+            r#""\\lib-srv\Kyocera 2F""#
+        );
+        assert_eq!(printto_parameter(""), "\"\"");
+    }
+
+    #[test]
+    fn the_default_printer_comes_first() {
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            default_first(names(&["Office", "Desk"]), Some("Desk")),
+            names(&["Desk", "Office"])
+        );
+        assert_eq!(
+            default_first(names(&["Office"]), Some(r"\\srv\Desk")),
+            names(&[r"\\srv\Desk", "Office"])
+        );
+        assert_eq!(default_first(names(&["A", "B"]), None), names(&["A", "B"]));
+        assert_eq!(default_first(Vec::new(), Some("")), Vec::<String>::new());
+    }
+
+    #[test]
+    fn shell_execute_codes_are_said_in_russian() {
+        assert_eq!(
+            shell_execute_outcome(42, None).unwrap(),
+            "отправлено на принтер по умолчанию"
+        );
+        assert_eq!(
+            shell_execute_outcome(33, Some("Desk")).unwrap(),
+            "отправлено на принтер «Desk»"
+        );
+        assert!(matches!(
+            shell_execute_outcome(31, None),
+            Err(PrintError::NoPdfApp(_))
+        ));
+        assert!(matches!(
+            shell_execute_outcome(27, Some("Desk")),
+            Err(PrintError::NoPdfApp(_))
+        ));
+        for code in [0, 2, 3, 5, 8, 26, 28, 29, 30, 32, 1, 17] {
+            let Err(e) = shell_execute_outcome(code, None) else {
+                panic!("code {code} is a failure");
+            };
+            assert!(matches!(e, PrintError::Refused(_)), "{code}: {e:?}");
+            let PrintError::Refused(detail) = &e else {
+                unreachable!()
+            };
+            assert!(detail.contains(&code.to_string()), "{detail}");
+        }
+        // What the librarian reads: Russian, with no English from the shell.
+        for code in [31, 27, 2, 29] {
+            let text = shell_execute_outcome(code, None).unwrap_err().to_string();
+            assert!(
+                text.contains("печат") && !text.contains("ShellExecute"),
+                "no English for the librarian: {text}"
+            );
+        }
     }
 }
