@@ -10,6 +10,44 @@
 use std::io::Write;
 use std::path::Path;
 
+/// Reads a small file the user names (a certificate, a secret): a regular
+/// file only — a device such as `/dev/zero`, a pipe or a folder is refused
+/// before it is opened — and at most `max` bytes, whatever the file claims.
+/// The errors are Russian, for the messages that quote them.
+pub fn read_small(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path)?;
+    if meta.is_dir() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::IsADirectory,
+            "это папка, а не файл",
+        ));
+    }
+    if !meta.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::Unsupported,
+            "это не обычный файл (устройство или канал)",
+        ));
+    }
+    let too_big = || {
+        std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!("файл больше {} КиБ", max / 1024),
+        )
+    };
+    if meta.len() > max {
+        return Err(too_big());
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(max + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(too_big());
+    }
+    Ok(bytes)
+}
+
 /// Creates the folder (and missing parents) readable by the user only. An
 /// existing folder keeps its mode: it may be shared on purpose (`--data-dir`
 /// pointing at a home or a common folder); the files in it are private.
@@ -116,6 +154,7 @@ pub fn io_reason(e: &std::io::Error) -> &'static str {
         K::NotADirectory => "в пути есть файл вместо папки",
         K::InvalidFilename => "недопустимое имя файла",
         K::FileTooLarge => "файл слишком большой",
+        K::Unsupported => "это не обычный файл (устройство или канал)",
         K::Interrupted | K::TimedOut | K::WouldBlock => "операция прервана, повторите",
         K::InvalidData | K::UnexpectedEof => "содержимое повреждено",
         _ => "ошибка ввода-вывода",
@@ -177,6 +216,28 @@ pub fn is_network_fs_magic(magic: i64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_small_file_read_refuses_devices_folders_and_big_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let ok = dir.path().join("ok.pem");
+        std::fs::write(&ok, "abc").unwrap();
+        assert_eq!(read_small(&ok, 10).unwrap(), b"abc");
+        let big = dir.path().join("big");
+        std::fs::write(&big, vec![b'x'; 11]).unwrap();
+        assert!(
+            read_small(&big, 10)
+                .unwrap_err()
+                .to_string()
+                .contains("больше")
+        );
+        assert!(read_small(dir.path(), 10).is_err());
+        #[cfg(unix)]
+        {
+            let e = read_small(Path::new("/dev/zero"), 10).unwrap_err();
+            assert!(e.to_string().contains("не обычный файл"), "{e}");
+        }
+    }
 
     #[test]
     fn network_paths_and_file_systems_are_recognised() {

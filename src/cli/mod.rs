@@ -86,6 +86,12 @@ fn run(cli: Cli) -> Result<(), Failure> {
     let Some(command) = cli.command else {
         return gui::run(cli.data_dir.as_deref(), cli.demo);
     };
+    if !matches!(
+        command,
+        Command::Sync | Command::ProviderSim { .. } | Command::Bench { .. }
+    ) {
+        quiet_on_closed_output();
+    }
     match command {
         Command::Bench { readers, pool } => {
             return crate::bench::run(readers, pool).map_err(Failure::failed);
@@ -162,3 +168,16 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
 
 /// The command's result in the services' terms.
 type Outcome = Result<(), Failure>;
+
+/// A command whose output is piped into `head` (or a closed pipe) ends
+/// quietly when the reader goes away, as Unix tools do, instead of Rust's
+/// panic on a failed print. Not for the commands that talk over the network:
+/// there a closed connection must stay an error, not a signal.
+fn quiet_on_closed_output() {
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE before any other
+    // thread exists; no handler of ours is replaced.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}

@@ -49,8 +49,15 @@ pub(super) fn run(command: ProviderCommand, store: &mut Store, ctx: &Context) ->
 
 /// The first line of a secret's file.
 fn first_line(p: &Path) -> Result<String, Failure> {
-    let text = std::fs::read_to_string(p)
-        .map_err(|e| Failure::failed(format!("Не удалось прочитать {}: {e}", p.display())))?;
+    // A secret is a line; a file of more than 64 KiB is not a secret's file.
+    let bytes = kafedra_core::private::read_small(p, 64 * 1024)
+        .map_err(|e| Failure::refused(format!("Не удалось прочитать {}: {e}", p.display())))?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        Failure::refused(format!(
+            "Файл {} — не текст в UTF-8: в первой строке должен быть секрет.",
+            p.display()
+        ))
+    })?;
     let line = text.lines().next().unwrap_or("").trim().to_string();
     if line.is_empty() {
         return Err(Failure::refused(format!(

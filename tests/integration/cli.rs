@@ -248,3 +248,28 @@ fn packaging_files_name_every_visible_command() {
         );
     }
 }
+
+/// `kafedra journal | head -1`: the listing ends quietly when its reader
+/// goes away, with no Rust panic on the closed pipe.
+#[cfg(unix)]
+#[test]
+fn a_listing_piped_into_a_closed_reader_ends_without_a_panic() {
+    use std::process::Stdio;
+    let mut d = Desk::new();
+    d.import(&pool_csv(3));
+    let guard = d.release();
+    for args in [&["journal", "--limit", "500"][..], &["pool", "status"][..]] {
+        let mut child = kafedra(guard.path())
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader goes away before the first line is written.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert_ne!(out.status.code(), Some(101), "{args:?}: {err}");
+    }
+}

@@ -123,9 +123,13 @@ pub fn show(paths: &Paths) -> Result<Option<Shown>> {
     }))
 }
 
-/// Reads a certificate file given for the connection.
+/// A certificate file (PEM) larger than this is not one.
+pub const CA_FILE_MAX: u64 = 1024 * 1024;
+
+/// Reads a certificate file given for the connection: a regular file of at
+/// most [`CA_FILE_MAX`] bytes.
 pub fn read_ca(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| {
+    crate::private::read_small(path, CA_FILE_MAX).map_err(|e| {
         Error::Config(ConfigError::Certificate {
             path: path.to_path_buf(),
             source: std::sync::Arc::new(e),
