@@ -24,16 +24,34 @@ pub const SUFFIX: &str = "log";
 /// What the file gets without `KAFEDRA_LOG`: our own info, others' warnings.
 const DEFAULT_FILTER: &str = "warn,kafedra=info,kafedra_core=info";
 
+/// The filter for `KAFEDRA_LOG`: a level (`error`…`trace`, `off`) for our own
+/// code; other crates never log below `warn`, whatever is asked — at trace
+/// level the text renderer logs every string it draws (a typed secret, a
+/// reader's name) and the windowing layer every key pressed. Anything but a
+/// plain level gives the default.
+pub fn filter_for(env: Option<&str>) -> String {
+    match env.map(|e| e.trim().to_ascii_lowercase()) {
+        Some(level)
+            if ["off", "error", "warn", "info", "debug", "trace"].contains(&level.as_str()) =>
+        {
+            let others = if level == "off" || level == "error" {
+                level.as_str()
+            } else {
+                "warn"
+            };
+            format!("{others},kafedra={level},kafedra_core={level}")
+        }
+        _ => DEFAULT_FILTER.to_owned(),
+    }
+}
+
 /// Starts logging to the file (and to stderr when `KAFEDRA_LOG` is set).
 /// Keep the guard until the program ends: it flushes the file. A log folder
 /// that cannot be made leaves the program without a file log, not broken.
 pub fn init(data_dir: Option<&Path>) -> Option<WorkerGuard> {
     let env = std::env::var("KAFEDRA_LOG").ok();
-    let file_filter = || {
-        env.as_deref()
-            .and_then(|e| EnvFilter::try_new(e).ok())
-            .unwrap_or_else(|| EnvFilter::new(DEFAULT_FILTER))
-    };
+    let directives = filter_for(env.as_deref());
+    let file_filter = || EnvFilter::new(&directives);
     let stderr = env.as_ref().map(|_| {
         tracing_subscriber::fmt::layer()
             .with_writer(std::io::stderr)
@@ -84,4 +102,24 @@ pub fn command_name() -> String {
         .skip(1)
         .find(|a| names.contains(a))
         .unwrap_or_else(|| "window".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::filter_for;
+
+    #[test]
+    fn kafedra_log_raises_our_level_only() {
+        assert_eq!(filter_for(None), "warn,kafedra=info,kafedra_core=info");
+        assert_eq!(
+            filter_for(Some("TRACE")),
+            "warn,kafedra=trace,kafedra_core=trace"
+        );
+        assert_eq!(filter_for(Some("off")), "off,kafedra=off,kafedra_core=off");
+        // A directive that would open another crate's trace is not taken.
+        assert_eq!(
+            filter_for(Some("cosmic_text=trace")),
+            "warn,kafedra=info,kafedra_core=info"
+        );
+    }
 }

@@ -326,7 +326,7 @@ fn system_errors_are_said_in_russian() {
 }
 
 /// The log file gets what the program did, never whom it did it to: after a
-/// desk flow and a sync with the provider at the debug level, no reader's
+/// desk flow and a sync with the provider at the trace level, no reader's
 /// name, card, e-mail, login or password and no provider secret is in it.
 #[test]
 fn the_log_file_holds_no_personal_data_and_no_secret() {
@@ -350,7 +350,7 @@ fn the_log_file_holds_no_personal_data_and_no_secret() {
     let dir = dir.path();
     let with_debug = |args: &[&str]| {
         let mut cmd = kafedra(dir);
-        cmd.env("KAFEDRA_LOG", "debug").args(args);
+        cmd.env("KAFEDRA_LOG", "trace").args(args);
         cmd
     };
     std::fs::write(dir.join("pool.csv"), pool_csv(2)).unwrap();

@@ -80,6 +80,13 @@ pub enum Error {
     /// The provider's address is not https.
     #[error("Адрес ЭБС «{0}» должен начинаться с https:// — без шифрования работать нельзя.")]
     InsecureUrl(String),
+    /// The provider's address carries a login, a password or parameters:
+    /// they would be journaled and logged with it, and the API path would
+    /// land after the parameters. The address is not repeated here.
+    #[error(
+        "Адрес ЭБС должен быть только адресом сервера (https://сервер[:порт][/путь]): без логина и пароля перед «@» и без параметров после «?» или «#»."
+    )]
+    UrlWithExtras,
     /// Settings that fail their checks: every problem.
     #[error("Настройки не сохранены: {}", .0.join(" "))]
     BadSettings(Vec<String>),

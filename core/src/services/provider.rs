@@ -62,11 +62,14 @@ fn client_config(cfg: &ProviderConfig, extra_ca_pem: Option<Vec<u8>>) -> ClientC
 
 /// The provider is only ever spoken to over https.
 pub fn check_url(url: &str) -> Result<()> {
-    if url.starts_with("https://") {
-        Ok(())
-    } else {
-        Err(Error::InsecureUrl(url.to_string()))
+    let Some(rest) = url.strip_prefix("https://") else {
+        return Err(Error::InsecureUrl(url.to_string()));
+    };
+    let authority = rest.split('/').next().unwrap_or_default();
+    if authority.contains('@') || url.contains(['?', '#']) || url.contains(char::is_whitespace) {
+        return Err(Error::UrlWithExtras);
     }
+    Ok(())
 }
 
 /// A connection as an administrator enters it.
@@ -181,4 +184,29 @@ pub fn waiting_writes(store: &Store) -> Result<Vec<crate::domain::request::Outbo
         .into_iter()
         .map(|(item, _)| item)
         .collect())
+}
+
+#[cfg(test)]
+mod url_tests {
+    use super::*;
+
+    #[test]
+    fn only_a_plain_https_address_is_taken() {
+        assert!(check_url("https://api.litres.ru").is_ok());
+        assert!(check_url("https://127.0.0.1:8443/base").is_ok());
+        assert!(matches!(
+            check_url("http://api.litres.ru"),
+            Err(Error::InsecureUrl(_))
+        ));
+        for bad in [
+            "https://user:Secret123@api.litres.ru",
+            "https://api.litres.ru/?token=Secret123",
+            "https://api.litres.ru/#x",
+            "https://api.litres.ru/a b",
+        ] {
+            let e = check_url(bad).unwrap_err().to_string();
+            assert!(!e.contains("Secret123"), "{e}");
+            assert!(e.contains("без логина и пароля"), "{bad}: {e}");
+        }
+    }
 }

@@ -124,8 +124,8 @@ impl ConnectionForm {
                 "Адрес ЭБС: укажите адрес, начинающийся с https:// (например, https://api.litres.ru)."
                     .to_owned(),
             );
-        } else if url.contains(char::is_whitespace) {
-            out.push("Адрес ЭБС: в адресе не должно быть пробелов.".to_owned());
+        } else if let Err(e) = provider::check_url(url) {
+            out.push(e.to_string());
         }
         if self.app_id.trim().is_empty() {
             out.push("Идентификатор приложения: укажите его (выдаёт ЭБС).".to_owned());
