@@ -92,6 +92,8 @@ pub struct Setup {
     saving: bool,
     /// «Настроить позже» was pressed.
     skipped: bool,
+    /// A test slip is with the print system (one at a time).
+    printing: bool,
 }
 
 impl Setup {
@@ -109,6 +111,7 @@ impl Setup {
             problems: Vec::new(),
             saving: false,
             skipped: false,
+            printing: false,
         };
         let printers = Task::perform(
             async {
@@ -184,6 +187,10 @@ impl Setup {
                 Action::None
             }
             Message::TestPrint => {
+                if self.printing {
+                    return Action::None;
+                }
+                self.printing = true;
                 self.printed = None;
                 let ctx = Context::new(self.draft.clone(), ctx.paths.clone());
                 let layout = self.draft.slip_layout;
@@ -199,6 +206,7 @@ impl Setup {
                 ))
             }
             Message::TestPrinted(r) => {
+                self.printing = false;
                 self.printed = Some(r.map(|to| format!("Пробная памятка: {to}.")));
                 Action::None
             }
@@ -567,10 +575,14 @@ impl Setup {
         }
         col = col.push(
             row![
-                button(text("Напечатать пробную памятку"))
-                    .on_press(Message::TestPrint)
-                    .padding([8, 14])
-                    .style(button::secondary),
+                button(text(if self.printing {
+                    "Печать…"
+                } else {
+                    "Напечатать пробную памятку"
+                }))
+                .on_press_maybe((!self.printing).then_some(Message::TestPrint))
+                .padding([8, 14])
+                .style(button::secondary),
                 button(text("Сохранить пробную памятку в PDF…"))
                     .on_press(Message::SaveTestSlip)
                     .padding([8, 14])
