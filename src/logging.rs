@@ -7,7 +7,6 @@
 
 use std::path::Path;
 
-use clap::CommandFactory;
 use kafedra_core::config::Paths;
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_appender::rolling::{Builder, Rotation};
@@ -93,7 +92,7 @@ fn appender(dir: &Path) -> Option<tracing_appender::rolling::RollingFileAppender
 /// The subcommand this process runs («window» without one), for the log:
 /// only its name, never its arguments (they may hold a reader's name).
 pub fn command_name() -> String {
-    let cmd = crate::cli::Cli::command();
+    let cmd = crate::cli::russian::command();
     let names: Vec<String> = cmd
         .get_subcommands()
         .map(|c| c.get_name().to_owned())

@@ -57,7 +57,7 @@ pub enum Command {
         out: Option<PathBuf>,
         #[arg(long, value_enum)]
         layout: Option<LayoutArg>,
-        /// Отправить на принтер (CUPS lp).
+        /// Отправить на принтер из настроек (или принтер по умолчанию): CUPS lp в Linux, программа PDF в Windows.
         #[arg(long)]
         print: bool,
     },

@@ -16,12 +16,12 @@ mod pool;
 mod provider;
 mod reader;
 mod requests;
+pub mod russian;
 mod slip;
 mod stats;
 
 use std::process::ExitCode;
 
-use clap::Parser;
 use kafedra_core::services::Error;
 use kafedra_core::services::settings::{self, Opened};
 
@@ -65,7 +65,7 @@ impl From<Error> for Failure {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = russian::parse();
     let _log = crate::logging::init(cli.data_dir.as_deref());
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),

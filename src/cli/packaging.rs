@@ -10,10 +10,9 @@
 use std::fs;
 use std::path::Path;
 
-use clap::CommandFactory;
 use clap_complete::Shell;
 
-use super::{Cli, Failure, Outcome};
+use super::{Failure, Outcome};
 
 /// The binary's name, as the man pages and completions call it.
 const BIN: &str = "kafedra";
@@ -39,7 +38,7 @@ fn man_pages(dir: &Path) -> std::io::Result<()> {
     fs::create_dir_all(dir)?;
     // One page for the program and one per visible subcommand (kafedra-pool.1,
     // kafedra-pool-import.1…); hidden commands get none.
-    clap_mangen::generate_to(Cli::command(), dir)
+    clap_mangen::generate_to(super::russian::command(), dir)
 }
 
 fn completions(dir: &Path) -> std::io::Result<()> {
@@ -49,7 +48,7 @@ fn completions(dir: &Path) -> std::io::Result<()> {
         (Shell::Zsh, "_kafedra"),
         (Shell::Fish, "kafedra.fish"),
     ] {
-        let mut cmd = without_hidden(Cli::command());
+        let mut cmd = without_hidden(super::russian::command());
         let mut f = fs::File::create(dir.join(file))?;
         clap_complete::generate(shell, &mut cmd, BIN, &mut f);
     }
@@ -65,8 +64,12 @@ fn without_hidden(full: clap::Command) -> clap::Command {
         .filter(|c| !c.is_hide_set())
         .cloned()
         .collect();
+    // The Russian --help and --version are among the arguments already.
     let cmd = clap::Command::new(BIN)
         .version(env!("CARGO_PKG_VERSION"))
+        .disable_help_flag(true)
+        .disable_version_flag(true)
+        .disable_help_subcommand(true)
         .args(args)
         .subcommands(subcommands);
     match full.get_about() {
