@@ -53,6 +53,7 @@ pub fn init(data_dir: Option<&Path>) -> Option<WorkerGuard> {
     let file_filter = || EnvFilter::new(&directives);
     let stderr = env.as_ref().map(|_| {
         tracing_subscriber::fmt::layer()
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
             .with_writer(std::io::stderr)
             .with_filter(file_filter())
     });

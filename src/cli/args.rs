@@ -114,7 +114,7 @@ pub enum Command {
         /// текст библиотеки для выбранной причины.
         #[arg(long, default_value = "")]
         text: String,
-        /// Решить вопреки правилу (код из `requests --json`: on_hand, age, free_copy,
+        /// Решить вопреки правилу (код из `requests --json`: on_hand, age, free_copy, copy_issues,
         /// price_cap, title_copies, monthly_purchases, money, reader_allowance, draft,
         /// free_title); можно несколько раз.
         #[arg(long = "override", value_parser = rule_code)]

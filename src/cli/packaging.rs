@@ -23,8 +23,9 @@ pub fn generate(out: &Path) -> Outcome {
         .and_then(|()| completions(&out.join("completions")))
         .map_err(|e| {
             Failure::failed(format!(
-                "Не удалось записать файлы пакета в {}: {e}",
-                out.display()
+                "Не удалось записать файлы пакета в {}: {}",
+                out.display(),
+                kafedra_core::private::io_reason(&e)
             ))
         })?;
     println!(

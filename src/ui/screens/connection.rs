@@ -127,6 +127,7 @@ impl Connection {
                     Field::Ca => f.ca_file = v,
                 }
                 self.checked = None;
+                self.problems.clear();
                 Action::None
             }
             Message::PickCa => Action::Run(dialogs.pick_certificate().map(Message::CaPicked)),
@@ -150,7 +151,10 @@ impl Connection {
                 let paths = ctx.paths.clone();
                 Action::Run(Task::perform(
                     async move {
-                        let setup = form.to_setup(&paths).map_err(|e| e.to_string())?;
+                        let setup = form.to_setup(&paths).map_err(|e| match e {
+                            services::Error::BadSettings(p) => p.join(" "),
+                            e => e.to_string(),
+                        })?;
                         setup::check(setup).await
                     },
                     Message::Checked,
