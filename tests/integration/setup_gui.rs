@@ -495,3 +495,34 @@ fn the_connection_is_also_in_settings_and_keeps_its_secrets_when_left_empty() {
     h.ui(|ui| ui.find("ЭБС: на связи").map(|_| ()));
     h.rt.block_on(sim.shutdown());
 }
+
+/// The printer step is also in Settings: a test slip with the printer,
+/// paper and texts on the form, saved as PDF here (no printer in CI).
+#[test]
+fn settings_make_a_test_slip_with_the_form_as_it_is() {
+    let d = Desk::with_settings(Settings {
+        setup_step: None,
+        library_name: "Библиотека семейного чтения".into(),
+        ..Settings::default()
+    });
+    let pdf = d.path().join("test-slip.pdf");
+    let mut h = Harness::new(
+        d,
+        Dialogs::Preset {
+            open: None,
+            save: Some(pdf.clone()),
+        },
+    );
+    h.ui(|ui| ui.click("Настройки"));
+    h.ui(|ui| ui.click("Сохранить пробную памятку в PDF…"));
+    let text = squash(&pdf_text(&pdf));
+    for needle in [
+        "Библиотека семейного чтения",
+        "Пробная памятка",
+        "ОБРАЗЕЦ-0001",
+    ] {
+        assert!(text.contains(needle), "{needle:?} not in {text}");
+    }
+    let saved = format!("Пробная памятка сохранена в {}.", pdf.display());
+    h.ui(|ui| ui.find(saved.as_str()));
+}
