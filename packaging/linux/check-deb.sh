@@ -105,4 +105,40 @@ esac
 say "the desk flow with the installed program"
 PATH=/usr/bin:$PATH "$root/packaging/check-desk-flow.sh" /tmp/kafedra-deb-check kafedra
 
+# The window opens from the installed program with the libraries the package
+# declares (winit loads X11 and XKB at run time), under a virtual display.
+if command -v Xvfb >/dev/null && command -v xdotool >/dev/null; then
+    display=:97
+    Xvfb "$display" -screen 0 1280x900x24 >/dev/null 2>&1 &
+    xvfb=$!
+    rm -rf /tmp/kafedra-deb-window
+    DISPLAY=$display /usr/bin/kafedra --demo --data-dir /tmp/kafedra-deb-window \
+        >/tmp/kafedra-deb-window.log 2>&1 &
+    app=$!
+    found=""
+    for _ in $(seq 1 120); do
+        if DISPLAY=$display xdotool search --name '^Kafedra' >/dev/null 2>&1; then
+            found=yes
+            break
+        fi
+        kill -0 "$app" 2>/dev/null || break
+        sleep 0.5
+    done
+    if [ -n "$found" ]; then
+        sleep 2
+        mkdir -p "$root/target/packaging"
+        DISPLAY=$display import -window root "$root/target/packaging/deb-window.png" 2>/dev/null || true
+        say "the installed program's window opened (target/packaging/deb-window.png)"
+    fi
+    kill "$app" 2>/dev/null || true
+    kill "$xvfb" 2>/dev/null || true
+    wait "$app" 2>/dev/null || true
+    [ -n "$found" ] || {
+        cat /tmp/kafedra-deb-window.log >&2
+        fail "the installed program's window did not open"
+    }
+else
+    say "no Xvfb/xdotool: the window is not checked"
+fi
+
 say "OK: $(basename "$deb") installs and works"
