@@ -508,6 +508,35 @@ pub fn run(
         antialiasing: true,
         ..iced::Settings::default()
     })
-    .window_size((1200.0, 820.0))
+    .window(iced::window::Settings {
+        size: iced::Size::new(1200.0, 820.0),
+        icon: window_icon(),
+        ..iced::window::Settings::default()
+    })
     .run()
+}
+
+/// The window's icon (title bar, taskbar, Alt+Tab): the packaging icon at
+/// 64 px, the same picture as the menu entry and the Windows shortcut.
+pub fn window_icon() -> Option<iced::window::Icon> {
+    const PNG: &[u8] =
+        include_bytes!("../../../packaging/icons/hicolor/64x64/apps/ru.kafedra.Kafedra.png");
+    let mut reader = png::Decoder::new(std::io::Cursor::new(PNG))
+        .read_info()
+        .ok()?;
+    let mut rgba = vec![0; reader.output_buffer_size()?];
+    let frame = reader.next_frame(&mut rgba).ok()?;
+    if frame.color_type != png::ColorType::Rgba || frame.bit_depth != png::BitDepth::Eight {
+        return None;
+    }
+    rgba.truncate(frame.buffer_size());
+    iced::window::icon::from_rgba(rgba, frame.width, frame.height).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_window_has_the_apps_icon() {
+        assert!(super::window_icon().is_some());
+    }
 }
