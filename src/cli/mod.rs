@@ -65,6 +65,7 @@ impl From<Error> for Failure {
 }
 
 pub fn main() -> ExitCode {
+    output_failure_in_russian();
     let cli = russian::parse();
     let _log = crate::logging::init(cli.data_dir.as_deref());
     tracing::info!(
@@ -180,4 +181,38 @@ fn quiet_on_closed_output() {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+}
+
+/// Rust's `println!` panics when the output cannot be written (a full disk
+/// behind `> file`, a closed terminal). What the command did is already saved
+/// by then: say so in Russian, with exit code 3, instead of a backtrace, so a
+/// script checks before repeating it. Other panics keep the default report.
+fn output_failure_in_russian() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if payload.starts_with("failed printing to std") {
+            let reason = if payload.contains("No space left") {
+                "нет места на диске"
+            } else if payload.contains("Broken pipe") {
+                "вывод закрыт"
+            } else {
+                "вывод недоступен"
+            };
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
+                "Не удалось вывести результат команды ({reason}). То, что команда сделала, \
+                 сохранено: проверьте это (например, kafedra journal), прежде чем повторять."
+            );
+            tracing::error!(reason, "the command's output could not be written");
+            std::process::exit(3);
+        }
+        default(info);
+    }));
 }

@@ -25,6 +25,7 @@ fn russian(cmd: Command, root: bool) -> Command {
         .subcommand_help_heading("Команды")
         .disable_help_subcommand(true)
         .mut_args(|a| {
+            let a = values_in_russian(a);
             if a.get_help_heading().is_some() {
                 a
             } else if a.is_positional() {
@@ -56,6 +57,50 @@ fn russian(cmd: Command, root: bool) -> Command {
         );
     }
     cmd.mut_subcommands(|sub| russian(sub, false))
+}
+
+/// clap writes «[possible values: …]» and «[default: …]» after an
+/// argument's help: they are hidden and said in Russian in the help itself.
+fn values_in_russian(a: Arg) -> Arg {
+    // Flags have «true/false» as their values inside clap: not shown.
+    if !a.get_action().takes_values() {
+        return a;
+    }
+    let mut extra = Vec::new();
+    let mut a = a;
+    if !a.is_hide_possible_values_set() {
+        let values: Vec<String> = a
+            .get_possible_values()
+            .iter()
+            .filter(|v| !v.is_hide_set())
+            .map(|v| v.get_name().to_owned())
+            .collect();
+        if !values.is_empty() {
+            extra.push(format!("возможные значения: {}", values.join(", ")));
+            a = a.hide_possible_values(true);
+        }
+    }
+    if !a.is_hide_default_value_set() {
+        let defaults: Vec<String> = a
+            .get_default_values()
+            .iter()
+            .map(|v| v.to_string_lossy().into_owned())
+            .collect();
+        if !defaults.is_empty() {
+            extra.push(format!("по умолчанию: {}", defaults.join(", ")));
+            a = a.hide_default_value(true);
+        }
+    }
+    if extra.is_empty() {
+        return a;
+    }
+    let help = a.get_help().map(ToString::to_string).unwrap_or_default();
+    let help = if help.is_empty() {
+        format!("({})", extra.join("; "))
+    } else {
+        format!("{help} ({})", extra.join("; "))
+    };
+    a.help(help)
 }
 
 /// Parses the process's arguments; help and version are printed as asked,
@@ -103,6 +148,7 @@ pub fn describe(e: &clap::Error) -> String {
     match e.kind() {
         ErrorKind::InvalidValue => {
             let valid = get(ContextKind::ValidValue)
+                .filter(|v| !v.is_empty())
                 .map(|v| format!(" Допустимые значения: {v}."))
                 .unwrap_or_default();
             if value.is_empty() {
@@ -135,10 +181,11 @@ pub fn describe(e: &clap::Error) -> String {
         ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             "Укажите команду.".to_owned()
         }
-        ErrorKind::ArgumentConflict => format!(
-            "Параметр {arg} нельзя указывать вместе с {}.",
-            get(ContextKind::PriorArg).unwrap_or_else(|| "другим параметром".into())
-        ),
+        ErrorKind::ArgumentConflict => match get(ContextKind::PriorArg) {
+            Some(prior) if prior == arg => format!("Параметр {arg} указан дважды."),
+            Some(prior) => format!("Параметр {arg} нельзя указывать вместе с {prior}."),
+            None => format!("Параметр {arg} нельзя указывать вместе с другим параметром."),
+        },
         ErrorKind::TooManyValues
         | ErrorKind::TooFewValues
         | ErrorKind::WrongNumberOfValues
@@ -200,5 +247,24 @@ mod tests {
             .to_string();
         assert!(bind.contains("Аргументы:"), "{bind}");
         assert!(!bind.contains("Arguments:"), "{bind}");
+        let block = cmd
+            .find_subcommand_mut("block")
+            .unwrap()
+            .render_help()
+            .to_string();
+        assert!(block.contains("возможные значения: lost"), "{block}");
+        assert!(!block.contains("possible values"), "{block}");
+        let journal = cmd
+            .find_subcommand_mut("journal")
+            .unwrap()
+            .render_help()
+            .to_string();
+        assert!(journal.contains("по умолчанию: 30"), "{journal}");
+        assert!(!journal.contains("[default"), "{journal}");
+        assert_eq!(
+            error(&["requests", "--all", "--all"]),
+            "Параметр --all указан дважды."
+        );
+        assert!(!error(&["--data-dir"]).contains("Допустимые значения"));
     }
 }

@@ -273,3 +273,44 @@ fn a_listing_piped_into_a_closed_reader_ends_without_a_panic() {
         assert_ne!(out.status.code(), Some(101), "{args:?}: {err}");
     }
 }
+
+/// Output into a full disk (`> /dev/full`): the reader is registered, and
+/// the command says in Russian that only its output was lost (exit 3), with
+/// no Rust backtrace.
+#[cfg(target_os = "linux")]
+#[test]
+fn output_that_cannot_be_written_is_said_in_russian_not_as_a_panic() {
+    let d = Desk::new();
+    let guard = d.release();
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let out = kafedra(guard.path())
+        .args([
+            "reader",
+            "add",
+            "--surname",
+            "Полнова",
+            "--name",
+            "Дина",
+            "--birth-date",
+            "1990-01-02",
+            "--email",
+            "d@p.ru",
+            "--consent",
+        ])
+        .stdout(full)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("Не удалось вывести результат команды (нет места на диске)"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    let (code, found, _) = run(kafedra(guard.path()).args(["reader", "find", "Полнова"]));
+    assert_eq!(code, 0);
+    assert!(found.contains("Полнова Дина"), "{found}");
+}

@@ -183,7 +183,7 @@ impl FromStr for Fault {
             "endless-readers" => Fault::EndlessReaders,
             other => {
                 return Err(SimError::Invalid(format!(
-                    "unknown fault «{other}»; known: {}",
+                    "неизвестная неисправность «{other}»; известные: {}",
                     Fault::NAMES.join(", ")
                 )));
             }
