@@ -5,8 +5,6 @@
 //! closed window resumes where it was), every step can be skipped, the whole
 //! setup can be left for later, and everything is also in Settings (F9).
 
-use std::path::PathBuf;
-
 use iced::widget::{
     button, column, container, pick_list, radio, row, scrollable, text, text_input,
 };
@@ -15,11 +13,12 @@ use iced::{Element, Fill, Task};
 use kafedra_core::config::{AccessMode, Settings, SlipLayout};
 use kafedra_core::domain::account::PoolCounts;
 use kafedra_core::domain::text::counted;
-use kafedra_core::services::setup::{self, Step};
+use kafedra_core::services::setup::Step;
 use kafedra_core::services::{self, Context, Db, settings};
 
 use super::dialogs::Dialogs;
 use super::screens::connection::{self, Connection};
+use super::screens::test_slip::{self, TestSlip};
 use super::screens::{Env, pool};
 use super::shell::Notice;
 use super::theme::{self, FONT_BOLD, size, space};
@@ -49,11 +48,8 @@ pub enum Message {
     Printers(Vec<String>),
     PickPrinter(String),
     Layout(SlipLayout),
-    TestPrint,
-    TestPrinted(Result<String, String>),
-    SaveTestSlip,
-    TestSlipPath(Option<PathBuf>),
-    TestSaved(Result<PathBuf, String>),
+    /// The test slip of the printer step.
+    TestSlip(test_slip::Message),
     /// Save this step and go to the next one.
     Next,
     /// Go to the next step without saving this one.
@@ -87,13 +83,11 @@ pub struct Setup {
     connection: Connection,
     pool: pool::Pool,
     printers: Vec<String>,
-    printed: Option<Result<String, String>>,
+    test_slip: TestSlip,
     problems: Vec<String>,
     saving: bool,
     /// «Настроить позже» was pressed.
     skipped: bool,
-    /// A test slip is with the print system (one at a time).
-    printing: bool,
 }
 
 impl Setup {
@@ -107,11 +101,10 @@ impl Setup {
             connection: Connection::new(ctx),
             pool,
             printers: Vec::new(),
-            printed: None,
+            test_slip: TestSlip::default(),
             problems: Vec::new(),
             saving: false,
             skipped: false,
-            printing: false,
         };
         let printers = Task::perform(
             async {
@@ -179,66 +172,18 @@ impl Setup {
                 } else {
                     p
                 };
-                self.printed = None;
+                self.test_slip = TestSlip::default();
                 Action::None
             }
             Message::Layout(l) => {
                 self.draft.slip_layout = l;
                 Action::None
             }
-            Message::TestPrint => {
-                if self.printing {
-                    return Action::None;
-                }
-                self.printing = true;
-                self.printed = None;
-                let ctx = Context::new(self.draft.clone(), ctx.paths.clone());
-                let layout = self.draft.slip_layout;
-                Action::Run(Task::perform(
-                    async move {
-                        tokio::task::spawn_blocking(move || {
-                            setup::print_test_slip(&ctx, layout).map_err(|e| e.to_string())
-                        })
-                        .await
-                        .unwrap_or_else(|e| Err(e.to_string()))
-                    },
-                    Message::TestPrinted,
-                ))
-            }
-            Message::TestPrinted(r) => {
-                self.printing = false;
-                self.printed = Some(r.map(|to| format!("Пробная памятка: {to}.")));
-                Action::None
-            }
-            Message::SaveTestSlip => Action::Run(
-                dialogs
-                    .save_pdf("Пробная памятка.pdf".into())
-                    .map(Message::TestSlipPath),
+            Message::TestSlip(m) => Action::Run(
+                self.test_slip
+                    .update(m, &self.draft, ctx, dialogs)
+                    .map(Message::TestSlip),
             ),
-            Message::TestSlipPath(None) => Action::None,
-            Message::TestSlipPath(Some(path)) => {
-                let ctx = Context::new(self.draft.clone(), ctx.paths.clone());
-                let layout = self.draft.slip_layout;
-                Action::Run(Task::perform(
-                    async move {
-                        tokio::task::spawn_blocking(move || {
-                            let pdf = setup::test_slip(&ctx, layout).map_err(|e| e.to_string())?;
-                            std::fs::write(&path, pdf).map_err(|e| {
-                                format!("Не удалось записать {}: {e}", path.display())
-                            })?;
-                            Ok(path)
-                        })
-                        .await
-                        .unwrap_or_else(|e| Err(e.to_string()))
-                    },
-                    Message::TestSaved,
-                ))
-            }
-            Message::TestSaved(r) => {
-                self.printed =
-                    Some(r.map(|p| format!("Пробная памятка сохранена в {}.", p.display())));
-                Action::None
-            }
             Message::Next => self.next(db, ctx, dialogs),
             Message::SkipStep => self.save(Some(self.step.next()), db, ctx),
             Message::Back => {
@@ -316,10 +261,7 @@ impl Setup {
             db.call(move |s| settings::save(s, &ctx, &new)),
             move |r| {
                 Message::Saved(
-                    r.map(|_| ()).map_err(|e| match e {
-                        services::Error::BadSettings(p) => p.join(" "),
-                        e => e.to_string(),
-                    }),
+                    r.map(|_| ()).map_err(|e| e.form_text()),
                     Box::new(saved.clone()),
                     to,
                 )
@@ -573,32 +515,7 @@ impl Setup {
                 Field::Media,
             ));
         }
-        col = col.push(
-            row![
-                button(text(if self.printing {
-                    "Печать…"
-                } else {
-                    "Напечатать пробную памятку"
-                }))
-                .on_press_maybe((!self.printing).then_some(Message::TestPrint))
-                .padding([8, 14])
-                .style(button::secondary),
-                button(text("Сохранить пробную памятку в PDF…"))
-                    .on_press(Message::SaveTestSlip)
-                    .padding([8, 14])
-                    .style(button::secondary),
-            ]
-            .spacing(space::M),
-        );
-        match &self.printed {
-            Some(Ok(t)) => col = col.push(text(t.clone()).style(text::success)),
-            Some(Err(e)) => {
-                col = col.push(theme::errors([format!(
-                    "Пробная памятка не напечатана: {e}"
-                )]))
-            }
-            None => {}
-        }
+        col = col.push(self.test_slip.view().map(Message::TestSlip));
         col.into()
     }
 

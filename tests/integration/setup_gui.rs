@@ -164,11 +164,7 @@ fn a_fresh_desk_is_set_up_from_the_screen_and_a_failed_check_says_why_in_russian
 
     clear_and_type(&mut h, connection::SECRET_ID, "sim-secret");
     h.ui(|ui| ui.click("Проверить подключение"));
-    let works = format!(
-        "Подключение работает: ЭБС приняла подпись и вход, «{}», на счёте {}.",
-        sim.config().library_name,
-        rt_money(&h, &sim)
-    );
+    let works = works_sentence(&h, &sim);
     h.ui(|ui| ui.find(works.as_str()));
     h.picture("setup-2-connection-works");
     next(&mut h);
@@ -281,13 +277,15 @@ fn a_fresh_desk_is_set_up_from_the_screen_and_a_failed_check_says_why_in_russian
     h.rt.block_on(sim.shutdown());
 }
 
-/// The money the simulator's library has, as the desk writes it.
-fn rt_money(h: &Harness, sim: &sim::SimHandle) -> String {
+/// What a successful check says: the simulator's library and its money, as
+/// the desk writes them.
+fn works_sentence(h: &Harness, sim: &sim::SimHandle) -> String {
     let client = kafedra_core::provider::Client::new(sim.client_config()).unwrap();
-    h.rt.block_on(client.library_info())
-        .unwrap()
-        .money_left
-        .to_string()
+    let money = h.rt.block_on(client.library_info()).unwrap().money_left;
+    format!(
+        "Подключение работает: ЭБС приняла подпись и вход, «{}», на счёте {money}.",
+        sim.config().library_name
+    )
 }
 
 #[test]
@@ -485,11 +483,7 @@ fn the_connection_is_also_in_settings_and_keeps_its_secrets_when_left_empty() {
         ui.find("kafedra-sim")
     });
     h.ui(|ui| ui.click("Проверить подключение"));
-    let works = format!(
-        "Подключение работает: ЭБС приняла подпись и вход, «{}», на счёте {}.",
-        sim.config().library_name,
-        rt_money(&h, &sim)
-    );
+    let works = works_sentence(&h, &sim);
     h.ui(|ui| ui.find(works.as_str()));
     h.picture("settings-connection");
     h.ui(|ui| ui.click("Сохранить подключение"));

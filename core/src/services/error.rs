@@ -149,6 +149,16 @@ impl Error {
         }
     }
 
+    /// The text for a form that shows its own problems: refused settings are
+    /// their sentences (without «Настройки не сохранены:»), anything else
+    /// its message.
+    pub fn form_text(&self) -> String {
+        match self {
+            Error::BadSettings(problems) => problems.join(" "),
+            e => e.to_string(),
+        }
+    }
+
     /// The field problems of a refused registration, if that is what this is.
     pub fn field_errors(&self) -> Option<&[FieldError]> {
         match self {

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use chrono::Local;
 
 use super::provider::{self, Setup};
-use super::{Context, Error, FileAction, Result, Store};
+use super::{Context, Error, FileAction, Result, Store, slips};
 use crate::config::{Paths, ProviderConfig, SlipLayout};
 use crate::domain::event::EventKind;
 use crate::private;
@@ -308,26 +308,22 @@ pub fn save_connection(store: &mut Store, ctx: &Context, setup: Setup) -> Result
 
 /// A slip with a made-up reader, to see the printer and the paper.
 pub fn test_slip(ctx: &Context, layout: SlipLayout) -> Result<Vec<u8>> {
-    let s = &ctx.settings;
-    let data = slip::SlipData {
-        library_name: s.library_name.clone(),
-        reader_name: "Пробная памятка (образец)".into(),
-        card_number: "0000000000".into(),
-        login: "ОБРАЗЕЦ-0001".into(),
-        password: "Пароль-0001".into(),
-        site_url: s.provider_site_url.clone(),
-        apps_text: s.slip.apps_text.clone(),
-        library_page_url: s.library_page_url.clone(),
-        instructions: s.slip.instructions.clone(),
-        footer: s.slip.footer.clone(),
-        issued_at: Local::now().format("%d.%m.%Y %H:%M").to_string(),
-        staff_name: ctx.actor.staff.clone(),
-    };
-    let layout = match layout {
-        SlipLayout::A5 => slip::Layout::A5,
-        SlipLayout::Receipt => slip::Layout::Receipt80,
-    };
-    Ok(slip::render(&data, layout)?)
+    let data = slips::slip_for(
+        ctx,
+        "Пробная памятка (образец)".into(),
+        "0000000000".into(),
+        "ОБРАЗЕЦ-0001".into(),
+        "Пароль-0001".into(),
+    );
+    Ok(slip::render(&data, slips::layout(layout))?)
+}
+
+/// Saves a test slip as PDF at `path` (written whole, through a temporary
+/// file, like every slip).
+pub fn save_test_slip(ctx: &Context, layout: SlipLayout, path: &Path) -> Result<PathBuf> {
+    let pdf = test_slip(ctx, layout)?;
+    private::write(path, &pdf).map_err(|e| Error::file(FileAction::Write, path, e))?;
+    Ok(path.to_path_buf())
 }
 
 /// Prints a test slip on the printer from the settings (or the default one)

@@ -165,13 +165,32 @@ fn slip_data(store: &Store, ctx: &Context, reader: ReaderId) -> Result<(slip::Sl
     let binding = store
         .active_binding(PROVIDER, reader)?
         .ok_or(Error::Bind(BindError::NotBound))?;
+    let data = slip_for(
+        ctx,
+        r.full_name(),
+        r.card.clone(),
+        binding.account.login.clone(),
+        store.unseal_password(&binding.account.password)?,
+    );
+    Ok((data, binding))
+}
+
+/// A slip for this reader and login, with the library's texts from the
+/// settings, issued now by the desk's librarian.
+pub(super) fn slip_for(
+    ctx: &Context,
+    reader_name: String,
+    card_number: String,
+    login: String,
+    password: String,
+) -> slip::SlipData {
     let s = &ctx.settings;
-    let data = slip::SlipData {
+    slip::SlipData {
         library_name: s.library_name.clone(),
-        reader_name: r.full_name(),
-        card_number: r.card.clone(),
-        login: binding.account.login.clone(),
-        password: store.unseal_password(&binding.account.password)?,
+        reader_name,
+        card_number,
+        login,
+        password,
         site_url: s.provider_site_url.clone(),
         apps_text: s.slip.apps_text.clone(),
         library_page_url: s.library_page_url.clone(),
@@ -179,8 +198,15 @@ fn slip_data(store: &Store, ctx: &Context, reader: ReaderId) -> Result<(slip::Sl
         footer: s.slip.footer.clone(),
         issued_at: Local::now().format("%d.%m.%Y %H:%M").to_string(),
         staff_name: ctx.actor.staff.clone(),
-    };
-    Ok((data, binding))
+    }
+}
+
+/// The renderer's layout for the settings' slip layout.
+pub(super) fn layout(layout: SlipLayout) -> slip::Layout {
+    match layout {
+        SlipLayout::A5 => slip::Layout::A5,
+        SlipLayout::Receipt => slip::Layout::Receipt80,
+    }
 }
 
 fn render(
@@ -190,11 +216,7 @@ fn render(
     layout: SlipLayout,
 ) -> Result<(Vec<u8>, Binding)> {
     let (data, binding) = slip_data(store, ctx, reader)?;
-    let layout = match layout {
-        SlipLayout::A5 => slip::Layout::A5,
-        SlipLayout::Receipt => slip::Layout::Receipt80,
-    };
-    Ok((slip::render(&data, layout)?, binding))
+    Ok((slip::render(&data, self::layout(layout))?, binding))
 }
 
 /// "A5, первая печать, …" for the journal.

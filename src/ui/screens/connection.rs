@@ -151,10 +151,7 @@ impl Connection {
                 let paths = ctx.paths.clone();
                 Action::Run(Task::perform(
                     async move {
-                        let setup = form.to_setup(&paths).map_err(|e| match e {
-                            services::Error::BadSettings(p) => p.join(" "),
-                            e => e.to_string(),
-                        })?;
+                        let setup = form.to_setup(&paths).map_err(|e| e.form_text())?;
                         setup::check(setup).await
                     },
                     Message::Checked,
@@ -182,10 +179,7 @@ impl Connection {
                         setup::save_connection(s, &ctx, setup)
                     }),
                     |r: Result<PathBuf, services::Error>| {
-                        Message::Saved(r.map_err(|e| match e {
-                            services::Error::BadSettings(p) => p.join(" "),
-                            e => e.to_string(),
-                        }))
+                        Message::Saved(r.map_err(|e| e.form_text()))
                     },
                 ))
             }

@@ -21,6 +21,7 @@ pub mod register;
 pub mod requests;
 pub mod settings;
 pub mod stats;
+pub mod test_slip;
 
 use iced::{Element, Task};
 use kafedra_core::config::Settings;

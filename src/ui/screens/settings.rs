@@ -9,11 +9,12 @@ use iced::{Element, Fill, Task};
 
 use kafedra_core::config::{AccessMode, Settings, SlipLayout};
 use kafedra_core::domain::card_number::CardPattern;
-use kafedra_core::services::{self, Changed, Context, Db, settings, setup};
+use kafedra_core::services::{self, Changed, Context, Db, settings};
 
 use super::about::{self, About};
 use super::connection::{self, Connection};
 use super::policy::{self, PolicyEditor};
+use super::test_slip::{self, TestSlip};
 use super::{Effect, Env, Message as ScreenMessage};
 use crate::ui::shell::Notice;
 use crate::ui::theme::{self, FONT_BOLD, FONT_MONO, size, space};
@@ -56,10 +57,7 @@ pub enum Message {
     /// «Пройти первоначальную настройку заново».
     OpenSetup,
     /// A test slip with the settings on the form (printer, paper, texts).
-    TestPrint,
-    TestPrinted(Result<String, String>),
-    SaveTestSlip,
-    TestSlipPath(Option<std::path::PathBuf>),
+    TestSlip(test_slip::Message),
 }
 
 /// The pages of Settings.
@@ -131,9 +129,7 @@ pub struct SettingsForm {
     policy: Option<PolicyEditor>,
     connection: Option<Connection>,
     about: Option<About>,
-    /// A test slip is with the print system.
-    printing: bool,
-    test_slip: Option<Result<String, String>>,
+    test_slip: TestSlip,
 }
 
 impl SettingsForm {
@@ -153,8 +149,7 @@ impl SettingsForm {
             policy: None,
             connection: None,
             about: None,
-            printing: false,
-            test_slip: None,
+            test_slip: TestSlip::default(),
         }
     }
 
@@ -246,60 +241,13 @@ impl SettingsForm {
                 }
             }
             Message::OpenSetup => Action::OpenSetup,
-            Message::TestPrint => {
-                if self.printing {
-                    return Action::None;
-                }
-                self.printing = true;
-                self.test_slip = None;
-                let ctx = Context::new(self.s.clone(), ctx.paths.clone());
-                let layout = self.s.slip_layout;
-                Action::Run(Task::perform(
-                    async move {
-                        tokio::task::spawn_blocking(move || {
-                            setup::print_test_slip(&ctx, layout)
-                                .map(|to| format!("Пробная памятка: {to}."))
-                                .map_err(|e| format!("Пробная памятка не напечатана: {e}"))
-                        })
-                        .await
-                        .unwrap_or_else(|e| Err(e.to_string()))
-                    },
-                    Message::TestPrinted,
-                ))
-            }
-            Message::TestPrinted(r) => {
-                self.printing = false;
-                self.test_slip = Some(r);
-                Action::None
-            }
-            Message::SaveTestSlip => Action::Run(
-                dialogs
-                    .save_pdf("Пробная памятка.pdf".into())
-                    .map(Message::TestSlipPath),
-            ),
-            Message::TestSlipPath(None) => Action::None,
-            Message::TestSlipPath(Some(path)) => {
-                let ctx = Context::new(self.s.clone(), ctx.paths.clone());
-                let layout = self.s.slip_layout;
-                Action::Run(Task::perform(
-                    async move {
-                        tokio::task::spawn_blocking(move || {
-                            let pdf = setup::test_slip(&ctx, layout).map_err(|e| e.to_string())?;
-                            std::fs::write(&path, pdf)
-                                .map(|_| format!("Пробная памятка сохранена в {}.", path.display()))
-                                .map_err(|e| {
-                                    format!(
-                                        "Не удалось записать {}: {}",
-                                        path.display(),
-                                        kafedra_core::private::io_reason(&e)
-                                    )
-                                })
-                        })
-                        .await
-                        .unwrap_or_else(|e| Err(e.to_string()))
-                    },
-                    Message::TestPrinted,
-                ))
+            Message::TestSlip(m) => {
+                let draft = self.draft();
+                Action::Run(
+                    self.test_slip
+                        .update(m, &draft, ctx, dialogs)
+                        .map(Message::TestSlip),
+                )
             }
         }
     }
@@ -337,10 +285,9 @@ impl SettingsForm {
     }
 
     /// Checks the form and stores the settings off the UI thread.
-    fn save(&mut self, db: &Db, ctx: &Context) -> Action {
-        if self.saving {
-            return Action::None;
-        }
+    /// The settings as the form stands (the instructions from their editor;
+    /// the numeric fields are read when saving).
+    fn draft(&self) -> Settings {
         let mut new = self.s.clone();
         new.slip.instructions = self
             .instructions
@@ -350,6 +297,14 @@ impl SettingsForm {
             .filter(|l| !l.is_empty())
             .map(String::from)
             .collect();
+        new
+    }
+
+    fn save(&mut self, db: &Db, ctx: &Context) -> Action {
+        if self.saving {
+            return Action::None;
+        }
+        let mut new = self.draft();
         if let Err(problem) = self.parse_numbers(&mut new) {
             self.problems = vec![problem];
             return Action::None;
@@ -603,7 +558,7 @@ impl SettingsForm {
             .spacing(space::L)
             .into(),
             self.receipt_media_field(),
-            self.test_slip_row(),
+            self.test_slip.view().map(Message::TestSlip),
             checkbox(s.print_after_bind)
                 .label("Сразу печатать памятку после выдачи логина (читателям по e-mail и с сайта — сохранять PDF)")
                 .on_toggle(Message::PrintAfterBind)
@@ -680,32 +635,6 @@ impl SettingsForm {
             .spacing(space::L)
             .into(),
         ]
-    }
-
-    /// «Напечатать пробную памятку» with the printer and paper on the form.
-    fn test_slip_row(&self) -> Element<'_, Message> {
-        let mut r = row![
-            button(text(if self.printing {
-                "Печать…"
-            } else {
-                "Напечатать пробную памятку"
-            }))
-            .on_press_maybe((!self.printing).then_some(Message::TestPrint))
-            .padding([8, 14])
-            .style(button::secondary),
-            button(text("Сохранить пробную памятку в PDF…"))
-                .on_press(Message::SaveTestSlip)
-                .padding([8, 14])
-                .style(button::secondary),
-        ]
-        .spacing(space::M)
-        .align_y(iced::Center);
-        match &self.test_slip {
-            Some(Ok(t)) => r = r.push(text(t.clone()).style(text::success)),
-            Some(Err(e)) => r = r.push(text(e.clone()).style(text::danger)),
-            None => {}
-        }
-        r.into()
     }
 
     fn save_button(&self) -> Element<'_, Message> {
